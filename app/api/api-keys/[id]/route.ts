@@ -1,0 +1,6 @@
+import { getApiKey } from "@/lib/api-keys/list-api-keys";
+import { json, withAuth } from "@/lib/http/route";
+
+export const GET = withAuth<{ id: string }>({ permission: "apiKeys:read" }, async ({ principal, params }) =>
+  json(await getApiKey(principal.clientId, params.id)),
+);

@@ -1,0 +1,34 @@
+import { encode } from "next-auth/jwt";
+import { z } from "zod";
+import { SESSION_COOKIE_NAMES, SESSION_MAX_AGE_SECONDS } from "@/lib/auth/config";
+import { credentialsSchema, verifyCredentials } from "@/lib/auth/credentials";
+import { memberships } from "@/lib/auth/memberships";
+import { env } from "@/lib/env";
+import { readJsonBody } from "@/lib/http/body";
+import { ApiError } from "@/lib/http/problem";
+import { json, withPublic } from "@/lib/http/route";
+
+const tokenRequestSchema = credentialsSchema.extend({ clientId: z.uuid().optional() }).strict();
+
+/**
+ * Exchange email + password for a Bearer token: the same encrypted JWT as the
+ * browser's session cookie, valid for 8 hours. `clientId` picks the active Client.
+ */
+export const POST = withPublic(async ({ req }) => {
+  const body = tokenRequestSchema.parse(await readJsonBody(req));
+  const user = await verifyCredentials(body);
+  if (!user) {
+    throw new ApiError({ status: 401, code: "Auth.InvalidCredentials", title: "Invalid email or password" });
+  }
+  const mine = await memberships(user.id);
+  const active = body.clientId ? mine.find((m) => m.clientId === body.clientId) : mine[0];
+  if (!active) throw new ApiError({ status: 403, code: "Member.Forbidden", title: "Forbidden", detail: "You are not a member of that Client." });
+  const now = Math.floor(Date.now() / 1000);
+  const token = await encode({
+    salt: SESSION_COOKIE_NAMES[0],
+    secret: env().AUTH_SECRET,
+    maxAge: SESSION_MAX_AGE_SECONDS,
+    token: { sub: user.id, email: user.email, name: user.name, activeClientId: active.clientId },
+  });
+  return json({ tokenType: "Bearer", token, expiresAt: new Date((now + SESSION_MAX_AGE_SECONDS) * 1000).toISOString(), clientId: active.clientId });
+});

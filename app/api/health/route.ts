@@ -1,0 +1,6 @@
+import { json, withPublic } from "@/lib/http/route";
+
+export const dynamic = "force-dynamic";
+
+/** Liveness: no auth, no database. */
+export const GET = withPublic(async () => json({ status: "ok" }));

@@ -1,0 +1,29 @@
+import "server-only";
+import { actorOf, recordAuditEvent } from "@/lib/audit/record-audit-event";
+import type { Principal } from "@/lib/auth/principal";
+import { db } from "@/lib/db/client";
+import { Problems } from "@/lib/http/problem";
+import type { RequestMeta } from "@/lib/http/request-meta";
+import { isUuid } from "./list-api-keys";
+
+/** Revoke a key of the caller's Client. Idempotent: revoking a revoked key changes nothing and succeeds. */
+export async function revokeApiKey(principal: Principal, id: string, meta: RequestMeta): Promise<void> {
+  if (!isUuid(id)) throw Problems.notFound("ApiKey.NotFound", "API key");
+  await db().$transaction(async (tx) => {
+    const key = await tx.apiKey.findFirst({ where: { id, clientId: principal.clientId }, select: { id: true, name: true, keyPrefix: true } });
+    if (!key) throw Problems.notFound("ApiKey.NotFound", "API key");
+    const { count } = await tx.apiKey.updateMany({
+      where: { id, clientId: principal.clientId, revokedAt: null },
+      data: { revokedAt: new Date(), revokedReason: "Manual" },
+    });
+    if (count === 0) return; // already revoked
+    await recordAuditEvent(tx, {
+      clientId: principal.clientId,
+      action: "apiKey.revoked",
+      actor: actorOf(principal),
+      target: { type: "apiKey", id: key.id, label: key.name ?? key.keyPrefix },
+      metadata: { keyPrefix: key.keyPrefix },
+      meta,
+    });
+  });
+}

@@ -1,0 +1,106 @@
+// The API-key schemas: request bodies (shared by the routes and the settings
+// form), and the response shapes every handler parses its output through, so
+// no stray column can leak. Browser-safe: no server imports here.
+import { z } from "zod";
+
+export const NAME_MAX = 100;
+
+/** A display name: trimmed; blank -> null; at most 100 characters; no control characters. */
+export const keyNameSchema = z
+  .string({ error: "Name must be a string or null." })
+  .trim()
+  .max(NAME_MAX, `Name must be at most ${NAME_MAX} characters.`)
+  .refine((s) => !/\p{Cc}/u.test(s), "Name must not contain control characters.")
+  .refine((s) => s.isWellFormed(), "Name must be valid Unicode text.")
+  .transform((s) => (s === "" ? null : s))
+  .nullable()
+  .transform((s) => s ?? null);
+
+/** RFC 3339 date-time with an explicit offset (Z or ±hh:mm). Must be in the future (checked at request time). */
+export const expiresAtSchema = z
+  .iso.datetime({ offset: true, error: "expiresAt must be an RFC 3339 date-time with an offset, e.g. 2027-01-31T23:59:59Z." })
+  .refine((s) => !Number.isNaN(Date.parse(s)), "expiresAt is not a real date.")
+  .nullable();
+
+export const createApiKeySchema = z
+  .strictObject(
+    {
+      name: keyNameSchema.optional().transform((v) => v ?? null),
+      expiresAt: expiresAtSchema.optional().transform((v) => (v ? new Date(v) : null)),
+    },
+    { error: (iss) => (iss.code === "unrecognized_keys" ? undefined : "The body must be a JSON object.") },
+  )
+  .meta({
+    id: "CreateApiKeyRequest",
+    description: "Both fields are optional. Unknown fields are rejected: the Client is always the caller's own.",
+  });
+
+export type CreateApiKeyInput = z.input<typeof createApiKeySchema>;
+export type CreateApiKeyData = z.output<typeof createApiKeySchema>;
+
+const isoDate = z.iso.datetime().describe("ISO-8601, UTC, with Z");
+
+export const createApiKeyResponseSchema = z
+  .strictObject({
+    id: z.uuid(),
+    clientId: z.uuid(),
+    rawKey: z.string().describe("The secret. Returned once, never again: store it now."),
+    keyPrefix: z.string().describe("The public start of the key, to tell keys apart."),
+    name: z.string().nullable(),
+    createdAt: isoDate,
+    expiresAt: isoDate.nullable(),
+  })
+  .meta({ id: "CreateApiKeyResponse" });
+
+export type CreateApiKeyResponse = z.infer<typeof createApiKeyResponseSchema>;
+
+export const API_KEY_STATUSES = ["active", "expired", "revoked"] as const;
+export type ApiKeyStatus = (typeof API_KEY_STATUSES)[number];
+
+export const actorSchema = z
+  .discriminatedUnion("type", [
+    z.strictObject({ type: z.literal("user"), id: z.uuid(), name: z.string(), email: z.string() }),
+    z.strictObject({ type: z.literal("apiKey"), id: z.uuid(), keyPrefix: z.string(), name: z.string().nullable() }),
+  ])
+  .nullable()
+  .meta({ id: "Actor" });
+
+export const apiKeySchema = z
+  .strictObject({
+    id: z.uuid(),
+    clientId: z.uuid(),
+    name: z.string().nullable(),
+    keyPrefix: z.string(),
+    status: z.enum(API_KEY_STATUSES),
+    createdAt: isoDate,
+    createdBy: actorSchema,
+    expiresAt: isoDate.nullable(),
+    revokedAt: isoDate.nullable(),
+    revokedReason: z.enum(["manual", "leaked"]).nullable(),
+    lastUsedAt: isoDate.nullable(),
+    lastUsedIp: z.string().nullable(),
+    lastUsedUserAgent: z.string().nullable(),
+    rotatedFromId: z.uuid().nullable().describe("The key this one replaced by rotation."),
+    rotatedToId: z.uuid().nullable().describe("The key that replaced this one by rotation."),
+  })
+  .meta({ id: "ApiKey", description: "An API key as listed: never the raw key or its hash." });
+
+export type ApiKeyView = z.infer<typeof apiKeySchema>;
+
+export const listQuerySchema = z.strictObject({
+  Cursor: z.string().min(1, "Cursor must not be empty.").max(200).optional(),
+  Limit: z.coerce
+    .number({ error: "Limit must be a whole number from 1 to 100." })
+    .int("Limit must be a whole number from 1 to 100.")
+    .min(1, "Limit must be a whole number from 1 to 100.")
+    .max(100, "Limit must be a whole number from 1 to 100.")
+    .default(20),
+});
+
+export function pageSchema<T extends z.ZodType>(item: T, id: string) {
+  return z
+    .strictObject({ data: z.array(item), nextCursor: z.string().nullable(), hasMore: z.boolean() })
+    .meta({ id });
+}
+
+export const apiKeyPageSchema = pageSchema(apiKeySchema, "ApiKeyPage");

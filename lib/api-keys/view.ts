@@ -1,0 +1,56 @@
+import "server-only";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { apiKeySchema, type ApiKeyStatus, type ApiKeyView } from "./schemas";
+
+/** The columns a listed key is built from: never keyHash. */
+export const apiKeyViewSelect = {
+  id: true,
+  clientId: true,
+  name: true,
+  keyPrefix: true,
+  createdAt: true,
+  expiresAt: true,
+  revokedAt: true,
+  revokedReason: true,
+  lastUsedAt: true,
+  lastUsedIp: true,
+  lastUsedUserAgent: true,
+  rotatedFromId: true,
+  rotatedTo: { select: { id: true } },
+  createdByUser: { select: { id: true, name: true, email: true } },
+  createdByApiKey: { select: { id: true, keyPrefix: true, name: true } },
+} satisfies Prisma.ApiKeySelect;
+
+export type ApiKeyRow = Prisma.ApiKeyGetPayload<{ select: typeof apiKeyViewSelect }>;
+
+export function statusOf(k: { revokedAt: Date | null; expiresAt: Date | null }, now = Date.now()): ApiKeyStatus {
+  if (k.revokedAt) return "revoked";
+  if (k.expiresAt && k.expiresAt.getTime() <= now) return "expired";
+  return "active";
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function toApiKeyView(k: ApiKeyRow): ApiKeyView {
+  return apiKeySchema.parse({
+    id: k.id,
+    clientId: k.clientId,
+    name: k.name,
+    keyPrefix: k.keyPrefix,
+    status: statusOf(k),
+    createdAt: k.createdAt.toISOString(),
+    createdBy: k.createdByUser
+      ? { type: "user", ...k.createdByUser }
+      : k.createdByApiKey
+        ? { type: "apiKey", ...k.createdByApiKey }
+        : null,
+    expiresAt: iso(k.expiresAt),
+    revokedAt: iso(k.revokedAt),
+    revokedReason: k.revokedReason === "Leaked" ? "leaked" : k.revokedReason === "Manual" ? "manual" : null,
+    lastUsedAt: iso(k.lastUsedAt),
+    lastUsedIp: k.lastUsedIp,
+    lastUsedUserAgent: k.lastUsedUserAgent,
+    rotatedFromId: k.rotatedFromId,
+    rotatedToId: k.rotatedTo?.id ?? null,
+  });
+}

@@ -1,0 +1,55 @@
+import "server-only";
+import type { Principal } from "@/lib/auth/principal";
+import type { Tx } from "@/lib/db/client";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import type { RequestMeta } from "@/lib/http/request-meta";
+
+export const AUDIT_ACTIONS = [
+  "apiKey.created",
+  "apiKey.rotated",
+  "apiKey.revoked",
+  "apiKey.reportedLeaked",
+  "client.policyChanged",
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export type Actor =
+  | { type: "user"; userId: string; label: string }
+  | { type: "apiKey"; apiKeyId: string; label: string }
+  | { type: "anonymous"; label: string };
+
+export function actorOf(p: Principal): Actor {
+  return p.type === "apiKey"
+    ? { type: "apiKey", apiKeyId: p.apiKeyId, label: p.keyPrefix }
+    : { type: "user", userId: p.userId, label: p.email };
+}
+
+/** Write one audit event inside the caller's transaction (it commits or rolls back with the change). */
+export async function recordAuditEvent(
+  tx: Tx,
+  e: {
+    clientId: string;
+    action: AuditAction;
+    actor: Actor;
+    target: { type: "apiKey" | "client"; id: string; label?: string | null };
+    metadata?: Prisma.InputJsonValue;
+    meta: Pick<RequestMeta, "ip" | "userAgent">;
+  },
+): Promise<void> {
+  await tx.auditEvent.create({
+    data: {
+      clientId: e.clientId,
+      action: e.action,
+      actorType: e.actor.type === "user" ? "User" : e.actor.type === "apiKey" ? "ApiKey" : "Anonymous",
+      actorUserId: e.actor.type === "user" ? e.actor.userId : null,
+      actorApiKeyId: e.actor.type === "apiKey" ? e.actor.apiKeyId : null,
+      actorLabel: e.actor.label,
+      targetType: e.target.type,
+      targetId: e.target.id,
+      targetLabel: e.target.label ?? null,
+      metadata: e.metadata,
+      ip: e.meta.ip,
+      userAgent: e.meta.userAgent,
+    },
+  });
+}

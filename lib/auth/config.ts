@@ -1,0 +1,48 @@
+// next-auth (v5): credentials sign-in, JWT sessions of 8 hours that carry the
+// user id and the active Client. Roles are never read from the token: the
+// API wrapper loads them from the database on every request.
+import NextAuth, { type DefaultSession } from "next-auth";
+import Credentials from "next-auth/providers/credentials";
+import { verifyCredentials } from "./credentials";
+import { memberships } from "./memberships";
+
+export const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
+/** The cookie names next-auth uses (http, https); a session token is encrypted with its cookie name as salt. */
+export const SESSION_COOKIE_NAMES = ["authjs.session-token", "__Secure-authjs.session-token"] as const;
+
+declare module "next-auth" {
+  interface Session {
+    user: { id: string } & DefaultSession["user"];
+    activeClientId: string | null;
+  }
+}
+
+export const { handlers, auth, signIn, signOut, unstable_update: updateSession } = NextAuth({
+  trustHost: true,
+  session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
+  pages: { signIn: "/sign-in" },
+  providers: [
+    Credentials({
+      credentials: { email: { label: "Email" }, password: { label: "Password", type: "password" } },
+      authorize: (creds) => verifyCredentials(creds),
+    }),
+  ],
+  callbacks: {
+    async jwt({ token, user, trigger, session }) {
+      if (user?.id) {
+        token.sub = user.id;
+        token.activeClientId = (await memberships(user.id))[0]?.clientId ?? null;
+      }
+      if (trigger === "update" && token.sub && typeof session?.activeClientId === "string") {
+        const mine = await memberships(token.sub);
+        if (mine.some((m) => m.clientId === session.activeClientId)) token.activeClientId = session.activeClientId;
+      }
+      return token;
+    },
+    session({ session, token }) {
+      session.user.id = token.sub!;
+      session.activeClientId = (token.activeClientId as string | null | undefined) ?? null;
+      return session;
+    },
+  },
+});

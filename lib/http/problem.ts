@@ -1,0 +1,86 @@
+// RFC 7807 problem details: the one error shape of every API response.
+import { z } from "zod";
+
+export type ProblemInit = {
+  status: number;
+  /** Dolfin error code, `Entity.Reason`. */
+  code: string;
+  title: string;
+  detail?: string;
+  /** Field errors: `{ field: [messages] }`. */
+  errors?: Record<string, string[]>;
+  headers?: Record<string, string>;
+};
+
+/** Throw from anywhere below a route; the error handler turns it into problem+json. */
+export class ApiError extends Error {
+  readonly init: ProblemInit;
+  constructor(init: ProblemInit) {
+    super(init.detail ?? init.title);
+    this.name = "ApiError";
+    this.init = init;
+  }
+}
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().nullable(),
+    instance: z.string().nullable(),
+    code: z.string(),
+    traceId: z.string(),
+    errors: z.record(z.string(), z.array(z.string())).optional(),
+  })
+  .meta({ id: "ProblemDetails" });
+
+export type Problem = z.infer<typeof problemSchema>;
+
+export function problemType(code: string): string {
+  return `urn:dolfin:problem:${code}`;
+}
+
+export function problemResponse(init: ProblemInit, ctx: { instance: string | null; traceId: string }): Response {
+  const body: Problem = {
+    type: problemType(init.code),
+    title: init.title,
+    status: init.status,
+    detail: init.detail ?? null,
+    instance: ctx.instance,
+    code: init.code,
+    traceId: ctx.traceId,
+    ...(init.errors ? { errors: init.errors } : {}),
+  };
+  return new Response(JSON.stringify(body), {
+    status: init.status,
+    headers: { "content-type": "application/problem+json", "cache-control": "no-store", ...init.headers },
+  });
+}
+
+// The errors the app raises in more than one place.
+export const Problems = {
+  invalidApiKey: () =>
+    new ApiError({ status: 401, code: "ApiKey.Invalid", title: "Invalid API key", detail: "The API key is unknown, expired or revoked." }),
+  unauthenticated: () =>
+    new ApiError({
+      status: 401,
+      code: "Auth.Unauthenticated",
+      title: "Authentication required",
+      detail: "Send an API key in the x-dolfin-api-key header, or a Bearer token.",
+      headers: { "www-authenticate": 'Bearer realm="dolfin", ApiKey header="x-dolfin-api-key"' },
+    }),
+  invalidToken: () =>
+    new ApiError({
+      status: 401,
+      code: "Auth.InvalidToken",
+      title: "Invalid or expired token",
+      detail: "The Bearer token could not be verified or has expired. Obtain a new one from POST /api/auth/token.",
+      headers: { "www-authenticate": 'Bearer realm="dolfin", error="invalid_token"' },
+    }),
+  forbidden: (detail = "You must be an Admin or Owner of this Client.") =>
+    new ApiError({ status: 403, code: "Member.Forbidden", title: "Forbidden", detail }),
+  notFound: (code: string, what: string) => new ApiError({ status: 404, code, title: `${what} not found` }),
+  invalid: (detail: string, errors?: Record<string, string[]>) =>
+    new ApiError({ status: 400, code: "Request.Invalid", title: "Invalid request", detail, errors }),
+};
