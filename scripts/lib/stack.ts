@@ -1,0 +1,91 @@
+// A throwaway stack for tests and benchmarks: a fresh database (on the
+// embedded PostgreSQL, or on DATABASE_URL's server), migrated, and the
+// production Next.js server on a free port.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import { applyMigrations } from "../../lib/db/migrate";
+import { freePort, startEmbeddedPostgres, type EmbeddedDb } from "../../lib/db/embedded";
+import { dropDatabase, ensureDatabase, withDatabase } from "./database";
+
+export type Db = { url: string; adminUrl: string; embedded: EmbeddedDb | null; stop: () => Promise<void> };
+
+export async function startTestDatabase(label = "test"): Promise<Db> {
+  const name = `dolfin_${label}_${randomBytes(4).toString("hex")}`;
+  if (process.env.DATABASE_URL) {
+    const adminUrl = process.env.DATABASE_URL;
+    await ensureDatabase(adminUrl, name);
+    return { url: withDatabase(adminUrl, name), adminUrl, embedded: null, stop: () => dropDatabase(adminUrl, name).catch(() => {}) };
+  }
+  const embedded = await startEmbeddedPostgres();
+  const adminUrl = embedded.url("postgres");
+  await ensureDatabase(adminUrl, name);
+  return { url: embedded.url(name), adminUrl, embedded, stop: () => embedded.stop() };
+}
+
+export function build(): void {
+  console.log("\n▶ next build");
+  const r = spawnSync("npm", ["run", "--silent", "build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  if (r.status !== 0) throw new Error("next build failed");
+}
+
+export type Server = { url: string; port: number; proc: ChildProcess; logs: string[]; stop: () => Promise<void> };
+
+export async function startServer(opts: { databaseUrl: string; authSecret: string; env?: Record<string, string>; logFile?: string }): Promise<Server> {
+  if (!fs.existsSync(".next/BUILD_ID")) throw new Error("No production build: run npm run build first");
+  const port = await freePort();
+  const logs: string[] = [];
+  const out = opts.logFile ? fs.createWriteStream(opts.logFile, { flags: "a" }) : null;
+  const proc = spawn("node", ["node_modules/next/dist/bin/next", "start", "-p", String(port), "-H", "127.0.0.1"], {
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      DATABASE_URL: opts.databaseUrl,
+      AUTH_SECRET: opts.authSecret,
+      ...opts.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const collect = (b: Buffer) => {
+    out?.write(b);
+    for (const line of b.toString().split("\n")) if (line) logs.push(line);
+    if (logs.length > 5000) logs.splice(0, logs.length - 5000);
+  };
+  proc.stdout!.on("data", collect);
+  proc.stderr!.on("data", collect);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`next start exited (${proc.exitCode}):\n${logs.join("\n")}`);
+    try {
+      const r = await fetch(`${url}/api/health`);
+      if (r.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`next start did not become healthy:\n${logs.join("\n")}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    port,
+    proc,
+    logs,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        proc.once("exit", () => { out?.end(); resolve(); });
+        proc.kill("SIGTERM");
+        setTimeout(() => proc.kill("SIGKILL"), 5000).unref();
+      }),
+  };
+}
+
+export async function migrate(url: string): Promise<void> {
+  await applyMigrations(url);
+}
+
+export function randomSecret(): string {
+  return randomBytes(32).toString("base64url");
+}

@@ -1,0 +1,93 @@
+// Integration-test helpers: real HTTP against the running production server,
+// and a real PostgreSQL for fixtures. Each test file makes its own Clients and
+// users (unique names), so files never see each other's data.
+import { randomBytes } from "node:crypto";
+import { hash } from "@node-rs/argon2";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient, type ClientType, type MemberRole } from "@/lib/generated/prisma/client";
+
+export const BASE = process.env.TEST_BASE_URL ?? "";
+if (!BASE) throw new Error("TEST_BASE_URL is unset: run integration tests through `npm test` (scripts/test.ts starts the server).");
+
+export const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: process.env.TEST_DATABASE_URL! }) });
+export const PASSWORD = "correct horse battery staple";
+let passwordHash: Promise<string> | undefined;
+
+export const uid = () => randomBytes(5).toString("hex");
+
+export type Res<T = any> = { status: number; headers: Headers; body: T; text: string };
+
+export async function api<T = any>(
+  path: string,
+  opts: { method?: string; body?: unknown; rawBody?: BodyInit; headers?: Record<string, string>; apiKey?: string; token?: string; cookie?: string } = {},
+): Promise<Res<T>> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.apiKey !== undefined) headers["x-dolfin-api-key"] = opts.apiKey;
+  if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.cookie !== undefined) headers.cookie = opts.cookie;
+  let body = opts.rawBody;
+  if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers["content-type"] ??= "application/json";
+  }
+  const r = await fetch(BASE + path, { method: opts.method ?? (body !== undefined ? "POST" : "GET"), headers, body, redirect: "manual" });
+  const text = await r.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = text;
+  }
+  return { status: r.status, headers: r.headers, body: parsed as T, text };
+}
+
+export type Tenant = { id: string; name: string; type: ClientType };
+
+export async function makeClient(type: ClientType = "Live", extra: { maxActiveKeys?: number; keysMustExpire?: boolean; maxKeyLifetimeDays?: number | null } = {}): Promise<Tenant> {
+  const c = await db.client.create({ data: { name: `Test ${type} ${uid()}`, type, ...extra } });
+  return { id: c.id, name: c.name, type: c.type };
+}
+
+export type TestUser = { id: string; email: string; token: string };
+
+/** A user with the given role in each Client (the first one is active in the token). */
+export async function makeUser(roles: [Tenant, MemberRole][]): Promise<TestUser> {
+  const email = `user-${uid()}@example.test`;
+  const user = await db.user.create({ data: { email, name: `User ${email.slice(5, 10)}`, passwordHash: await (passwordHash ??= hash(PASSWORD)) } });
+  for (const [client, role] of roles) await db.clientMember.create({ data: { clientId: client.id, userId: user.id, role } });
+  const t = await api("/api/auth/token", { body: { email, password: PASSWORD, clientId: roles[0]?.[0].id } });
+  if (t.status !== 200) throw new Error(`token exchange failed: ${t.status} ${t.text}`);
+  return { id: user.id, email, token: t.body.token };
+}
+
+/** Sign in through next-auth's CSRF + credentials endpoints, like the browser; returns the Cookie header. */
+export async function signInCookie(email: string, password = PASSWORD): Promise<string> {
+  const csrf = await fetch(`${BASE}/api/auth/csrf`);
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const jar = csrf.headers.getSetCookie().map((c) => c.split(";")[0]);
+  const r = await fetch(`${BASE}/api/auth/callback/credentials`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar.join("; "), origin: BASE },
+    body: new URLSearchParams({ csrfToken, email, password, callbackUrl: BASE }),
+    redirect: "manual",
+  });
+  const session = r.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("authjs.session-token="));
+  if (!session) throw new Error(`sign-in failed for ${email}: ${r.status}`);
+  return session;
+}
+
+export async function createKey(auth: { apiKey?: string; token?: string; cookie?: string; headers?: Record<string, string> }, body: unknown = {}) {
+  const r = await api("/api/api-keys", { ...auth, body });
+  if (r.status !== 201) throw new Error(`create failed: ${r.status} ${r.text}`);
+  return r.body as { id: string; clientId: string; rawKey: string; keyPrefix: string; name: string | null; createdAt: string; expiresAt: string | null };
+}
+
+/** A Client with an Owner and a first API key: the usual starting point. */
+export async function makeTenant(type: ClientType = "Live") {
+  const client = await makeClient(type);
+  const owner = await makeUser([[client, "Owner"]]);
+  const key = await createKey({ token: owner.token });
+  return { client, owner, key };
+}
+
+export const inFuture = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();

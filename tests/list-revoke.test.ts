@@ -1,0 +1,101 @@
+// GET /api/api-keys (list conventions) and POST /api/api-keys/{id}/revoke.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, createKey, db, makeClient, makeUser, type Tenant, type TestUser } from "./helpers";
+
+let client: Tenant;
+let owner: TestUser;
+let member: TestUser;
+const ids: string[] = [];
+
+beforeAll(async () => {
+  client = await makeClient();
+  owner = await makeUser([[client, "Owner"]]);
+  member = await makeUser([[client, "Member"]]);
+  for (let i = 0; i < 5; i++) ids.push((await createKey({ token: owner.token }, { name: `key ${i}` })).id);
+});
+afterAll(() => db.$disconnect());
+
+describe("GET /api/api-keys", () => {
+  it("lists newest first, pages with Cursor and Limit, never a raw key or hash", async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const r: { status: number; body: any; text: string } = await api(`/api/api-keys?Limit=2${cursor ? `&Cursor=${cursor}` : ""}`, { token: member.token });
+      expect(r.status).toBe(200);
+      expect(Object.keys(r.body).sort()).toEqual(["data", "hasMore", "nextCursor"]);
+      expect(r.body.data.length).toBeLessThanOrEqual(2);
+      expect(r.text).not.toMatch(/dol_live_[0-9A-Za-z]{49}/);
+      expect(r.text).not.toContain("keyHash");
+      seen.push(...r.body.data.map((k: { id: string }) => k.id));
+      expect(r.body.hasMore).toBe(r.body.nextCursor !== null);
+      cursor = r.body.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toEqual([...ids].reverse());
+  });
+
+  it("defaults to 20 and shows who created each key", async () => {
+    const r = await api("/api/api-keys", { token: owner.token });
+    expect(r.body.data).toHaveLength(5);
+    expect(r.body.hasMore).toBe(false);
+    expect(r.body.nextCursor).toBeNull();
+    expect(r.body.data[0]).toMatchObject({ status: "active", createdBy: { type: "user", id: owner.id, email: owner.email }, lastUsedAt: null, revokedAt: null });
+  });
+
+  for (const q of ["Limit=0", "Limit=101", "Limit=abc", "Limit=1.5", "Cursor=", "Cursor=garbage", "limit=5"]) {
+    it(`rejects ${q} with 400 problem details`, async () => {
+      const r = await api(`/api/api-keys?${q}`, { token: owner.token });
+      expect(r.status).toBe(400);
+      expect(r.body.code).toBe("Request.Invalid");
+    });
+  }
+
+  it("rejects a cursor from another Client's list", async () => {
+    const other = await makeClient();
+    const o = await makeUser([[other, "Owner"]]);
+    const foreign = await createKey({ token: o.token });
+    const r = await api(`/api/api-keys?Cursor=${foreign.id}`, { token: owner.token });
+    expect(r.status).toBe(400);
+  });
+});
+
+describe("POST /api/api-keys/{id}/revoke", () => {
+  it("204, the key stops working at once, a second revoke is still 204, audited once", async () => {
+    const k = await createKey({ token: owner.token }, { name: "to revoke" });
+    expect((await api("/api/me", { apiKey: k.rawKey })).status).toBe(200);
+    const r = await api(`/api/api-keys/${k.id}/revoke`, { token: owner.token, method: "POST" });
+    expect(r.status).toBe(204);
+    expect(r.text).toBe("");
+    expect((await api("/api/me", { apiKey: k.rawKey })).status).toBe(401);
+    expect((await api(`/api/api-keys/${k.id}/revoke`, { token: owner.token, method: "POST" })).status).toBe(204);
+    const events = await db.auditEvent.findMany({ where: { targetId: k.id, action: "apiKey.revoked" } });
+    expect(events).toHaveLength(1);
+    expect(events[0].actorUserId).toBe(owner.id);
+    const listed = await api(`/api/api-keys/${k.id}`, { token: member.token });
+    expect(listed.body).toMatchObject({ status: "revoked", revokedReason: "manual" });
+  });
+
+  it("an API key of the same Client may revoke (even itself)", async () => {
+    const k = await createKey({ token: owner.token });
+    expect((await api(`/api/api-keys/${k.id}/revoke`, { apiKey: k.rawKey, method: "POST" })).status).toBe(204);
+    expect((await api("/api/me", { apiKey: k.rawKey })).status).toBe(401);
+  });
+
+  it("a Member may not revoke (403) and the key keeps working", async () => {
+    const k = await createKey({ token: owner.token });
+    const r = await api(`/api/api-keys/${k.id}/revoke`, { token: member.token, method: "POST" });
+    expect(r.status).toBe(403);
+    expect(r.body.code).toBe("Member.Forbidden");
+    expect((await api("/api/me", { apiKey: k.rawKey })).status).toBe(200);
+  });
+
+  it("an id that is not a uuid, or unknown, is 404 ApiKey.NotFound", async () => {
+    for (const id of ["nope", "01a21790-0000-7000-8000-000000000000"]) {
+      const r = await api(`/api/api-keys/${id}/revoke`, { token: owner.token, method: "POST" });
+      expect(r.status).toBe(404);
+      expect(r.body.code).toBe("ApiKey.NotFound");
+    }
+  });
+});
