@@ -3,6 +3,7 @@
 // API wrapper loads them from the database on every request.
 import NextAuth, { type DefaultSession } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
+import { logger } from "@/lib/log";
 import { verifyCredentials } from "./credentials";
 import { memberships } from "./memberships";
 
@@ -19,6 +20,12 @@ declare module "next-auth" {
 
 export const { handlers, auth, signIn, signOut, unstable_update: updateSession } = NextAuth({
   trustHost: true,
+  logger: {
+    // A wrong password is an expected outcome, not an error worth a stack trace.
+    error: (err) => (err.name === "CredentialsSignin" ? logger.info({ event: "sign-in failed" }, "sign-in failed") : logger.error({ err }, "auth error")),
+    warn: (code) => logger.warn({ code }, "auth warning"),
+    debug: () => {},
+  },
   session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
   pages: { signIn: "/sign-in" },
   providers: [

@@ -52,7 +52,7 @@ async function decodeBearer(token: string): Promise<TokenClaims | null> {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-async function userPrincipal(via: "bearer" | "session", claims: TokenClaims, requestedClientId: string | null): Promise<UserPrincipal> {
+export async function userPrincipal(via: "bearer" | "session", claims: TokenClaims, requestedClientId: string | null): Promise<UserPrincipal> {
   const userId = claims.sub!;
   const mine = await memberships(userId);
   let active: Membership | undefined;

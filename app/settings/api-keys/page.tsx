@@ -1,0 +1,39 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { ApiKeysManager } from "@/components/api-keys/api-keys-manager";
+import { listApiKeys } from "@/lib/api-keys/list-api-keys";
+import { can } from "@/lib/auth/permissions";
+import { requireUser } from "@/lib/auth/session";
+import { db } from "@/lib/db/client";
+
+export const metadata: Metadata = { title: "API keys" };
+
+export default async function ApiKeysPage() {
+  const user = await requireUser("/settings/api-keys");
+  if ("noClient" in user) return null;
+  const [page, client] = await Promise.all([
+    listApiKeys(user.clientId, { Limit: 20 }),
+    db().client.findUniqueOrThrow({ where: { id: user.clientId }, select: { name: true, keysMustExpire: true, maxKeyLifetimeDays: true } }),
+  ]);
+  return (
+    <div>
+      <div className="mb-6">
+        <h1 className="text-2xl font-semibold tracking-tight text-slate-900">API keys</h1>
+        <p className="mt-1 max-w-2xl text-sm text-slate-600">
+          Keys let your integrations call the Dolfin API as <strong>{client.name}</strong>. Send one in the{" "}
+          <code className="rounded bg-slate-100 px-1 font-mono text-xs">x-dolfin-api-key</code> header.{" "}
+          <Link href="/docs/api" className="font-medium text-brand-700 underline-offset-2 hover:underline">
+            API reference
+          </Link>
+        </p>
+      </div>
+      <ApiKeysManager
+        key={user.clientId}
+        initial={page}
+        canManage={can(user.role, "apiKeys:write")}
+        policy={{ keysMustExpire: client.keysMustExpire, maxKeyLifetimeDays: client.maxKeyLifetimeDays }}
+        clientName={client.name}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,64 @@
+import Link from "next/link";
+import { signOut } from "@/lib/auth/config";
+import { can } from "@/lib/auth/permissions";
+import { requireUser } from "@/lib/auth/session";
+import { ClientSwitcher } from "./client-switcher";
+import { SettingsNav } from "./nav";
+
+export default async function SettingsLayout({ children }: { children: React.ReactNode }) {
+  const user = await requireUser("/settings/api-keys");
+  const noClient = "noClient" in user;
+  const nav = [{ href: "/settings/api-keys", label: "API keys" }];
+  if (!noClient && can(user.role, "audit:read")) nav.push({ href: "/settings/audit", label: "Audit log" });
+  if (!noClient && can(user.role, "policy:write")) nav.push({ href: "/settings/policy", label: "Key policy" });
+  nav.push({ href: "/docs/api", label: "API reference" });
+
+  return (
+    <div className="min-h-screen">
+      <header className="border-b border-slate-200 bg-white">
+        <div className="mx-auto flex max-w-5xl items-center justify-between gap-3 px-4 py-3 sm:px-6">
+          <div className="flex min-w-0 items-center gap-3 sm:gap-4">
+            <Link href="/settings/api-keys" className="flex items-center gap-2 font-bold text-brand-700 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-600">
+              <span aria-hidden="true" className="grid h-7 w-7 place-items-center rounded-md bg-brand-600 text-sm text-white">D</span>
+              <span>Dolfin</span>
+            </Link>
+            {!noClient && (
+              <ClientSwitcher
+                activeId={user.clientId}
+                clients={user.memberships.map((m) => ({ id: m.clientId, name: m.clientName, type: m.clientType, role: m.role }))}
+              />
+            )}
+          </div>
+          <div className="flex shrink-0 items-center gap-3 text-sm">
+            <span className="hidden text-slate-600 sm:inline" data-testid="user-email">
+              {noClient ? user.email : user.email}
+              {!noClient && <span className="ml-1 rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-600" data-testid="user-role">{user.role}</span>}
+            </span>
+            <form
+              action={async () => {
+                "use server";
+                await signOut({ redirectTo: "/sign-in" });
+              }}
+            >
+              <button type="submit" className="rounded-md px-2 py-1 font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-600">
+                Sign out
+              </button>
+            </form>
+          </div>
+        </div>
+        <div className="mx-auto max-w-5xl px-2 pb-2 sm:px-4">
+          <SettingsNav items={nav} />
+        </div>
+      </header>
+      <main className="mx-auto max-w-5xl px-4 py-8 sm:px-6">
+        {noClient ? (
+          <div className="rounded-lg bg-white p-6 text-slate-700 shadow-sm ring-1 ring-slate-200">
+            You are not a member of any Client yet. Ask an Owner to invite you.
+          </div>
+        ) : (
+          children
+        )}
+      </main>
+    </div>
+  );
+}

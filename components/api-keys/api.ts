@@ -1,0 +1,32 @@
+// Browser calls to our own API with the session cookie; errors arrive as problem details.
+export class ProblemError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly errors: Record<string, string[]> | undefined,
+    detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+export async function apiFetch<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method: init.method ?? (init.body !== undefined ? "POST" : "GET"),
+      headers: init.body !== undefined ? { "content-type": "application/json" } : undefined,
+      body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+  } catch {
+    throw new ProblemError(0, "Network.Error", undefined, "Could not reach the server. Check your connection and try again.");
+  }
+  if (res.status === 204) return undefined as T;
+  const body = await res.json().catch(() => null);
+  if (!res.ok) {
+    throw new ProblemError(res.status, body?.code ?? "Unknown", body?.errors, body?.detail ?? body?.title ?? `Request failed (${res.status}).`);
+  }
+  return body as T;
+}

@@ -1,0 +1,125 @@
+"use client";
+import { ClientOnly } from "@/components/ui/client-only";
+import { Button } from "@/components/ui/button";
+import { formatDate, formatDateTime, relativeTime } from "@/components/ui/dates";
+import type { ApiKeyView } from "@/lib/api-keys/schemas";
+import { StatusBadge } from "./key-status";
+
+function creator(k: ApiKeyView): string {
+  if (!k.createdBy) return "a deleted user";
+  return k.createdBy.type === "user" ? k.createdBy.name || k.createdBy.email : `key ${k.createdBy.keyPrefix}…`;
+}
+
+export function KeysList({
+  keys,
+  canManage,
+  onRevoke,
+  onRotate,
+  hasMore,
+  loadingMore,
+  onLoadMore,
+}: {
+  keys: ApiKeyView[];
+  canManage: boolean;
+  onRevoke: (k: ApiKeyView) => void;
+  onRotate?: (k: ApiKeyView) => void;
+  hasMore: boolean;
+  loadingMore: boolean;
+  onLoadMore: () => void;
+}) {
+  const now = Date.now();
+  const byId = new Map(keys.map((k) => [k.id, k]));
+  return (
+    <div>
+      <ul aria-label="API keys" className="divide-y divide-slate-200 overflow-hidden rounded-lg bg-white shadow-sm ring-1 ring-slate-200">
+        <li aria-hidden="true" className="hidden bg-slate-50 px-4 py-2 text-xs font-medium uppercase tracking-wide text-slate-500 md:grid md:grid-cols-[minmax(0,2fr)_minmax(0,1.4fr)_minmax(0,1.2fr)_minmax(0,1.4fr)_auto] md:gap-4">
+          <span>Name</span>
+          <span>Created</span>
+          <span>Expires</span>
+          <span>Last used</span>
+          <span className="w-36 text-right">{canManage ? "Actions" : ""}</span>
+        </li>
+        {keys.map((k) => {
+          const active = k.status === "active";
+          return (
+            <li
+              key={k.id}
+              data-testid="key-row"
+              data-key-id={k.id}
+              className="grid gap-2 px-4 py-4 text-sm md:grid-cols-[minmax(0,2fr)_minmax(0,1.4fr)_minmax(0,1.2fr)_minmax(0,1.4fr)_auto] md:items-center md:gap-4"
+            >
+              <div className="min-w-0">
+                <div className="flex flex-wrap items-center gap-2">
+                  <span className="truncate font-medium text-slate-900" title={k.name ?? undefined}>
+                    {k.name ?? <span className="italic text-slate-500">Unnamed key</span>}
+                  </span>
+                  <ClientOnly>
+                    <StatusBadge k={k} now={now} />
+                  </ClientOnly>
+                </div>
+                <code className="mt-1 block truncate font-mono text-xs text-slate-600" data-testid="key-prefix">
+                  {k.keyPrefix}…
+                </code>
+                {(k.rotatedFromId || k.rotatedToId) && (
+                  <p className="mt-1 text-xs text-slate-500">
+                    {k.rotatedToId && <>Rotated to {byId.get(k.rotatedToId)?.keyPrefix ?? "a newer key"}…</>}
+                    {k.rotatedToId && k.rotatedFromId && " · "}
+                    {k.rotatedFromId && <>Replaces {byId.get(k.rotatedFromId)?.keyPrefix ?? "an older key"}…</>}
+                  </p>
+                )}
+              </div>
+              <div className="text-slate-600">
+                <span className="text-xs text-slate-500 md:hidden">Created </span>
+                <ClientOnly>{formatDate(k.createdAt)}</ClientOnly>
+                <span className="block text-xs text-slate-500">by {creator(k)}</span>
+              </div>
+              <div className="text-slate-600" data-testid="key-expires">
+                <span className="text-xs text-slate-500 md:hidden">Expires </span>
+                {k.expiresAt ? <ClientOnly>{formatDate(k.expiresAt)}</ClientOnly> : <span>Never</span>}
+                {k.revokedAt && (
+                  <span className="block text-xs text-slate-500">
+                    revoked <ClientOnly>{formatDate(k.revokedAt)}</ClientOnly>
+                  </span>
+                )}
+              </div>
+              <div className="min-w-0 text-slate-600" data-testid="key-last-used">
+                <span className="text-xs text-slate-500 md:hidden">Last used </span>
+                {k.lastUsedAt ? (
+                  <ClientOnly>
+                    <span title={`${formatDateTime(k.lastUsedAt)}${k.lastUsedUserAgent ? `\n${k.lastUsedUserAgent}` : ""}`}>
+                      {relativeTime(k.lastUsedAt, now)}
+                      {k.lastUsedIp && <span className="block truncate text-xs text-slate-500">from {k.lastUsedIp}</span>}
+                    </span>
+                  </ClientOnly>
+                ) : (
+                  "Never"
+                )}
+              </div>
+              <div className="flex gap-2 md:w-36 md:justify-end">
+                {canManage && active && (
+                  <>
+                    {onRotate && (
+                      <Button variant="secondary" size="sm" onClick={() => onRotate(k)} aria-label={`Rotate ${k.name ?? k.keyPrefix}`}>
+                        Rotate
+                      </Button>
+                    )}
+                    <Button variant="secondary" size="sm" className="text-red-700" onClick={() => onRevoke(k)} aria-label={`Revoke ${k.name ?? k.keyPrefix}`}>
+                      Revoke
+                    </Button>
+                  </>
+                )}
+              </div>
+            </li>
+          );
+        })}
+      </ul>
+      {hasMore && (
+        <div className="mt-4 flex justify-center">
+          <Button variant="secondary" onClick={onLoadMore} pending={loadingMore}>
+            Load more
+          </Button>
+        </div>
+      )}
+    </div>
+  );
+}

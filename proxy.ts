@@ -1,0 +1,15 @@
+// Signed-out visitors to a settings page go to sign-in and come back after.
+// (The page itself still verifies the session; this only saves a round trip.)
+import { NextResponse, type NextRequest } from "next/server";
+
+export function proxy(req: NextRequest) {
+  const hasSession = req.cookies.has("authjs.session-token") || req.cookies.has("__Secure-authjs.session-token");
+  if (!hasSession) {
+    const url = new URL("/sign-in", req.url);
+    url.searchParams.set("callbackUrl", req.nextUrl.pathname + req.nextUrl.search);
+    return NextResponse.redirect(url);
+  }
+  return NextResponse.next();
+}
+
+export const config = { matcher: ["/settings/:path*"] };
