@@ -24,7 +24,7 @@ export async function lockClient(tx: Tx, clientId: string): Promise<LockedClient
 }
 
 /** Apply the Client's key policy to a requested expiry (null = never). */
-export async function checkKeyPolicy(tx: Tx, client: LockedClient, expiresAt: Date | null, now: Date): Promise<void> {
+export async function checkKeyPolicy(tx: Tx, client: LockedClient, expiresAt: Date | null, now: Date, opts: { excludeKeyId?: string } = {}): Promise<void> {
   if (expiresAt !== null && expiresAt.getTime() <= now.getTime()) {
     throw new ApiError({
       status: 400,
@@ -56,7 +56,12 @@ export async function checkKeyPolicy(tx: Tx, client: LockedClient, expiresAt: Da
     }
   }
   const active = await tx.apiKey.count({
-    where: { clientId: client.id, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+    where: {
+      clientId: client.id,
+      revokedAt: null,
+      OR: [{ expiresAt: null }, { expiresAt: { gt: now } }],
+      ...(opts.excludeKeyId ? { id: { not: opts.excludeKeyId } } : {}),
+    },
   });
   if (active >= client.maxActiveKeys) {
     throw new ApiError({

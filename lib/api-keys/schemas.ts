@@ -104,3 +104,44 @@ export function pageSchema<T extends z.ZodType>(item: T, id: string) {
 }
 
 export const apiKeyPageSchema = pageSchema(apiKeySchema, "ApiKeyPage");
+
+export const GRACE_PERIODS = [0, 3600, 86400, 604800] as const;
+export const DEFAULT_GRACE_SECONDS = 86400;
+
+export const rotateApiKeySchema = z
+  .strictObject(
+    {
+      gracePeriodSeconds: z
+        .union(GRACE_PERIODS.map((s) => z.literal(s)) as unknown as [z.ZodLiteral<0>, z.ZodLiteral<3600>, z.ZodLiteral<86400>, z.ZodLiteral<604800>], {
+          error: "gracePeriodSeconds must be one of 0, 3600, 86400 or 604800.",
+        })
+        .default(DEFAULT_GRACE_SECONDS)
+        .describe("How long the old key keeps working: 0 (revoke now), 1 hour, 1 day (default) or 7 days."),
+      expiresAt: expiresAtSchema
+        .optional()
+        .transform((v) => (v === undefined ? undefined : v ? new Date(v) : null))
+        .describe("Expiry of the new key. Omitted: the old key's lifetime, counted from now (or none)."),
+    },
+    { error: (iss) => (iss.code === "unrecognized_keys" ? undefined : "The body must be a JSON object.") },
+  )
+  .meta({ id: "RotateApiKeyRequest" });
+
+export type RotateApiKeyData = z.output<typeof rotateApiKeySchema>;
+
+export const LEAK_REPORT_MAX = 100;
+
+export const leakReportSchema = z
+  .strictObject(
+    {
+      keys: z
+        .array(z.string({ error: "Each entry of keys must be a string." }).max(1000), { error: "keys must be an array of strings." })
+        .min(1, "keys must not be empty.")
+        .max(LEAK_REPORT_MAX, `At most ${LEAK_REPORT_MAX} keys per report.`),
+    },
+    { error: (iss) => (iss.code === "unrecognized_keys" ? undefined : "The body must be a JSON object.") },
+  )
+  .meta({ id: "LeakReportRequest" });
+
+export const leakReportResponseSchema = z
+  .strictObject({ accepted: z.number().int().describe("How many strings had a valid Dolfin key format and checksum, and were checked.") })
+  .meta({ id: "LeakReportResponse" });

@@ -1,6 +1,7 @@
 import "server-only";
 import { db } from "@/lib/db/client";
 import { logger } from "@/lib/log";
+import { countAuthFailure } from "./auth-failures";
 import { hashKey, isWellFormedKey } from "./key-format";
 
 export type VerifiedKey = { id: string; clientId: string; clientType: "Live" | "Sandbox"; keyPrefix: string };
@@ -36,7 +37,14 @@ export async function verifyApiKey(rawKey: string, ctx: { ip: string | null; use
     where: { keyHash: hashKey(rawKey) },
     select: { id: true, clientId: true, keyPrefix: true, expiresAt: true, revokedAt: true, client: { select: { type: true } } },
   });
-  if (!row || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt.getTime() <= Date.now())) return null;
+  if (!row) {
+    countAuthFailure({ subject: "unknown", clientId: null, reason: "unknown", ip: ctx.ip });
+    return null;
+  }
+  if (row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt.getTime() <= Date.now())) {
+    countAuthFailure({ subject: row.id, clientId: row.clientId, reason: row.revokedAt ? "revoked" : "expired", ip: ctx.ip });
+    return null;
+  }
   recordLastUse(row.id, ctx);
   return { id: row.id, clientId: row.clientId, clientType: row.client.type, keyPrefix: row.keyPrefix };
 }

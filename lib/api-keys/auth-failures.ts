@@ -1,0 +1,45 @@
+import "server-only";
+// Failed authentications with well-formed keys are counted in memory and
+// flushed as one upsert per (hour, subject) every few seconds: a burst of
+// guesses costs a handful of writes, not one row each.
+import { db } from "@/lib/db/client";
+import { logger } from "@/lib/log";
+
+type Entry = { bucket: Date; subject: string; clientId: string | null; reason: string; count: number; lastIp: string | null; lastAt: Date };
+
+const FLUSH_MS = 2_000;
+const pending = new Map<string, Entry>();
+let timer: NodeJS.Timeout | null = null;
+
+export function countAuthFailure(f: { subject: string; clientId: string | null; reason: "unknown" | "expired" | "revoked"; ip: string | null }): void {
+  const now = new Date();
+  const bucket = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
+  const k = `${bucket.getTime()}|${f.subject}`;
+  const e = pending.get(k);
+  if (e) {
+    e.count++;
+    e.lastIp = f.ip;
+    e.lastAt = now;
+  } else if (pending.size < 10_000) {
+    pending.set(k, { bucket, subject: f.subject, clientId: f.clientId, reason: f.reason, count: 1, lastIp: f.ip, lastAt: now });
+  }
+  timer ??= setTimeout(() => void flushAuthFailures(), FLUSH_MS);
+  timer.unref?.();
+}
+
+export async function flushAuthFailures(): Promise<void> {
+  timer = null;
+  const batch = [...pending.values()];
+  pending.clear();
+  for (const e of batch) {
+    try {
+      await db().$executeRaw`
+        INSERT INTO "AuthFailureCount" (bucket, subject, "clientId", reason, count, "lastIp", "lastAt")
+        VALUES (${e.bucket}, ${e.subject}, ${e.clientId}::uuid, ${e.reason}, ${e.count}, ${e.lastIp}, ${e.lastAt})
+        ON CONFLICT (bucket, subject) DO UPDATE
+        SET count = "AuthFailureCount".count + EXCLUDED.count, "lastIp" = EXCLUDED."lastIp", "lastAt" = EXCLUDED."lastAt"`;
+    } catch (err) {
+      logger.warn({ err }, "could not record failed authentications");
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import "server-only";
+// Secret-scanner reports: anyone may tell us where a key leaked. Strings that
+// are not well-formed Dolfin keys (format + checksum) are dropped without a
+// database lookup; live matches are revoked at once and audited. The answer
+// never says which keys existed.
+import { recordAuditEvent } from "@/lib/audit/record-audit-event";
+import { db } from "@/lib/db/client";
+import type { RequestMeta } from "@/lib/http/request-meta";
+import { hashKey, isWellFormedKey } from "./key-format";
+
+export async function reportLeakedKeys(keys: string[], meta: RequestMeta): Promise<{ accepted: number }> {
+  const hashes = [...new Set(keys.map((k) => k.trim()).filter(isWellFormedKey))].map(hashKey);
+  if (hashes.length === 0) return { accepted: 0 };
+  const now = new Date();
+  await db().$transaction(async (tx) => {
+    const live = await tx.apiKey.findMany({
+      where: { keyHash: { in: hashes }, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+      select: { id: true, clientId: true, name: true, keyPrefix: true },
+    });
+    for (const k of live) {
+      const { count } = await tx.apiKey.updateMany({ where: { id: k.id, revokedAt: null }, data: { revokedAt: now, revokedReason: "Leaked" } });
+      if (count === 0) continue;
+      await recordAuditEvent(tx, {
+        clientId: k.clientId,
+        action: "apiKey.reportedLeaked",
+        actor: { type: "anonymous", label: "leak report" },
+        target: { type: "apiKey", id: k.id, label: k.name ?? k.keyPrefix },
+        metadata: { keyPrefix: k.keyPrefix, reportedBy: meta.ip },
+        meta,
+      });
+    }
+  });
+  return { accepted: hashes.length };
+}

@@ -1,0 +1,94 @@
+import "server-only";
+import { actorOf, recordAuditEvent } from "@/lib/audit/record-audit-event";
+import type { Principal } from "@/lib/auth/principal";
+import { db } from "@/lib/db/client";
+import { ApiError, Problems } from "@/lib/http/problem";
+import type { RequestMeta } from "@/lib/http/request-meta";
+import { checkKeyPolicy, lockClient } from "./create-api-key";
+import { generateKey } from "./key-format";
+import { isUuid } from "./list-api-keys";
+import { createApiKeyResponseSchema, type CreateApiKeyResponse, type RotateApiKeyData } from "./schemas";
+
+const notActive = (detail: string) => new ApiError({ status: 409, code: "ApiKey.NotActive", title: "Key is not active", detail });
+
+/**
+ * Replace a key: a new key with the same name (and, unless given, the same
+ * lifetime counted from now); the old key keeps working for the grace period
+ * and never longer than it already would.
+ */
+export async function rotateApiKey(principal: Principal, id: string, input: RotateApiKeyData, meta: RequestMeta): Promise<CreateApiKeyResponse> {
+  if (!isUuid(id)) throw Problems.notFound("ApiKey.NotFound", "API key");
+  const now = new Date();
+  const { row, rawKey } = await db().$transaction(async (tx) => {
+    const client = await lockClient(tx, principal.clientId);
+    const old = await tx.apiKey.findFirst({
+      where: { id, clientId: client.id },
+      select: { id: true, name: true, keyPrefix: true, createdAt: true, expiresAt: true, revokedAt: true, rotatedTo: { select: { id: true } } },
+    });
+    if (!old) throw Problems.notFound("ApiKey.NotFound", "API key");
+    if (old.revokedAt) throw notActive("A revoked key cannot be rotated. Create a new key instead.");
+    if (old.expiresAt && old.expiresAt <= now) throw notActive("An expired key cannot be rotated. Create a new key instead.");
+    if (old.rotatedTo) throw notActive("This key was already rotated; rotate its replacement instead.");
+
+    const expiresAt =
+      input.expiresAt !== undefined
+        ? input.expiresAt
+        : old.expiresAt
+          ? new Date(now.getTime() + (old.expiresAt.getTime() - old.createdAt.getTime()))
+          : null;
+    // The key being replaced does not count against the cap: rotation never needs a free slot.
+    await checkKeyPolicy(tx, client, expiresAt, now, { excludeKeyId: old.id });
+
+    const graceEnd = new Date(now.getTime() + input.gracePeriodSeconds * 1000);
+    const oldExpiresAt = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
+    await tx.apiKey.update({ where: { id: old.id }, data: { expiresAt: oldExpiresAt } });
+
+    const key = generateKey(client.type);
+    const created = await tx.apiKey.create({
+      data: {
+        clientId: client.id,
+        name: old.name,
+        keyPrefix: key.keyPrefix,
+        keyHash: key.keyHash,
+        expiresAt,
+        rotatedFromId: old.id,
+        createdByUserId: principal.type === "user" ? principal.userId : null,
+        createdByApiKeyId: principal.type === "apiKey" ? principal.apiKeyId : null,
+      },
+      select: { id: true, clientId: true, keyPrefix: true, name: true, createdAt: true, expiresAt: true },
+    });
+    const actor = actorOf(principal);
+    await recordAuditEvent(tx, {
+      clientId: client.id,
+      action: "apiKey.rotated",
+      actor,
+      target: { type: "apiKey", id: old.id, label: old.name ?? old.keyPrefix },
+      metadata: {
+        keyPrefix: old.keyPrefix,
+        newKeyId: created.id,
+        newKeyPrefix: created.keyPrefix,
+        gracePeriodSeconds: input.gracePeriodSeconds,
+        oldKeyExpiresAt: oldExpiresAt.toISOString(),
+      },
+      meta,
+    });
+    await recordAuditEvent(tx, {
+      clientId: client.id,
+      action: "apiKey.created",
+      actor,
+      target: { type: "apiKey", id: created.id, label: created.name ?? created.keyPrefix },
+      metadata: { keyPrefix: created.keyPrefix, name: created.name, expiresAt: created.expiresAt?.toISOString() ?? null, rotatedFromId: old.id },
+      meta,
+    });
+    return { row: created, rawKey: key.rawKey };
+  });
+  return createApiKeyResponseSchema.parse({
+    id: row.id,
+    clientId: row.clientId,
+    rawKey,
+    keyPrefix: row.keyPrefix,
+    name: row.name,
+    createdAt: row.createdAt.toISOString(),
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+  });
+}

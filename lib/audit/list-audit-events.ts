@@ -1,0 +1,64 @@
+import "server-only";
+import { isUuid } from "@/lib/api-keys/list-api-keys";
+import { db } from "@/lib/db/client";
+import { Problems } from "@/lib/http/problem";
+import { auditEventPageSchema, authFailureSummarySchema } from "./schemas";
+
+const actorType = { User: "user", ApiKey: "apiKey", Anonymous: "anonymous" } as const;
+
+/** The Client's audit trail, newest first, keyset-paginated by event id. */
+export async function listAuditEvents(clientId: string, q: { Cursor?: string; Limit: number }) {
+  let after: { createdAt: Date; id: string } | null = null;
+  if (q.Cursor !== undefined) {
+    after = isUuid(q.Cursor) ? await db().auditEvent.findFirst({ where: { id: q.Cursor, clientId }, select: { id: true, createdAt: true } }) : null;
+    if (!after) throw Problems.invalid("Cursor is not one this list returned.", { Cursor: ["Unknown cursor: pass nextCursor from the previous page."] });
+  }
+  const rows = await db().auditEvent.findMany({
+    where: {
+      clientId,
+      ...(after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {}),
+    },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: q.Limit + 1,
+  });
+  const hasMore = rows.length > q.Limit;
+  const page = rows.slice(0, q.Limit);
+  return auditEventPageSchema.parse({
+    data: page.map((e) => ({
+      id: e.id,
+      clientId: e.clientId,
+      action: e.action,
+      actor: { type: actorType[e.actorType], id: e.actorUserId ?? e.actorApiKeyId ?? null, label: e.actorLabel },
+      target: { type: e.targetType, id: e.targetId, label: e.targetLabel },
+      metadata: (e.metadata as Record<string, unknown> | null) ?? null,
+      ip: e.ip,
+      userAgent: e.userAgent,
+      createdAt: e.createdAt.toISOString(),
+    })),
+    nextCursor: hasMore ? page.at(-1)!.id : null,
+    hasMore,
+  });
+}
+
+/** Failed authentications with this Client's dead (revoked or expired) keys over the last 24 hours. */
+export async function authFailureSummary(clientId: string) {
+  const since = new Date(Date.now() - 24 * 3_600_000);
+  const rows = await db().authFailureCount.findMany({ where: { clientId, bucket: { gte: new Date(since.getTime() - 3_600_000) } } });
+  const byKey = new Map<string, { apiKeyId: string; reason: string; count: number; lastAt: Date; lastIp: string | null }>();
+  for (const r of rows) {
+    const e = byKey.get(r.subject);
+    if (!e) byKey.set(r.subject, { apiKeyId: r.subject, reason: r.reason, count: r.count, lastAt: r.lastAt, lastIp: r.lastIp });
+    else {
+      e.count += r.count;
+      if (r.lastAt > e.lastAt) Object.assign(e, { lastAt: r.lastAt, lastIp: r.lastIp, reason: r.reason });
+    }
+  }
+  const keys = await db().apiKey.findMany({ where: { clientId, id: { in: [...byKey.keys()] } }, select: { id: true, keyPrefix: true } });
+  const prefix = new Map(keys.map((k) => [k.id, k.keyPrefix]));
+  const list = [...byKey.values()].sort((a, b) => b.count - a.count);
+  return authFailureSummarySchema.parse({
+    since: since.toISOString(),
+    total: list.reduce((n, e) => n + e.count, 0),
+    byKey: list.map((e) => ({ ...e, keyPrefix: prefix.get(e.apiKeyId) ?? null, lastAt: e.lastAt.toISOString() })),
+  });
+}

@@ -1,0 +1,31 @@
+import { z } from "zod";
+import { pageSchema } from "@/lib/api-keys/schemas";
+
+export const auditEventSchema = z
+  .strictObject({
+    id: z.uuid(),
+    clientId: z.uuid(),
+    action: z.string().describe("apiKey.created, apiKey.rotated, apiKey.revoked, apiKey.reportedLeaked, client.policyChanged"),
+    actor: z.strictObject({
+      type: z.enum(["user", "apiKey", "anonymous"]),
+      id: z.uuid().nullable(),
+      label: z.string().nullable().describe("Email of the user or prefix of the key, as it was at the time."),
+    }),
+    target: z.strictObject({ type: z.string(), id: z.uuid().nullable(), label: z.string().nullable() }),
+    metadata: z.record(z.string(), z.unknown()).nullable(),
+    ip: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: "AuditEvent" });
+
+export type AuditEventView = z.infer<typeof auditEventSchema>;
+export const auditEventPageSchema = pageSchema(auditEventSchema, "AuditEventPage");
+
+export const authFailureSummarySchema = z
+  .strictObject({
+    since: z.iso.datetime(),
+    total: z.number().int(),
+    byKey: z.array(z.strictObject({ apiKeyId: z.uuid(), keyPrefix: z.string().nullable(), reason: z.string(), count: z.number().int(), lastAt: z.iso.datetime(), lastIp: z.string().nullable() })),
+  })
+  .meta({ id: "AuthFailureSummary" });

@@ -1,0 +1,31 @@
+import "server-only";
+import { actorOf, recordAuditEvent } from "@/lib/audit/record-audit-event";
+import type { Principal } from "@/lib/auth/principal";
+import { db } from "@/lib/db/client";
+import type { RequestMeta } from "@/lib/http/request-meta";
+import { keyPolicySchema, type KeyPolicy } from "./schemas";
+
+const select = { keysMustExpire: true, maxKeyLifetimeDays: true, maxActiveKeys: true } as const;
+
+export async function getKeyPolicy(clientId: string): Promise<KeyPolicy> {
+  return keyPolicySchema.parse(await db().client.findUniqueOrThrow({ where: { id: clientId }, select }));
+}
+
+/** Replace the policy. New rules apply to keys created or rotated from now on; existing keys are untouched. */
+export async function updateKeyPolicy(principal: Principal, policy: KeyPolicy, meta: RequestMeta): Promise<KeyPolicy> {
+  return db().$transaction(async (tx) => {
+    const before = await tx.client.findUniqueOrThrow({ where: { id: principal.clientId }, select });
+    const after = await tx.client.update({ where: { id: principal.clientId }, data: policy, select });
+    if (JSON.stringify(before) !== JSON.stringify(after)) {
+      await recordAuditEvent(tx, {
+        clientId: principal.clientId,
+        action: "client.policyChanged",
+        actor: actorOf(principal),
+        target: { type: "client", id: principal.clientId },
+        metadata: { before, after },
+        meta,
+      });
+    }
+    return keyPolicySchema.parse(after);
+  });
+}

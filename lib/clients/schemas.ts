@@ -1,0 +1,26 @@
+import { z } from "zod";
+
+export const MAX_LIFETIME_DAYS = 3650;
+
+/** A Client's key policy: shared by PUT /api/key-policy and the policy form. */
+export const keyPolicySchema = z
+  .strictObject(
+    {
+      keysMustExpire: z.boolean({ error: "keysMustExpire must be true or false." }),
+      maxKeyLifetimeDays: z
+        .number({ error: "maxKeyLifetimeDays must be a whole number of days, or null." })
+        .int("maxKeyLifetimeDays must be a whole number of days.")
+        .min(1, "The maximum lifetime must be at least 1 day.")
+        .max(MAX_LIFETIME_DAYS, `The maximum lifetime can be at most ${MAX_LIFETIME_DAYS} days.`)
+        .nullable(),
+      maxActiveKeys: z
+        .number({ error: "maxActiveKeys must be a whole number." })
+        .int("maxActiveKeys must be a whole number.")
+        .min(1, "Allow at least 1 active key.")
+        .max(10_000, "At most 10,000 active keys."),
+    },
+    { error: (iss) => (iss.code === "unrecognized_keys" ? undefined : "The body must be a JSON object.") },
+  )
+  .meta({ id: "KeyPolicy" });
+
+export type KeyPolicy = z.infer<typeof keyPolicySchema>;
