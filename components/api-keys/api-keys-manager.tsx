@@ -7,6 +7,7 @@ import { CreateKeyForm, type KeyPolicy } from "./create-key-form";
 import { KeyCreatedDialog } from "./key-created-dialog";
 import { KeysList } from "./keys-list";
 import { RevokeKeyDialog } from "./revoke-key-dialog";
+import { RotateKeyDialog } from "./rotate-key-dialog";
 
 type Page = { data: ApiKeyView[]; nextCursor: string | null; hasMore: boolean };
 
@@ -16,7 +17,9 @@ export function ApiKeysManager({ initial, canManage, policy, clientName }: { ini
   const [loadingMore, setLoadingMore] = useState(false);
   // The raw key lives only here, and only until the dialog is closed.
   const [rawKey, setRawKey] = useState<string | null>(null);
+  const [rawKeyTitle, setRawKeyTitle] = useState<string | undefined>(undefined);
   const [revoking, setRevoking] = useState<ApiKeyView | null>(null);
+  const [rotating, setRotating] = useState<ApiKeyView | null>(null);
 
   const reload = useCallback(async () => {
     const page = await apiFetch<Page>(`/api/api-keys?Limit=${Math.max(20, Math.min(100, keys.length))}`);
@@ -36,7 +39,8 @@ export function ApiKeysManager({ initial, canManage, policy, clientName }: { ini
     }
   };
 
-  const onCreated = (k: CreateApiKeyResponse) => {
+  const onCreated = (k: CreateApiKeyResponse, title?: string) => {
+    setRawKeyTitle(title);
     setRawKey(k.rawKey);
     void reload();
   };
@@ -49,7 +53,7 @@ export function ApiKeysManager({ initial, canManage, policy, clientName }: { ini
           <p className="mb-4 mt-1 text-sm text-slate-600">
             The key acts for <strong>{clientName}</strong>. You will see it once.
           </p>
-          <CreateKeyForm policy={policy} onCreated={onCreated} />
+          <CreateKeyForm policy={policy} onCreated={(k) => onCreated(k)} />
         </section>
       ) : (
         <div role="note" className="rounded-lg bg-brand-50 p-4 text-sm text-brand-900 ring-1 ring-inset ring-brand-100" data-testid="member-note">
@@ -71,11 +75,19 @@ export function ApiKeysManager({ initial, canManage, policy, clientName }: { ini
             </p>
           </div>
         ) : (
-          <KeysList keys={keys} canManage={canManage} onRevoke={setRevoking} hasMore={cursor !== null} loadingMore={loadingMore} onLoadMore={loadMore} />
+          <KeysList keys={keys} canManage={canManage} onRevoke={setRevoking} onRotate={setRotating} hasMore={cursor !== null} loadingMore={loadingMore} onLoadMore={loadMore} />
         )}
       </section>
 
-      <KeyCreatedDialog rawKey={rawKey} onDone={() => setRawKey(null)} />
+      <KeyCreatedDialog rawKey={rawKey} title={rawKeyTitle} onDone={() => setRawKey(null)} />
+      <RotateKeyDialog
+        target={rotating}
+        onClose={() => setRotating(null)}
+        onRotated={(k) => {
+          setRotating(null);
+          onCreated(k, "Your rotated API key");
+        }}
+      />
       <RevokeKeyDialog
         target={revoking}
         onClose={() => setRevoking(null)}

@@ -1,0 +1,40 @@
+import type { Metadata } from "next";
+import { AuditLog } from "@/components/audit/audit-log";
+import { authFailureSummary, listAuditEvents } from "@/lib/audit/list-audit-events";
+import { can } from "@/lib/auth/permissions";
+import { requireUser } from "@/lib/auth/session";
+
+export const metadata: Metadata = { title: "Audit log" };
+
+export default async function AuditPage() {
+  const user = await requireUser("/settings/audit");
+  if ("noClient" in user) return null;
+  if (!can(user.role, "audit:read")) {
+    return <p className="rounded-lg bg-white p-6 text-sm text-slate-700 shadow-sm ring-1 ring-slate-200">Only Admins and Owners can see the audit log.</p>;
+  }
+  const [page, failures] = await Promise.all([listAuditEvents(user.clientId, { Limit: 50 }), authFailureSummary(user.clientId)]);
+  return (
+    <div className="space-y-6">
+      <div>
+        <h1 className="text-2xl font-semibold tracking-tight text-slate-900">Audit log</h1>
+        <p className="mt-1 text-sm text-slate-600">Every change to this Client’s keys and key policy, newest first.</p>
+      </div>
+      {failures.total > 0 && (
+        <section aria-labelledby="failures-heading" className="rounded-lg bg-amber-50 p-4 text-sm text-amber-900 ring-1 ring-inset ring-amber-200" data-testid="auth-failures">
+          <h2 id="failures-heading" className="font-semibold">
+            {failures.total} failed {failures.total === 1 ? "request" : "requests"} with revoked or expired keys in the last 24 hours
+          </h2>
+          <ul className="mt-2 space-y-1">
+            {failures.byKey.slice(0, 5).map((f) => (
+              <li key={f.apiKeyId}>
+                <code className="font-mono text-xs">{f.keyPrefix ?? f.apiKeyId}…</code> ({f.reason}): {f.count} {f.count === 1 ? "attempt" : "attempts"}{f.lastIp ? `, last from ${f.lastIp}` : ""}
+              </li>
+            ))}
+          </ul>
+          <p className="mt-2 text-xs">Something still uses these keys. Find it and give it a live key.</p>
+        </section>
+      )}
+      <AuditLog initial={page} />
+    </div>
+  );
+}

@@ -1,0 +1,98 @@
+"use client";
+import { useState } from "react";
+import { apiFetch } from "@/components/api-keys/api";
+import { Badge } from "@/components/api-keys/key-status";
+import { Button } from "@/components/ui/button";
+import { ClientOnly } from "@/components/ui/client-only";
+import { formatDateTime, relativeTime } from "@/components/ui/dates";
+import type { AuditEventView } from "@/lib/audit/schemas";
+
+type Page = { data: AuditEventView[]; nextCursor: string | null; hasMore: boolean };
+
+const ACTIONS: Record<string, { label: string; tone: "green" | "blue" | "red" | "amber" | "slate" }> = {
+  "apiKey.created": { label: "Key created", tone: "green" },
+  "apiKey.rotated": { label: "Key rotated", tone: "blue" },
+  "apiKey.revoked": { label: "Key revoked", tone: "red" },
+  "apiKey.reportedLeaked": { label: "Reported leaked", tone: "red" },
+  "client.policyChanged": { label: "Policy changed", tone: "amber" },
+};
+
+function describe(e: AuditEventView): string {
+  const m = (e.metadata ?? {}) as Record<string, unknown>;
+  const target = e.target.label ?? "";
+  switch (e.action) {
+    case "apiKey.created":
+      return `${target}${m.keyPrefix && target !== m.keyPrefix ? ` (${m.keyPrefix}…)` : ""}${m.rotatedFromId ? ", by rotation" : ""}`;
+    case "apiKey.rotated":
+      return `${target} → ${m.newKeyPrefix}… (old key works until ${m.oldKeyExpiresAt ? formatDateTime(String(m.oldKeyExpiresAt)) : "now"})`;
+    case "apiKey.reportedLeaked":
+      return `${target} was found in public and revoked automatically`;
+    case "client.policyChanged": {
+      const a = (m.after ?? {}) as { keysMustExpire?: boolean; maxKeyLifetimeDays?: number | null; maxActiveKeys?: number };
+      return `Keys must expire: ${a.keysMustExpire ? "yes" : "no"} · max lifetime: ${a.maxKeyLifetimeDays ? `${a.maxKeyLifetimeDays} days` : "none"} · max active keys: ${a.maxActiveKeys}`;
+    }
+    default:
+      return target;
+  }
+}
+
+export function AuditLog({ initial }: { initial: Page }) {
+  const [events, setEvents] = useState(initial.data);
+  const [cursor, setCursor] = useState(initial.nextCursor);
+  const [loading, setLoading] = useState(false);
+  const more = async () => {
+    if (!cursor) return;
+    setLoading(true);
+    try {
+      const p = await apiFetch<Page>(`/api/audit-events?Limit=50&Cursor=${encodeURIComponent(cursor)}`);
+      setEvents((prev) => [...prev, ...p.data]);
+      setCursor(p.nextCursor);
+    } finally {
+      setLoading(false);
+    }
+  };
+  if (events.length === 0) {
+    return <div className="rounded-lg border-2 border-dashed border-slate-300 bg-white px-6 py-10 text-center text-sm text-slate-600">Nothing has happened yet. Creating, rotating or revoking a key will be recorded here.</div>;
+  }
+  const now = Date.now();
+  return (
+    <div>
+      <ol aria-label="Audit events" className="divide-y divide-slate-200 overflow-hidden rounded-lg bg-white shadow-sm ring-1 ring-slate-200">
+        {events.map((e) => {
+          const a = ACTIONS[e.action] ?? { label: e.action, tone: "slate" as const };
+          return (
+            <li key={e.id} data-testid="audit-row" className="grid gap-1 px-4 py-3 text-sm md:grid-cols-[10rem_minmax(0,1fr)_12rem] md:items-center md:gap-4">
+              <div>
+                <Badge tone={a.tone}>{a.label}</Badge>
+              </div>
+              <div className="min-w-0">
+                <p className="break-words text-slate-900">
+                  <ClientOnly>{describe(e)}</ClientOnly>
+                </p>
+                <p className="mt-0.5 truncate text-xs text-slate-500">
+                  by {e.actor.type === "anonymous" ? "an anonymous leak report" : e.actor.type === "apiKey" ? `API key ${e.actor.label}…` : e.actor.label}
+                  {e.ip && <> · {e.ip}</>}
+                  {e.userAgent && <span title={e.userAgent}> · {e.userAgent}</span>}
+                </p>
+              </div>
+              <div className="text-xs text-slate-500 md:text-right">
+                <ClientOnly>
+                  <time dateTime={e.createdAt} title={formatDateTime(e.createdAt)}>
+                    {relativeTime(e.createdAt, now)}
+                  </time>
+                </ClientOnly>
+              </div>
+            </li>
+          );
+        })}
+      </ol>
+      {cursor && (
+        <div className="mt-4 flex justify-center">
+          <Button variant="secondary" onClick={more} pending={loading}>
+            Load more
+          </Button>
+        </div>
+      )}
+    </div>
+  );
+}

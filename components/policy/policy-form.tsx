@@ -1,0 +1,72 @@
+"use client";
+import { zodResolver } from "@hookform/resolvers/zod";
+import { useRouter } from "next/navigation";
+import { useForm } from "react-hook-form";
+import { toast } from "sonner";
+import { z } from "zod";
+import { apiFetch, ProblemError } from "@/components/api-keys/api";
+import { Button } from "@/components/ui/button";
+import { keyPolicySchema, MAX_LIFETIME_DAYS, type KeyPolicy } from "@/lib/clients/schemas";
+
+// The form edits the API's schema; only the empty lifetime field needs translating (blank = no cap).
+const formSchema = keyPolicySchema.extend({
+  maxKeyLifetimeDays: z.preprocess((v) => (v === "" || v === null || Number.isNaN(v) ? null : Number(v)), keyPolicySchema.shape.maxKeyLifetimeDays),
+  maxActiveKeys: z.preprocess((v) => (v === "" ? undefined : Number(v)), keyPolicySchema.shape.maxActiveKeys),
+});
+
+const field =
+  "mt-1 block w-40 rounded-md border-0 px-3 py-2 text-sm text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-inset focus:ring-brand-600 aria-[invalid=true]:ring-red-500";
+
+export function PolicyForm({ initial, canEdit }: { initial: KeyPolicy; canEdit: boolean }) {
+  const router = useRouter();
+  const { register, handleSubmit, formState, setError, reset } = useForm<z.input<typeof formSchema>, unknown, KeyPolicy>({
+    resolver: zodResolver(formSchema),
+    defaultValues: { ...initial, maxKeyLifetimeDays: initial.maxKeyLifetimeDays ?? ("" as unknown as null) },
+  });
+  const save = handleSubmit(async (values) => {
+    try {
+      const saved = await apiFetch<KeyPolicy>("/api/key-policy", { method: "PUT", body: values });
+      reset({ ...saved, maxKeyLifetimeDays: saved.maxKeyLifetimeDays ?? ("" as unknown as null) });
+      toast.success("Key policy saved");
+      router.refresh();
+    } catch (err) {
+      if (err instanceof ProblemError && err.errors) {
+        for (const [k, m] of Object.entries(err.errors)) setError(k as keyof KeyPolicy, { message: m[0] });
+      } else toast.error(err instanceof Error ? err.message : "Could not save the policy.");
+    }
+  });
+  const e = formState.errors;
+  return (
+    <form onSubmit={save} noValidate className="space-y-6 rounded-lg bg-white p-6 shadow-sm ring-1 ring-slate-200" aria-label="Key policy">
+      <fieldset disabled={!canEdit || formState.isSubmitting} className="space-y-6">
+        <label className="flex items-start gap-3">
+          <input type="checkbox" {...register("keysMustExpire")} className="mt-1 h-4 w-4 accent-brand-600" />
+          <span>
+            <span className="block text-sm font-medium text-slate-900">Keys must expire</span>
+            <span className="block text-sm text-slate-600">New keys cannot be created or rotated without an expiry date.</span>
+          </span>
+        </label>
+        <div>
+          <label htmlFor="max-lifetime" className="block text-sm font-medium text-slate-900">Maximum lifetime (days)</label>
+          <p className="text-sm text-slate-600">Empty for no limit. A limit also rules out keys that never expire. 1 to {MAX_LIFETIME_DAYS}.</p>
+          <input id="max-lifetime" type="number" inputMode="numeric" min={1} max={MAX_LIFETIME_DAYS} {...register("maxKeyLifetimeDays")} className={field} aria-invalid={e.maxKeyLifetimeDays ? true : undefined} />
+          {e.maxKeyLifetimeDays && <p className="mt-1 text-sm text-red-600">{e.maxKeyLifetimeDays.message}</p>}
+        </div>
+        <div>
+          <label htmlFor="max-active" className="block text-sm font-medium text-slate-900">Maximum active keys</label>
+          <p className="text-sm text-slate-600">Revoked and expired keys do not count. Rotation never needs a free slot.</p>
+          <input id="max-active" type="number" inputMode="numeric" min={1} max={10000} {...register("maxActiveKeys")} className={field} aria-invalid={e.maxActiveKeys ? true : undefined} />
+          {e.maxActiveKeys && <p className="mt-1 text-sm text-red-600">{e.maxActiveKeys.message}</p>}
+        </div>
+        {canEdit ? (
+          <Button type="submit" pending={formState.isSubmitting} disabled={!formState.isDirty}>
+            Save policy
+          </Button>
+        ) : (
+          <p className="text-sm text-slate-600">Only Owners can change the key policy.</p>
+        )}
+      </fieldset>
+      <p className="text-xs text-slate-500">A new policy applies to keys created or rotated from now on. Existing keys keep their expiry.</p>
+    </form>
+  );
+}
