@@ -8,6 +8,13 @@ const schema = z.object({
   AUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
   /** Connections the app keeps to PostgreSQL (per instance). */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Rate limits (per minute). Counters live in PostgreSQL, shared by every instance. */
+  RATE_LIMIT_KEY_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  RATE_LIMIT_LEAK_REPORTS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  /** The app's public origin (https://keys.example.com), for the same-origin check. Default: the request's Host. */
+  APP_URL: z.url().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

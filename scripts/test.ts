@@ -10,6 +10,13 @@ import path from "node:path";
 import { ensureChromium } from "./lib/chromium";
 import { build, migrate, randomSecret, startServer, startTestDatabase, type Db, type Server } from "./lib/stack";
 
+const GENEROUS_LIMITS = {
+  RATE_LIMIT_KEY_WRITES_PER_MINUTE: "100000",
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: "100000",
+  RATE_LIMIT_LEAK_REPORTS_PER_MINUTE: "100000",
+  RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: "100000",
+};
+
 type Counts = { passed: number; failed: number; skipped: number };
 const total: Counts = { passed: 0, failed: 0, skipped: 0 };
 const REPORTS = path.resolve("test-results");
@@ -66,7 +73,9 @@ async function main() {
       const authSecret = randomSecret();
       const logFile = path.join(REPORTS, "server.log");
       fs.rmSync(logFile, { force: true });
-      server = await startServer({ databaseUrl: db.url, authSecret, logFile });
+      // The shared server runs with generous limits (every test comes from 127.0.0.1);
+      // tests/instances.test.ts starts its own servers with small ones.
+      server = await startServer({ databaseUrl: db.url, authSecret, logFile, env: GENEROUS_LIMITS });
       console.log(`  server ${server.url}, database ${db.url.replace(/:[^:@/]*@/, ":***@")}`);
       const env = { TEST_BASE_URL: server.url, TEST_DATABASE_URL: db.url, TEST_AUTH_SECRET: authSecret, TEST_SERVER_LOG: logFile };
 

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { hash } from "@node-rs/argon2";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient, type ClientType, type MemberRole } from "@/lib/generated/prisma/client";
+import { assertMatchesDocument } from "./openapi-validator";
 
 export const BASE = process.env.TEST_BASE_URL ?? "";
 if (!BASE) throw new Error("TEST_BASE_URL is unset: run integration tests through `npm test` (scripts/test.ts starts the server).");
@@ -24,19 +25,26 @@ export async function api<T = any>(
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.apiKey !== undefined) headers["x-dolfin-api-key"] = opts.apiKey;
   if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.cookie !== undefined) headers.cookie = opts.cookie;
+  if (opts.cookie !== undefined) {
+    headers.cookie = opts.cookie;
+    headers.origin ??= BASE; // what a browser sends from our own pages
+  }
   let body = opts.rawBody;
   if (opts.body !== undefined) {
     body = JSON.stringify(opts.body);
     headers["content-type"] ??= "application/json";
   }
-  const r = await fetch(BASE + path, { method: opts.method ?? (body !== undefined ? "POST" : "GET"), headers, body, redirect: "manual" });
+  const method = opts.method ?? (body !== undefined ? "POST" : "GET");
+  const r = await fetch(BASE + path, { method, headers, body, redirect: "manual" });
   const text = await r.text();
   let parsed: unknown = null;
   try {
     parsed = text ? JSON.parse(text) : null;
   } catch {
     parsed = text;
+  }
+  if (path.startsWith("/api/") && !path.startsWith("/api/auth/") || path.startsWith("/api/auth/token")) {
+    await assertMatchesDocument(BASE, method, path, r.status, r.headers.get("content-type"), parsed);
   }
   return { status: r.status, headers: r.headers, body: parsed as T, text };
 }

@@ -1,8 +1,10 @@
 // next-auth (v5): credentials sign-in, JWT sessions of 8 hours that carry the
 // user id and the active Client. Roles are never read from the token: the
 // API wrapper loads them from the database on every request.
-import NextAuth, { type DefaultSession } from "next-auth";
+import NextAuth, { CredentialsSignin, type DefaultSession } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
+import { ApiError } from "@/lib/http/problem";
+import { clientIp } from "@/lib/http/request-meta";
 import { logger } from "@/lib/log";
 import { verifyCredentials } from "./credentials";
 import { memberships } from "./memberships";
@@ -10,6 +12,11 @@ import { memberships } from "./memberships";
 export const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
 /** The cookie names next-auth uses (http, https); a session token is encrypted with its cookie name as salt. */
 export const SESSION_COOKIE_NAMES = ["authjs.session-token", "__Secure-authjs.session-token"] as const;
+
+/** Too many failed sign-ins from this IP: the form says so instead of "wrong password". */
+export class TooManySignIns extends CredentialsSignin {
+  code = "rate_limited";
+}
 
 declare module "next-auth" {
   interface Session {
@@ -31,7 +38,14 @@ export const { handlers, auth, signIn, signOut, unstable_update: updateSession }
   providers: [
     Credentials({
       credentials: { email: { label: "Email" }, password: { label: "Password", type: "password" } },
-      authorize: (creds) => verifyCredentials(creds),
+      authorize: async (creds, request) => {
+        try {
+          return await verifyCredentials(creds, clientIp(request.headers));
+        } catch (err) {
+          if (err instanceof ApiError && err.init.status === 429) throw new TooManySignIns();
+          throw err;
+        }
+      },
     }),
   ],
   callbacks: {

@@ -1,19 +1,26 @@
 // Email + password check for the sign-in form and POST /api/auth/token.
 import { hash, verify } from "@node-rs/argon2";
-import { z } from "zod";
 import { db } from "@/lib/db/client";
+import { assertNotBlocked, recordFailure } from "@/lib/http/rate-limit";
+import { credentialsSchema } from "./schemas";
 
-export const credentialsSchema = z.object({
-  email: z.string().trim().toLowerCase().pipe(z.email("Enter a valid email address.")).pipe(z.string().max(320)),
-  password: z.string().min(1, "Enter your password.").max(1024),
-});
+export { credentialsSchema };
 
 // Verified against when the email is unknown, so both paths cost the same time.
 let dummyHash: Promise<string> | undefined;
 
 export type AuthenticatedUser = { id: string; email: string; name: string };
 
-export async function verifyCredentials(input: unknown): Promise<AuthenticatedUser | null> {
+/** Null when the email and password do not match. Failures are limited per IP (429 ApiError when spent). */
+export async function verifyCredentials(input: unknown, ip: string | null): Promise<AuthenticatedUser | null> {
+  const ipKey = ip ?? "unknown";
+  assertNotBlocked("signInFailures", ipKey);
+  const user = await check(input);
+  if (!user) await recordFailure("signInFailures", ipKey);
+  return user;
+}
+
+async function check(input: unknown): Promise<AuthenticatedUser | null> {
   const parsed = credentialsSchema.safeParse(input);
   if (!parsed.success) return null;
   const { email, password } = parsed.data;

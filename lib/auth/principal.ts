@@ -5,6 +5,7 @@ import { decode } from "next-auth/jwt";
 import { verifyApiKey } from "@/lib/api-keys/verify-api-key";
 import { env } from "@/lib/env";
 import { Problems } from "@/lib/http/problem";
+import { assertNotBlocked, recordFailure } from "@/lib/http/rate-limit";
 import { auth, SESSION_COOKIE_NAMES } from "./config";
 import { memberships, type Membership } from "./memberships";
 import { API_KEY_PERMISSIONS, can, type Permission, type Role } from "./permissions";
@@ -82,18 +83,28 @@ export async function userPrincipal(via: "bearer" | "session", claims: TokenClai
  * cookie. Returns null when the request carries no credentials at all.
  */
 export async function authenticate(req: Request, ctx: { ip: string | null; userAgent: string | null }): Promise<Principal | null> {
+  // Failed key and token checks are limited per source IP, so keys cannot be guessed at speed.
+  const ipKey = ctx.ip ?? "unknown";
   const apiKey = req.headers.get("x-dolfin-api-key");
   if (apiKey !== null) {
+    assertNotBlocked("authFailures", ipKey);
     const key = await verifyApiKey(apiKey.trim(), ctx);
-    if (!key) throw Problems.invalidApiKey();
+    if (!key) {
+      await recordFailure("authFailures", ipKey);
+      throw Problems.invalidApiKey();
+    }
     return { type: "apiKey", clientId: key.clientId, clientType: key.clientType, apiKeyId: key.id, keyPrefix: key.keyPrefix };
   }
   const requestedClientId = req.headers.get("x-dolfin-client-id");
   const authorization = req.headers.get("authorization");
   if (authorization !== null) {
+    assertNotBlocked("authFailures", ipKey);
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     const claims = m ? await decodeBearer(m[1]) : null;
-    if (!claims) throw Problems.invalidToken();
+    if (!claims) {
+      await recordFailure("authFailures", ipKey);
+      throw Problems.invalidToken();
+    }
     return userPrincipal("bearer", claims, requestedClientId);
   }
   const session = await auth();

@@ -11,7 +11,7 @@ export type EmbeddedDb = {
   url: (database: string) => string;
   port: number;
   stop: () => Promise<void>;
-  /** Stop and start the server again (same data): for outage tests. */
+  /** The server itself: pg.stop() and pg.start() again (same data) simulate an outage. */
   pg: EmbeddedPostgres;
 };
 
@@ -40,7 +40,7 @@ async function portInUse(port: number): Promise<boolean> {
  * `dir` persistent data folder (dev), or undefined for a throwaway folder (tests).
  */
 export async function startEmbeddedPostgres(opts: { dir?: string; port?: number; quiet?: boolean } = {}): Promise<EmbeddedDb> {
-  const persistent = Boolean(opts.dir);
+  const throwaway = !opts.dir;
   const dir = opts.dir ? path.resolve(opts.dir) : fs.mkdtempSync(path.join(os.tmpdir(), "dolfin-pg-"));
   const port = opts.port ?? (await freePort());
   if (await portInUse(port)) {
@@ -53,10 +53,12 @@ export async function startEmbeddedPostgres(opts: { dir?: string; port?: number;
     user: "postgres",
     password: "postgres",
     authMethod: "password",
-    persistent,
+    // Always keep the files on pg.stop() (so pg.start() can resume after an
+    // outage test); a throwaway folder is removed by our own stop() below.
+    persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     // Small, fast settings for a local database (durability is not needed in tests).
-    postgresFlags: persistent ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+    postgresFlags: !throwaway ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
     onLog: (m) => { logs.push(String(m)); if (logs.length > 200) logs.shift(); },
     onError: (m) => { logs.push(String(m)); },
   });
@@ -77,8 +79,8 @@ export async function startEmbeddedPostgres(opts: { dir?: string; port?: number;
     port,
     pg,
     stop: async () => {
-      await pg.stop();
-      if (!persistent) fs.rmSync(dir, { recursive: true, force: true });
+      await pg.stop().catch(() => {});
+      if (throwaway) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

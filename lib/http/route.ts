@@ -4,6 +4,7 @@
 import type { NextRequest } from "next/server";
 import { authenticate, principalCan, type Principal } from "@/lib/auth/principal";
 import type { Permission } from "@/lib/auth/permissions";
+import { env } from "@/lib/env";
 import { logger } from "@/lib/log";
 import { toProblem } from "./errors";
 import { ApiError, problemResponse, Problems } from "./problem";
@@ -49,6 +50,37 @@ async function run<P>(
   }
 }
 
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * A write authenticated by the browser's cookie must come from this app's own
+ * pages (CSRF defence). API-key and Bearer callers carry their credential
+ * explicitly and are not affected.
+ */
+function assertSameOrigin(req: NextRequest): void {
+  const appUrl = env().APP_URL;
+  const expectedHost = appUrl ? new URL(appUrl).host : (req.headers.get("x-forwarded-host") ?? req.headers.get("host"));
+  const origin = req.headers.get("origin");
+  let ok: boolean;
+  if (origin && origin !== "null") {
+    try {
+      ok = new URL(origin).host === expectedHost && (!appUrl || new URL(origin).protocol === new URL(appUrl).protocol);
+    } catch {
+      ok = false;
+    }
+  } else {
+    ok = req.headers.get("sec-fetch-site") === "same-origin";
+  }
+  if (!ok) {
+    throw new ApiError({
+      status: 403,
+      code: "Request.CrossOrigin",
+      title: "Cross-origin request refused",
+      detail: "Requests authenticated by the session cookie must come from this app's own pages. Integrations should use an API key or a Bearer token.",
+    });
+  }
+}
+
 /** A route that needs a caller with `permission` for their active Client. */
 export function withAuth<P = Record<string, never>>(
   options: { permission: Permission },
@@ -59,6 +91,7 @@ export function withAuth<P = Record<string, never>>(
       const principal = await authenticate(req, meta);
       if (!principal) throw Problems.unauthenticated();
       setPrincipal(principal);
+      if (principal.type === "user" && principal.via === "session" && !SAFE_METHODS.has(req.method)) assertSameOrigin(req);
       if (!principalCan(principal, options.permission)) throw Problems.forbidden();
       return handler({ req, params: await ctx.params, meta, principal });
     });
@@ -80,9 +113,17 @@ export function noContent(): Response {
   return new Response(null, { status: 204 });
 }
 
-export function methodNotAllowed(allowed: string[]) {
-  return (req: NextRequest, ctx: RouteContext<Record<string, string>>) =>
+/** Problem-details 405 for the methods a route does not implement (Next's own 405 has no body). */
+export function notAllowed(allowed: string[]) {
+  const handler = (req: NextRequest, ctx: RouteContext<Record<string, string>>) =>
     run(req, ctx, async () => {
-      throw new ApiError({ status: 405, code: "Request.MethodNotAllowed", title: "Method not allowed", headers: { allow: allowed.join(", ") } });
+      throw new ApiError({
+        status: 405,
+        code: "Request.MethodNotAllowed",
+        title: "Method not allowed",
+        detail: `Use ${allowed.join(" or ")}.`,
+        headers: { allow: allowed.join(", ") },
+      });
     });
+  return { GET: handler, POST: handler, PUT: handler, PATCH: handler, DELETE: handler };
 }

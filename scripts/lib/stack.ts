@@ -4,6 +4,8 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { applyMigrations } from "../../lib/db/migrate";
 import { freePort, startEmbeddedPostgres, type EmbeddedDb } from "../../lib/db/embedded";
 import { dropDatabase, ensureDatabase, withDatabase } from "./database";
@@ -29,13 +31,18 @@ export function build(): void {
   if (r.status !== 0) throw new Error("next build failed");
 }
 
-export type Server = { url: string; port: number; proc: ChildProcess; logs: string[]; stop: () => Promise<void> };
+export type Server = { url: string; port: number; proc: ChildProcess; logFile: string; logs: () => string; stop: () => Promise<void> };
 
+/**
+ * `next start` on a free port. Its output goes straight to a file (never a
+ * pipe: a parent busy in spawnSync would stop draining it, and a full pipe
+ * blocks the server on its next log line).
+ */
 export async function startServer(opts: { databaseUrl: string; authSecret: string; env?: Record<string, string>; logFile?: string }): Promise<Server> {
   if (!fs.existsSync(".next/BUILD_ID")) throw new Error("No production build: run npm run build first");
   const port = await freePort();
-  const logs: string[] = [];
-  const out = opts.logFile ? fs.createWriteStream(opts.logFile, { flags: "a" }) : null;
+  const logFile = opts.logFile ?? path.join(os.tmpdir(), `dolfin-server-${port}-${Date.now()}.log`);
+  const fd = fs.openSync(logFile, "a");
   const proc = spawn("node", ["node_modules/next/dist/bin/next", "start", "-p", String(port), "-H", "127.0.0.1"], {
     env: {
       ...process.env,
@@ -45,37 +52,33 @@ export async function startServer(opts: { databaseUrl: string; authSecret: strin
       AUTH_SECRET: opts.authSecret,
       ...opts.env,
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", fd, fd],
   });
-  const collect = (b: Buffer) => {
-    out?.write(b);
-    for (const line of b.toString().split("\n")) if (line) logs.push(line);
-    if (logs.length > 5000) logs.splice(0, logs.length - 5000);
-  };
-  proc.stdout!.on("data", collect);
-  proc.stderr!.on("data", collect);
+  fs.closeSync(fd);
+  const logs = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "");
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`next start exited (${proc.exitCode}):\n${logs.join("\n")}`);
+    if (proc.exitCode !== null) throw new Error(`next start exited (${proc.exitCode}):\n${logs()}`);
     try {
       const r = await fetch(`${url}/api/health`);
       if (r.ok) break;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`next start did not become healthy:\n${logs.join("\n")}`);
+    if (Date.now() > deadline) throw new Error(`next start did not become healthy:\n${logs()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
     url,
     port,
     proc,
+    logFile,
     logs,
     stop: () =>
       new Promise<void>((resolve) => {
         if (proc.exitCode !== null) return resolve();
-        proc.once("exit", () => { out?.end(); resolve(); });
+        proc.once("exit", () => resolve());
         proc.kill("SIGTERM");
         setTimeout(() => proc.kill("SIGKILL"), 5000).unref();
       }),

@@ -1,5 +1,5 @@
 "use server";
-import { AuthError } from "next-auth";
+import { AuthError, CredentialsSignin } from "next-auth";
 import { signIn } from "@/lib/auth/config";
 import { credentialsSchema } from "@/lib/auth/credentials";
 import { safeCallback } from "@/lib/auth/session";
@@ -13,6 +13,9 @@ export async function signInAction(_prev: SignInState, form: FormData): Promise<
   try {
     await signIn("credentials", { ...parsed.data, redirectTo: safeCallback(String(form.get("callbackUrl") ?? "")) });
   } catch (err) {
+    if (err instanceof CredentialsSignin && err.code === "rate_limited") {
+      return { error: "Too many failed attempts. Wait a minute, then try again.", email };
+    }
     if (err instanceof AuthError) return { error: "That email and password do not match an account.", email };
     throw err; // the success redirect is thrown too
   }

@@ -1,8 +1,10 @@
 import { listQuerySchema } from "@/lib/api-keys/schemas";
 import { listAuditEvents } from "@/lib/audit/list-audit-events";
-import { json, withAuth } from "@/lib/http/route";
+import { json, notAllowed, withAuth } from "@/lib/http/route";
 
 export const GET = withAuth({ permission: "audit:read" }, async ({ req, principal }) => {
   const query = listQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
   return json(await listAuditEvents(principal.clientId, query));
 });
+
+export const { POST, PUT, PATCH, DELETE } = notAllowed(["GET"]);

@@ -1,7 +1,7 @@
 import { getKeyPolicy, updateKeyPolicy } from "@/lib/clients/key-policy";
 import { keyPolicySchema } from "@/lib/clients/schemas";
 import { readJsonBody } from "@/lib/http/body";
-import { json, withAuth } from "@/lib/http/route";
+import { json, notAllowed, withAuth } from "@/lib/http/route";
 
 export const GET = withAuth({ permission: "apiKeys:read" }, async ({ principal }) => json(await getKeyPolicy(principal.clientId)));
 
@@ -9,3 +9,5 @@ export const PUT = withAuth({ permission: "policy:write" }, async ({ req, princi
   const policy = keyPolicySchema.parse(await readJsonBody(req));
   return json(await updateKeyPolicy(principal, policy, meta));
 });
+
+export const { POST, PATCH, DELETE } = notAllowed(["GET", "PUT"]);

@@ -1,5 +1,5 @@
-import { json, withAuth } from "@/lib/http/route";
-import { meSchema } from "@/lib/auth/me";
+import { json, notAllowed, withAuth } from "@/lib/http/route";
+import { meSchema } from "@/lib/auth/schemas";
 
 /** Who am I: proof that a credential works, and for which Client. */
 export const GET = withAuth({ permission: "apiKeys:read" }, async ({ principal: p }) =>
@@ -11,3 +11,5 @@ export const GET = withAuth({ permission: "apiKeys:read" }, async ({ principal: 
     ),
   ),
 );
+
+export const { POST, PUT, PATCH, DELETE } = notAllowed(["GET"]);

@@ -1,22 +1,20 @@
 import { encode } from "next-auth/jwt";
-import { z } from "zod";
 import { SESSION_COOKIE_NAMES, SESSION_MAX_AGE_SECONDS } from "@/lib/auth/config";
-import { credentialsSchema, verifyCredentials } from "@/lib/auth/credentials";
+import { verifyCredentials } from "@/lib/auth/credentials";
+import { tokenRequestSchema, tokenResponseSchema } from "@/lib/auth/schemas";
 import { memberships } from "@/lib/auth/memberships";
 import { env } from "@/lib/env";
 import { readJsonBody } from "@/lib/http/body";
 import { ApiError } from "@/lib/http/problem";
-import { json, withPublic } from "@/lib/http/route";
-
-const tokenRequestSchema = credentialsSchema.extend({ clientId: z.uuid().optional() }).strict();
+import { json, notAllowed, withPublic } from "@/lib/http/route";
 
 /**
  * Exchange email + password for a Bearer token: the same encrypted JWT as the
  * browser's session cookie, valid for 8 hours. `clientId` picks the active Client.
  */
-export const POST = withPublic(async ({ req }) => {
+export const POST = withPublic(async ({ req, meta }) => {
   const body = tokenRequestSchema.parse(await readJsonBody(req));
-  const user = await verifyCredentials(body);
+  const user = await verifyCredentials(body, meta.ip);
   if (!user) {
     throw new ApiError({ status: 401, code: "Auth.InvalidCredentials", title: "Invalid email or password" });
   }
@@ -30,5 +28,9 @@ export const POST = withPublic(async ({ req }) => {
     maxAge: SESSION_MAX_AGE_SECONDS,
     token: { sub: user.id, email: user.email, name: user.name, activeClientId: active.clientId },
   });
-  return json({ tokenType: "Bearer", token, expiresAt: new Date((now + SESSION_MAX_AGE_SECONDS) * 1000).toISOString(), clientId: active.clientId });
+  return json(
+    tokenResponseSchema.parse({ tokenType: "Bearer", token, expiresAt: new Date((now + SESSION_MAX_AGE_SECONDS) * 1000).toISOString(), clientId: active.clientId }),
+  );
 });
+
+export const { GET, PUT, PATCH, DELETE } = notAllowed(["POST"]);

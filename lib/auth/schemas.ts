@@ -1,0 +1,26 @@
+import { z } from "zod";
+import { ROLES } from "./permissions";
+
+export const credentialsSchema = z.object({
+  email: z.string().trim().toLowerCase().pipe(z.email("Enter a valid email address.")).pipe(z.string().max(320)),
+  password: z.string().min(1, "Enter your password.").max(1024),
+});
+
+export const tokenRequestSchema = credentialsSchema
+  .extend({ clientId: z.uuid().optional().describe("Which of your Clients the token acts for (default: your first).") })
+  .strict()
+  .meta({ id: "TokenRequest" });
+
+export const tokenResponseSchema = z
+  .strictObject({ tokenType: z.literal("Bearer"), token: z.string(), expiresAt: z.iso.datetime(), clientId: z.uuid() })
+  .meta({ id: "TokenResponse" });
+
+export const meSchema = z
+  .strictObject({
+    type: z.enum(["apiKey", "user"]),
+    clientId: z.uuid(),
+    apiKeyId: z.uuid().nullable(),
+    userId: z.uuid().nullable(),
+    role: z.enum(ROLES).nullable(),
+  })
+  .meta({ id: "Me" });

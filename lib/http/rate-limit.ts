@@ -1,0 +1,113 @@
+import "server-only";
+// Rate limits whose counters live in PostgreSQL (rate-limiter-flexible), so
+// every app instance counts against the same budget.
+import pg from "pg";
+import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
+import { env } from "@/lib/env";
+import { logger } from "@/lib/log";
+import { ApiError } from "./problem";
+
+export type LimitName = "keyWrites" | "authFailures" | "leakReports" | "signInFailures";
+
+const g = globalThis as unknown as { __dolfinLimiters?: Map<LimitName, RateLimiterPostgres>; __dolfinLimiterPool?: pg.Pool };
+
+function pool(): pg.Pool {
+  if (!g.__dolfinLimiterPool) {
+    const p = new pg.Pool({ connectionString: env().DATABASE_URL, max: 4, connectionTimeoutMillis: 3_000, idleTimeoutMillis: 30_000 });
+    // An idle connection dropped by the server (restart, outage) must not crash the process.
+    p.on("error", (err) => logger.warn({ err }, "rate-limit pool connection lost"));
+    g.__dolfinLimiterPool = p;
+  }
+  return g.__dolfinLimiterPool;
+}
+
+function points(name: LimitName): number {
+  const e = env();
+  return {
+    keyWrites: e.RATE_LIMIT_KEY_WRITES_PER_MINUTE,
+    authFailures: e.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
+    leakReports: e.RATE_LIMIT_LEAK_REPORTS_PER_MINUTE,
+    signInFailures: e.RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE,
+  }[name];
+}
+
+function limiter(name: LimitName): RateLimiterPostgres {
+  g.__dolfinLimiters ??= new Map();
+  let l = g.__dolfinLimiters.get(name);
+  if (!l) {
+    l = new RateLimiterPostgres({
+      storeClient: pool(),
+      storeType: "pool",
+      tableName: "rate_limits",
+      tableCreated: true, // created by the migrations
+      keyPrefix: name,
+      points: points(name),
+      duration: 60,
+    });
+    g.__dolfinLimiters.set(name, l);
+  }
+  return l;
+}
+
+export type RateLimitState = { limit: number; remaining: number; resetSeconds: number };
+
+export function rateLimitHeaders(s: RateLimitState): Record<string, string> {
+  return { "ratelimit-limit": String(s.limit), "ratelimit-remaining": String(Math.max(0, s.remaining)), "ratelimit-reset": String(s.resetSeconds) };
+}
+
+function exceeded(name: LimitName, s: RateLimitState): ApiError {
+  return new ApiError({
+    status: 429,
+    code: "RateLimit.Exceeded",
+    title: "Too many requests",
+    detail: `Rate limit for ${name} exceeded (${s.limit} a minute). Retry in ${s.resetSeconds} s.`,
+    headers: { "retry-after": String(s.resetSeconds), ...rateLimitHeaders(s) },
+  });
+}
+
+const state = (limit: number, r: RateLimiterRes): RateLimitState => ({
+  limit,
+  remaining: r.remainingPoints,
+  resetSeconds: Math.max(1, Math.ceil(r.msBeforeNext / 1000)),
+});
+
+/** Spend one point of `name` for `key`; over the limit: throws 429 problem details. */
+export async function consume(name: LimitName, key: string): Promise<RateLimitState> {
+  const limit = points(name);
+  try {
+    return state(limit, await limiter(name).consume(key, 1));
+  } catch (err) {
+    if (err instanceof RateLimiterRes) throw exceeded(name, state(limit, err));
+    throw err; // database trouble: the error handler answers 503
+  }
+}
+
+// Blocked failure keys (IPs) are remembered here too, so a blocked client
+// costs no database round trip until its window ends.
+const blockedUntil = new Map<string, number>();
+
+/** Throws 429 when `key` already used up its `name` failures budget (memory only: no I/O on the hot path). */
+export function assertNotBlocked(name: LimitName, key: string): void {
+  const until = blockedUntil.get(`${name}:${key}`);
+  if (until === undefined) return;
+  const ms = until - Date.now();
+  if (ms <= 0) {
+    blockedUntil.delete(`${name}:${key}`);
+    return;
+  }
+  throw exceeded(name, { limit: points(name), remaining: 0, resetSeconds: Math.ceil(ms / 1000) });
+}
+
+/** Count a failure (bad key, bad token, bad password); throws 429 once the budget is spent. */
+export async function recordFailure(name: LimitName, key: string): Promise<void> {
+  try {
+    await consume(name, key);
+  } catch (err) {
+    if (err instanceof ApiError && err.init.status === 429) {
+      const reset = Number(err.init.headers?.["retry-after"] ?? 60);
+      blockedUntil.set(`${name}:${key}`, Date.now() + reset * 1000);
+      if (blockedUntil.size > 100_000) blockedUntil.clear();
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,242 @@
+// The OpenAPI 3.1 document, generated from the very zod schemas the routes
+// parse with (zod-openapi), so the reference cannot drift from the code.
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponsesObject } from "zod-openapi";
+import { z } from "zod";
+import {
+  apiKeyPageSchema,
+  apiKeySchema,
+  createApiKeyResponseSchema,
+  createApiKeySchema,
+  leakReportResponseSchema,
+  leakReportSchema,
+  rotateApiKeySchema,
+} from "@/lib/api-keys/schemas";
+import { auditEventPageSchema } from "@/lib/audit/schemas";
+import { meSchema, tokenRequestSchema, tokenResponseSchema } from "@/lib/auth/schemas";
+import { keyPolicySchema } from "@/lib/clients/schemas";
+import { problemSchema } from "@/lib/http/problem";
+
+const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: problemSchema } } });
+
+const common = {
+  "401": problem("`ApiKey.Invalid` (unknown, expired or revoked key: one answer for all three), `Auth.InvalidToken`, or `Auth.Unauthenticated` (no credentials; see WWW-Authenticate)."),
+  "403": problem("`Member.Forbidden`: not an Admin/Owner of the active Client, or not a member. `Request.CrossOrigin`: a cookie-authenticated write from another origin."),
+  "429": problem("`RateLimit.Exceeded`: see the Retry-After and RateLimit-* headers."),
+  "503": problem("`Service.Unavailable`: the database cannot be reached; retry shortly."),
+  default: problem("Any other error (`Request.MethodNotAllowed`, `Server.Error` with a traceId to quote)."),
+} satisfies ZodOpenApiResponsesObject;
+
+const bodyErrors = {
+  "413": problem("`Request.TooLarge`: the body is over 16 KiB."),
+  "415": problem("`Request.UnsupportedMediaType`: send application/json."),
+};
+
+const idParam = z.uuid().meta({ description: "The API key's id." });
+const listQuery = z.object({
+  Cursor: z.string().optional().meta({ description: "`nextCursor` from the previous page." }),
+  Limit: z.number().int().min(1).max(100).optional().meta({ description: "Page size, 1–100 (default 20)." }),
+});
+
+const exampleKey = {
+  id: "01937a1c-5d2e-7c4b-9a3f-2b1e8d7c6a5f",
+  clientId: "01937a1c-1111-7000-8000-000000000001",
+  rawKey: "dol_live_3xT9aB2qK7mN4pR8sV1wY6zC0dF5gH2jL9nQ3tX7uA1b2C3d",
+  keyPrefix: "dol_live_3xT9aB2q",
+  name: "Billing sync",
+  createdAt: "2026-11-26T10:00:00.000Z",
+  expiresAt: "2026-12-26T10:00:00.000Z",
+};
+
+const createOp: ZodOpenApiOperationObject = {
+  operationId: "createApiKey",
+  tags: ["ApiKeys"],
+  summary: "Create API key",
+  description:
+    "Mint a new API key for the calling Client. Bearer and session callers must be Admin/Owner of the active Client. The raw key is in this response only: store it now.",
+  requestBody: {
+    required: true,
+    content: {
+      "application/json": {
+        schema: createApiKeySchema,
+        examples: { thirtyDays: { value: { name: "Billing sync", expiresAt: "2026-12-26T10:00:00Z" } }, neverExpires: { value: { name: null, expiresAt: null } } },
+      },
+    },
+  },
+  responses: {
+    "201": {
+      description: "Created. `Location` points at the new key; `Cache-Control: no-store`.",
+      headers: z.object({ location: z.string().meta({ description: "/api/api-keys/{id}" }) }),
+      content: { "application/json": { schema: createApiKeyResponseSchema, examples: { created: { value: exampleKey } } } },
+    },
+    "400": problem("`ApiKey.ExpiresAtInPast`, `ApiKey.ExpiryRequired`, `ApiKey.ExpiresAtBeyondPolicy`, `Request.Invalid` (with `errors`), `Request.MalformedJson`."),
+    "409": problem("`ApiKey.LimitReached`: the Client's cap on active keys."),
+    ...bodyErrors,
+    ...common,
+  },
+};
+
+export function buildOpenApiDocument() {
+  return createDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "Dolfin API — API keys",
+      version: "v1",
+      description: [
+        "Manage the API keys a Client's integrations use. Authenticate with **one** of:",
+        "",
+        "- `x-dolfin-api-key: <raw key>` — acts as the key's Client;",
+        "- `Authorization: Bearer <token>` — a user (get a token from `POST /api/auth/token`; valid 8 hours); `x-dolfin-client-id` picks another of the user's Clients;",
+        "- the browser session cookie (`authjs.session-token`) — writes must come from the app's own origin.",
+        "",
+        "Errors are RFC 7807 problem details (`application/problem+json`) with a `code` (`Entity.Reason`) and a `traceId` equal to the `x-request-id` header.",
+        "Lists take `Cursor` and `Limit` and answer `{ data, nextCursor, hasMore }`. Timestamps are ISO-8601 UTC; optional fields are `null`, never absent.",
+      ].join("\n"),
+    },
+    servers: [{ url: "/", description: "This server" }],
+    security: [{ ApiKeyAuth: [] }, { BearerAuth: [] }, { SessionCookie: [] }],
+    tags: [{ name: "ApiKeys" }, { name: "Audit" }, { name: "Clients" }, { name: "Auth" }, { name: "Meta" }],
+    components: {
+      securitySchemes: {
+        ApiKeyAuth: { type: "apiKey", in: "header", name: "x-dolfin-api-key", description: "A raw key: dol_live_… or dol_test_…" },
+        BearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWE", description: "A user's session token from POST /api/auth/token." },
+        SessionCookie: { type: "apiKey", in: "cookie", name: "authjs.session-token", description: "The browser session (same-origin writes only)." },
+      },
+    },
+    paths: {
+      "/api/api-keys": {
+        post: createOp,
+        get: {
+          operationId: "listApiKeys",
+          tags: ["ApiKeys"],
+          summary: "List API keys",
+          description: "The active Client's keys, newest first. Any member or key of the Client. Never a raw key or hash.",
+          requestParams: { query: listQuery },
+          responses: { "200": { description: "A page of keys.", content: { "application/json": { schema: apiKeyPageSchema } } }, "400": problem("`Request.Invalid`: bad Limit, or a Cursor this list did not return."), ...common },
+        },
+      },
+      "/api/api-keys/{id}": {
+        get: {
+          operationId: "getApiKey",
+          tags: ["ApiKeys"],
+          summary: "Get an API key",
+          requestParams: { path: z.object({ id: idParam }) },
+          responses: { "200": { description: "The key.", content: { "application/json": { schema: apiKeySchema } } }, "404": problem("`ApiKey.NotFound` (also for another Client's key)."), ...common },
+        },
+      },
+      "/api/api-keys/{id}/revoke": {
+        post: {
+          operationId: "revokeApiKey",
+          tags: ["ApiKeys"],
+          summary: "Revoke an API key",
+          description: "The key stops working at once. Idempotent. Admin/Owner, or an API key of the same Client.",
+          requestParams: { path: z.object({ id: idParam }) },
+          responses: { "204": { description: "Revoked (or already revoked)." }, "404": problem("`ApiKey.NotFound` (also for another Client's key)."), ...common },
+        },
+      },
+      "/api/api-keys/{id}/rotate": {
+        post: {
+          operationId: "rotateApiKey",
+          tags: ["ApiKeys"],
+          summary: "Rotate an API key",
+          description: "Creates a replacement with the same name (and lifetime, unless `expiresAt` is given); the old key works until the end of the grace period, never longer than it already would.",
+          requestParams: { path: z.object({ id: idParam }) },
+          requestBody: { required: false, content: { "application/json": { schema: rotateApiKeySchema, examples: { oneHour: { value: { gracePeriodSeconds: 3600 } } } } } },
+          responses: {
+            "201": { description: "The new key, exactly like create.", content: { "application/json": { schema: createApiKeyResponseSchema } } },
+            "400": problem("`Request.Invalid`, `ApiKey.ExpiresAtInPast`, `ApiKey.ExpiryRequired`, `ApiKey.ExpiresAtBeyondPolicy`."),
+            "404": problem("`ApiKey.NotFound`."),
+            "409": problem("`ApiKey.NotActive`: revoked, expired or already rotated."),
+            ...bodyErrors,
+            ...common,
+          },
+        },
+      },
+      "/api/api-keys/leaks": {
+        post: {
+          operationId: "reportLeakedApiKeys",
+          tags: ["ApiKeys"],
+          summary: "Report leaked API keys",
+          description: "For secret scanners; no authentication. Live keys that match are revoked at once. The answer never says which keys existed.",
+          security: [{}],
+          requestBody: { required: true, content: { "application/json": { schema: leakReportSchema } } },
+          responses: { "202": { description: "Accepted for checking.", content: { "application/json": { schema: leakReportResponseSchema } } }, "400": problem("`Request.Invalid`."), ...bodyErrors, ...common },
+        },
+      },
+      "/api/audit-events": {
+        get: {
+          operationId: "listAuditEvents",
+          tags: ["Audit"],
+          summary: "List audit events",
+          description: "The Client's key lifecycle events, newest first. Admin/Owner or an API key of the Client.",
+          requestParams: { query: listQuery },
+          responses: { "200": { description: "A page of events.", content: { "application/json": { schema: auditEventPageSchema } } }, "400": problem("`Request.Invalid`."), ...common },
+        },
+      },
+      "/api/key-policy": {
+        get: {
+          operationId: "getKeyPolicy",
+          tags: ["Clients"],
+          summary: "Get the Client's key policy",
+          responses: { "200": { description: "The policy.", content: { "application/json": { schema: keyPolicySchema } } }, ...common },
+        },
+        put: {
+          operationId: "updateKeyPolicy",
+          tags: ["Clients"],
+          summary: "Replace the Client's key policy",
+          description: "Owner only. Applies to keys created or rotated from now on.",
+          requestBody: { required: true, content: { "application/json": { schema: keyPolicySchema } } },
+          responses: { "200": { description: "The saved policy.", content: { "application/json": { schema: keyPolicySchema } } }, "400": problem("`Request.Invalid`."), ...bodyErrors, ...common },
+        },
+      },
+      "/api/me": {
+        get: {
+          operationId: "getMe",
+          tags: ["Auth"],
+          summary: "Who am I",
+          description: "Proof that a credential works, and for which Client.",
+          responses: { "200": { description: "The caller.", content: { "application/json": { schema: meSchema } } }, ...common },
+        },
+      },
+      "/api/auth/token": {
+        post: {
+          operationId: "createToken",
+          tags: ["Auth"],
+          summary: "Exchange email and password for a Bearer token",
+          security: [{}],
+          requestBody: { required: true, content: { "application/json": { schema: tokenRequestSchema } } },
+          responses: {
+            "200": { description: "A token valid for 8 hours.", content: { "application/json": { schema: tokenResponseSchema } } },
+            "400": problem("`Request.Invalid`."),
+            "401": problem("`Auth.InvalidCredentials`."),
+            "403": problem("`Member.Forbidden`: not a member of the requested Client."),
+            "429": common["429"],
+            "503": common["503"],
+            default: common.default,
+          },
+        },
+      },
+      "/api/health": {
+        get: { operationId: "health", tags: ["Meta"], summary: "Liveness (no database)", security: [{}], responses: { "200": { description: "Up.", content: { "application/json": { schema: healthSchema } } }, default: common.default } },
+      },
+      "/api/health/ready": {
+        get: {
+          operationId: "ready",
+          tags: ["Meta"],
+          summary: "Readiness (one database round trip)",
+          security: [{}],
+          responses: { "200": { description: "Ready.", content: { "application/json": { schema: healthSchema } } }, "503": common["503"], default: common.default },
+        },
+      },
+      "/api/openapi.json": {
+        get: { operationId: "openapi", tags: ["Meta"], summary: "This document", security: [{}], responses: { "200": { description: "OpenAPI 3.1", content: { "application/json": { schema: z.record(z.string(), z.unknown()) } } } } },
+      },
+    },
+  });
+}
+
+export const healthSchema = z.strictObject({ status: z.literal("ok") }).meta({ id: "Health" });
+
+let cached: ReturnType<typeof buildOpenApiDocument> | undefined;
+export function openApiDocument() {
+  return (cached ??= buildOpenApiDocument());
+}

@@ -1,0 +1,157 @@
+// Two app instances on one PostgreSQL (its own embedded server, so it can be
+// stopped): keys and revocations cross instances, rate limits are shared, and
+// a database outage yields fast 503s and recovery without a restart.
+import { hash } from "@node-rs/argon2";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmbeddedPostgres, type EmbeddedDb } from "@/lib/db/embedded";
+import { applyMigrations } from "@/lib/db/migrate";
+import { PrismaClient } from "@/lib/generated/prisma/client";
+import { startServer, type Server } from "../scripts/lib/stack";
+
+const LIMITS = {
+  RATE_LIMIT_KEY_WRITES_PER_MINUTE: "5",
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: "4",
+  RATE_LIMIT_LEAK_REPORTS_PER_MINUTE: "3",
+  RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: "3",
+};
+
+let pg: EmbeddedDb;
+let a: Server;
+let b: Server;
+let db: PrismaClient;
+let ownerEmail: string;
+const PASSWORD = "instances test password";
+
+async function call(server: Server, path: string, init: { method?: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {}) {
+  const r = await fetch(server.url + path, {
+    method: init.method ?? (init.body !== undefined ? "POST" : "GET"),
+    headers: { ...(init.body !== undefined ? { "content-type": "application/json" } : {}), ...init.headers },
+    body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+    signal: AbortSignal.timeout(init.timeoutMs ?? 10_000),
+  });
+  const text = await r.text();
+  return { status: r.status, headers: r.headers, body: text ? JSON.parse(text) : null };
+}
+
+async function token(server: Server): Promise<string> {
+  const r = await call(server, "/api/auth/token", { body: { email: ownerEmail, password: PASSWORD }, headers: { "x-forwarded-for": "192.0.2.200" } });
+  expect(r.status).toBe(200);
+  return r.body.token;
+}
+
+beforeAll(async () => {
+  pg = await startEmbeddedPostgres();
+  await pg.pg.createDatabase("dolfin");
+  const url = pg.url("dolfin");
+  await applyMigrations(url);
+  db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  const client = await db.client.create({ data: { name: "Two Instances Inc", type: "Live" } });
+  ownerEmail = "owner@instances.test";
+  const user = await db.user.create({ data: { email: ownerEmail, name: "Owner", passwordHash: await hash(PASSWORD) } });
+  await db.clientMember.create({ data: { clientId: client.id, userId: user.id, role: "Owner" } });
+  const authSecret = "instances-test-secret-0123456789abcdef";
+  [a, b] = await Promise.all([
+    startServer({ databaseUrl: url, authSecret, env: LIMITS }),
+    startServer({ databaseUrl: url, authSecret, env: LIMITS }),
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+  await db?.$disconnect();
+  await pg?.stop();
+}, 60_000);
+
+describe("two instances, one database", () => {
+  it("a key created through one authenticates on the other; revoked through one, it fails on the other within a second", async () => {
+    const tok = await token(a);
+    const created = await call(a, "/api/api-keys", { body: { name: "cross" }, headers: { authorization: `Bearer ${tok}` } });
+    expect(created.status).toBe(201);
+    const key = created.body.rawKey;
+    expect((await call(b, "/api/me", { headers: { "x-dolfin-api-key": key } })).status).toBe(200);
+    expect((await call(a, "/api/me", { headers: { "x-dolfin-api-key": key } })).status).toBe(200);
+    expect((await call(b, `/api/api-keys/${created.body.id}/revoke`, { method: "POST", headers: { authorization: `Bearer ${tok}` } })).status).toBe(204);
+    const revokedAt = Date.now();
+    let status = 0;
+    while (Date.now() - revokedAt < 1000) {
+      status = (await call(a, "/api/me", { headers: { "x-dolfin-api-key": key } })).status;
+      if (status === 401) break;
+    }
+    expect(status).toBe(401);
+  });
+
+  it("key writes are limited per Client across both instances: 429 with Retry-After and RateLimit-* headers", async () => {
+    const tok = await token(b);
+    const auth = { authorization: `Bearer ${tok}` };
+    // One create was spent above; 4 more fit in the budget of 5, split across the instances.
+    const statuses: number[] = [];
+    for (const s of [a, b, a, b]) statuses.push((await call(s, "/api/api-keys", { body: {}, headers: auth })).status);
+    expect(statuses).toEqual([201, 201, 201, 201]);
+    const over = await call(b, "/api/api-keys", { body: {}, headers: auth });
+    expect(over.status).toBe(429);
+    expect(over.body.code).toBe("RateLimit.Exceeded");
+    expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(over.headers.get("ratelimit-limit")).toBe("5");
+    expect(over.headers.get("ratelimit-remaining")).toBe("0");
+    expect((await call(a, "/api/api-keys", { body: {}, headers: auth })).status).toBe(429);
+  });
+
+  it("failed key authentications are limited per source IP across both instances", async () => {
+    const ip = { "x-forwarded-for": "198.51.100.7" };
+    const bogus = "dol_live_" + "B".repeat(49);
+    const statuses: number[] = [];
+    for (const s of [a, b, a, b, a]) statuses.push((await call(s, "/api/me", { headers: { ...ip, "x-dolfin-api-key": bogus } })).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 429]);
+    const blocked = await call(a, "/api/me", { headers: { ...ip, "x-dolfin-api-key": bogus } });
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers.get("retry-after")).toBeTruthy();
+    // Another IP is unaffected.
+    expect((await call(b, "/api/me", { headers: { "x-forwarded-for": "198.51.100.8", "x-dolfin-api-key": bogus } })).status).toBe(401);
+  });
+
+  it("leak reports and failed sign-ins are limited per IP", async () => {
+    const ip = { "x-forwarded-for": "203.0.113.50" };
+    const leaks: number[] = [];
+    for (const s of [a, b, a, b]) leaks.push((await call(s, "/api/api-keys/leaks", { body: { keys: ["x"] }, headers: ip })).status);
+    expect(leaks).toEqual([202, 202, 202, 429]);
+    const signIns: number[] = [];
+    for (const s of [a, b, a, b]) signIns.push((await call(s, "/api/auth/token", { body: { email: ownerEmail, password: "nope" }, headers: ip })).status);
+    expect(signIns).toEqual([401, 401, 401, 429]);
+  });
+});
+
+describe("database outage", () => {
+  it("fails fast with 503 problem details while PostgreSQL is down, and serves again by itself when it returns", async () => {
+    const tok = await token(a);
+    const key = (await call(a, "/api/api-keys", { body: {}, headers: { authorization: `Bearer ${tok}`, "x-forwarded-for": "192.0.2.9" } }).catch(() => null))?.body?.rawKey;
+    await pg.pg.stop();
+    try {
+      for (const s of [a, b]) {
+        const started = Date.now();
+        const r = await call(s, "/api/me", { headers: { authorization: `Bearer ${tok}` }, timeoutMs: 5000 });
+        expect(r.status).toBe(503);
+        expect(r.body.code).toBe("Service.Unavailable");
+        expect(r.headers.get("content-type")).toBe("application/problem+json");
+        expect(Date.now() - started).toBeLessThan(5000);
+        const ready = await call(s, "/api/health/ready", { timeoutMs: 5000 });
+        expect(ready.status).toBe(503);
+        expect((await call(s, "/api/health", { timeoutMs: 5000 })).status).toBe(200);
+      }
+    } finally {
+      await pg.pg.start();
+    }
+    for (const s of [a, b]) {
+      let status = 0;
+      const until = Date.now() + 20_000;
+      while (Date.now() < until) {
+        status = (await call(s, "/api/me", { headers: { authorization: `Bearer ${tok}` } })).status;
+        if (status === 200) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(status).toBe(200);
+      expect(s.proc.exitCode).toBeNull();
+    }
+    if (key) expect((await call(b, "/api/me", { headers: { "x-dolfin-api-key": key } })).status).toBe(200);
+  }, 60_000);
+});
