@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { apiCreateKey, expect, factory, PASSWORD, signIn, test } from "./fixtures";
+import { apiCreateKey, apiWrite, expect, factory, PASSWORD, signIn, test } from "./fixtures";
 
 const localDate = (d: Date) => new Intl.DateTimeFormat("en-US", { day: "numeric", month: "short", year: "numeric" }).format(d);
 const ymd = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
@@ -173,7 +173,7 @@ test("switching Client shows the other Client's keys, for the page and the API",
   const owner = await factory.user([[live, "Owner"], [sandbox, "Owner"]]);
   await signIn(page, owner.email);
   await apiCreateKey(page, { name: "Live key" });
-  const sbKey = await page.request.post("/api/api-keys", { data: { name: "Sandbox key" }, headers: { "x-dolfin-client-id": sandbox.clientId } });
+  const sbKey = await apiWrite(page, "POST", "/api/api-keys", { name: "Sandbox key" }, { "x-dolfin-client-id": sandbox.clientId });
   expect(sbKey.status()).toBe(201);
 
   await page.goto("/settings/api-keys");
@@ -196,7 +196,7 @@ test("screenshots of the page at desktop and phone width", async ({ page }, test
   await apiCreateKey(page, { name: "Production billing", expiresAt: new Date(Date.now() + 90 * 86_400_000).toISOString() });
   await apiCreateKey(page, { name: "Nightly reconciliation", expiresAt: new Date(Date.now() + 3 * 86_400_000).toISOString() });
   const old = await apiCreateKey(page, { name: "Old staging key" });
-  await page.request.post(`/api/api-keys/${old.id}/revoke`);
+  await apiWrite(page, "POST", `/api/api-keys/${old.id}/revoke`);
   fs.mkdirSync("test-results/screenshots", { recursive: true });
   for (const [w, h, tag] of [[1280, 900, "desktop"], [375, 812, "phone"]] as const) {
     await page.setViewportSize({ width: w, height: h });

@@ -36,9 +36,18 @@ export async function signIn(page: Page, email: string): Promise<void> {
   expect([200, 302]).toContain(r.status());
 }
 
+/**
+ * A write through the API with the page's session cookie, sent the way our own
+ * pages send it: with the app's Origin (cookie writes from elsewhere are refused).
+ */
+export function apiWrite(page: Page, method: "POST" | "PUT", url: string, data?: unknown, headers: Record<string, string> = {}) {
+  const origin = new URL(page.url() === "about:blank" ? process.env.TEST_BASE_URL ?? "http://127.0.0.1:3000" : page.url()).origin;
+  return page.request.fetch(url, { method, data, headers: { origin, ...headers } });
+}
+
 /** Create a key through the API as the signed-in user (setup for list/revoke tests). */
 export async function apiCreateKey(page: Page, body: Record<string, unknown> = {}) {
-  const r = await page.request.post("/api/api-keys", { data: body });
+  const r = await apiWrite(page, "POST", "/api/api-keys", body);
   expect(r.status()).toBe(201);
   return (await r.json()) as { id: string; rawKey: string; keyPrefix: string; expiresAt: string | null };
 }

@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { apiCreateKey, expect, factory, signIn, test } from "./fixtures";
+import { apiCreateKey, apiWrite, expect, factory, signIn, test } from "./fixtures";
 
 test.use({ locale: "en-US" });
 
@@ -57,8 +57,8 @@ test("the audit page lists what happened, newest first; Members cannot see it", 
   const member = await factory.user([[client, "Member"]]);
   await signIn(page, owner.email);
   const k = await apiCreateKey(page, { name: "Audit me" });
-  await page.request.post(`/api/api-keys/${k.id}/rotate`, { data: { gracePeriodSeconds: 0 } });
-  await page.request.put("/api/key-policy", { data: { keysMustExpire: true, maxKeyLifetimeDays: 90, maxActiveKeys: 20 } });
+  await apiWrite(page, "POST", `/api/api-keys/${k.id}/rotate`, { gracePeriodSeconds: 0 });
+  await apiWrite(page, "PUT", "/api/key-policy", { keysMustExpire: true, maxKeyLifetimeDays: 90, maxActiveKeys: 20 });
   await page.goto("/settings/audit");
   const rows = page.getByTestId("audit-row");
   await expect(rows).toHaveCount(4);
