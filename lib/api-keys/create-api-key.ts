@@ -9,6 +9,12 @@ import { createApiKeyResponseSchema, type CreateApiKeyData, type CreateApiKeyRes
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Creates and rotations of one Client queue on its row lock; under a burst a
+ * request may wait seconds for a connection and the lock, so allow for it.
+ */
+export const KEY_WRITE_TX = { maxWait: 10_000, timeout: 15_000 };
+
 type LockedClient = { id: string; type: "Live" | "Sandbox"; keysMustExpire: boolean; maxKeyLifetimeDays: number | null; maxActiveKeys: number };
 
 /**
@@ -100,7 +106,7 @@ export async function createApiKey(principal: Principal, input: CreateApiKeyData
       meta,
     });
     return { row, rawKey: key.rawKey };
-  });
+  }, KEY_WRITE_TX);
   const { row, rawKey } = created;
   return createApiKeyResponseSchema.parse({
     id: row.id,

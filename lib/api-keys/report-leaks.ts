@@ -7,11 +7,13 @@ import { recordAuditEvent } from "@/lib/audit/record-audit-event";
 import { db } from "@/lib/db/client";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { hashKey, isWellFormedKey } from "./key-format";
+import { cacheForgetKey } from "./verify-cache";
 
 export async function reportLeakedKeys(keys: string[], meta: RequestMeta): Promise<{ accepted: number }> {
   const hashes = [...new Set(keys.map((k) => k.trim()).filter(isWellFormedKey))].map(hashKey);
   if (hashes.length === 0) return { accepted: 0 };
   const now = new Date();
+  const revoked: string[] = [];
   await db().$transaction(async (tx) => {
     const live = await tx.apiKey.findMany({
       where: { keyHash: { in: hashes }, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
@@ -20,6 +22,7 @@ export async function reportLeakedKeys(keys: string[], meta: RequestMeta): Promi
     for (const k of live) {
       const { count } = await tx.apiKey.updateMany({ where: { id: k.id, revokedAt: null }, data: { revokedAt: now, revokedReason: "Leaked" } });
       if (count === 0) continue;
+      revoked.push(k.id);
       await recordAuditEvent(tx, {
         clientId: k.clientId,
         action: "apiKey.reportedLeaked",
@@ -30,5 +33,6 @@ export async function reportLeakedKeys(keys: string[], meta: RequestMeta): Promi
       });
     }
   });
+  revoked.forEach(cacheForgetKey);
   return { accepted: hashes.length };
 }

@@ -5,6 +5,7 @@ import { db } from "@/lib/db/client";
 import { Problems } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { isUuid } from "./list-api-keys";
+import { cacheForgetKey } from "./verify-cache";
 
 /** Revoke a key of the caller's Client. Idempotent: revoking a revoked key changes nothing and succeeds. */
 export async function revokeApiKey(principal: Principal, id: string, meta: RequestMeta): Promise<void> {
@@ -26,4 +27,5 @@ export async function revokeApiKey(principal: Principal, id: string, meta: Reque
       meta,
     });
   });
+  cacheForgetKey(id); // after commit, so no request can re-cache the old state
 }

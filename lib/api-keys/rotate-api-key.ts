@@ -4,9 +4,10 @@ import type { Principal } from "@/lib/auth/principal";
 import { db } from "@/lib/db/client";
 import { ApiError, Problems } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
-import { checkKeyPolicy, lockClient } from "./create-api-key";
+import { checkKeyPolicy, KEY_WRITE_TX, lockClient } from "./create-api-key";
 import { generateKey } from "./key-format";
 import { isUuid } from "./list-api-keys";
+import { cacheForgetKey } from "./verify-cache";
 import { createApiKeyResponseSchema, type CreateApiKeyResponse, type RotateApiKeyData } from "./schemas";
 
 const notActive = (detail: string) => new ApiError({ status: 409, code: "ApiKey.NotActive", title: "Key is not active", detail });
@@ -81,7 +82,8 @@ export async function rotateApiKey(principal: Principal, id: string, input: Rota
       meta,
     });
     return { row: created, rawKey: key.rawKey };
-  });
+  }, KEY_WRITE_TX);
+  cacheForgetKey(id); // the old key's new expiry applies here at once
   return createApiKeyResponseSchema.parse({
     id: row.id,
     clientId: row.clientId,

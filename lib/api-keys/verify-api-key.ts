@@ -3,6 +3,7 @@ import { db } from "@/lib/db/client";
 import { logger } from "@/lib/log";
 import { countAuthFailure } from "./auth-failures";
 import { hashKey, isWellFormedKey } from "./key-format";
+import { cacheGet, cacheSet } from "./verify-cache";
 
 export type VerifiedKey = { id: string; clientId: string; clientType: "Live" | "Sandbox"; keyPrefix: string };
 
@@ -28,23 +29,35 @@ function recordLastUse(keyId: string, ctx: { ip: string | null; userAgent: strin
 
 /**
  * The hot path of every API-key request. A malformed key or a bad checksum is
- * refused without touching the database; otherwise one indexed lookup by hash.
- * Unknown, expired and revoked keys are indistinguishable to the caller (null).
+ * refused without touching the database; otherwise an in-process cache (TTL
+ * below a second) or one indexed lookup by hash. Unknown, expired and revoked
+ * keys are indistinguishable to the caller (null).
  */
 export async function verifyApiKey(rawKey: string, ctx: { ip: string | null; userAgent: string | null }): Promise<VerifiedKey | null> {
   if (!isWellFormedKey(rawKey)) return null;
-  const row = await db().apiKey.findUnique({
-    where: { keyHash: hashKey(rawKey) },
-    select: { id: true, clientId: true, keyPrefix: true, expiresAt: true, revokedAt: true, client: { select: { type: true } } },
-  });
-  if (!row) {
-    countAuthFailure({ subject: "unknown", clientId: null, reason: "unknown", ip: ctx.ip });
-    return null;
+  const hash = hashKey(rawKey);
+  const now = Date.now();
+  let entry = cacheGet(hash, now);
+  if (!entry) {
+    const row = await db().apiKey.findUnique({
+      where: { keyHash: hash },
+      select: { id: true, clientId: true, keyPrefix: true, expiresAt: true, revokedAt: true, client: { select: { type: true } } },
+    });
+    if (!row) entry = { at: now, key: null, reason: "unknown" };
+    else if (row.revokedAt !== null) entry = { at: now, key: null, reason: "revoked", clientId: row.clientId, id: row.id };
+    else
+      entry = {
+        at: now,
+        key: { id: row.id, clientId: row.clientId, clientType: row.client.type, keyPrefix: row.keyPrefix, expiresAt: row.expiresAt?.getTime() ?? null },
+      };
+    cacheSet(hash, entry);
   }
-  if (row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt.getTime() <= Date.now())) {
-    countAuthFailure({ subject: row.id, clientId: row.clientId, reason: row.revokedAt ? "revoked" : "expired", ip: ctx.ip });
-    return null;
+  const key = entry.key;
+  if (key && (key.expiresAt === null || key.expiresAt > now)) {
+    recordLastUse(key.id, ctx);
+    return { id: key.id, clientId: key.clientId, clientType: key.clientType, keyPrefix: key.keyPrefix };
   }
-  recordLastUse(row.id, ctx);
-  return { id: row.id, clientId: row.clientId, clientType: row.client.type, keyPrefix: row.keyPrefix };
+  const reason = key ? "expired" : (entry.reason ?? "unknown");
+  countAuthFailure({ subject: key?.id ?? entry.id ?? "unknown", clientId: key?.clientId ?? entry.clientId ?? null, reason, ip: ctx.ip });
+  return null;
 }

@@ -37,6 +37,11 @@ export function toProblem(err: unknown, traceId: string): ProblemInit {
   if (err instanceof ZodError) {
     return { status: 400, code: "Request.Invalid", title: "Invalid request", detail: "The request has invalid fields; see errors.", errors: fieldErrors(err) };
   }
+  if ((err as { code?: unknown })?.code === "P2028") {
+    // Prisma could not start a transaction in time: overloaded, not broken.
+    logger.warn({ err, traceId }, "transaction could not start in time");
+    return { status: 503, code: "Service.Busy", title: "Server busy", detail: "Too many concurrent changes. Retry shortly.", headers: { "retry-after": "2" } };
+  }
   if (isDatabaseUnavailable(err)) {
     logger.error({ err, traceId }, "database unavailable");
     return {
