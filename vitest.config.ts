@@ -12,13 +12,17 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "integration",
-          include: ["tests/**/*.test.ts"],
+          include: ["tests/*.test.ts"],
           environment: "node",
           testTimeout: 30_000,
           hookTimeout: 60_000,
           // One server, two cores: a couple of files at a time.
           maxWorkers: 2,
         },
+      },
+      {
+        resolve: { alias },
+        test: { name: "stress", include: ["tests/stress/**/*.test.ts"], environment: "node", testTimeout: 600_000, hookTimeout: 120_000, maxWorkers: 1, fileParallelism: false },
       },
     ],
   },

@@ -60,6 +60,16 @@ async function main() {
     add(vitestCounts(out));
   }
 
+  if (only.includes("stress")) {
+    // Each stress file starts its own embedded PostgreSQL and server (it stops the database on purpose).
+    if (process.env.SKIP_BUILD !== "1" || !fs.existsSync(".next/BUILD_ID")) build();
+    console.log("\n▶ stress: load, faults and fuzzing");
+    const out = path.join(REPORTS, "stress.json");
+    fs.rmSync(out, { force: true });
+    run("npx", ["--no-install", "vitest", "run", "--project", "stress", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`, ...extra]);
+    add(vitestCounts(out));
+  }
+
   const needStack = only.includes("integration") || only.includes("e2e");
   let db: Db | null = null;
   let server: Server | null = null;

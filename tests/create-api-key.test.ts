@@ -276,3 +276,13 @@ describe("bad input: a precise problem, and nothing written", () => {
     expect(r.status).toBe(405);
   });
 });
+
+describe("found by fuzzing", () => {
+  it("an unknown field named __proto__ is a 400 with field errors, not a 500", async () => {
+    const r = await api("/api/api-keys/leaks", { rawBody: '{"__proto__": {"a": 1}, "keys": ["x"]}', headers: { "content-type": "application/json" }, method: "POST" });
+    expect(r.status).toBe(400);
+    expect(r.body.errors).toHaveProperty("__proto__");
+    const c = await api("/api/api-keys", { rawBody: '{"constructor": 1}', headers: { "content-type": "application/json", "x-dolfin-api-key": "dol_live_x" }, method: "POST" });
+    expect(c.status).toBe(401);
+  });
+});

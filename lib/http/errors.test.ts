@@ -14,6 +14,13 @@ describe("the error handler", () => {
     expect(p.status).toBe(400);
     expect(Object.keys(p.errors!).sort()).toEqual(["extra", "name"]);
   });
+  it("unknown fields named __proto__ or constructor are reported like any other", () => {
+    const r = z.strictObject({ name: z.string() }).safeParse(JSON.parse('{"__proto__": 1, "constructor": 2, "name": "x"}'));
+    const p = toProblem(r.error, "t3");
+    expect(p.status).toBe(400);
+    expect(Object.keys(p.errors!).sort()).toEqual(["__proto__", "constructor"]);
+    expect(JSON.parse(JSON.stringify(p.errors))).toHaveProperty("__proto__");
+  });
   it("an unexpected error is a 500 that reveals nothing internal but the trace id", () => {
     const p = toProblem(new Error("relation \"secret_table\" does not exist at /srv/app/lib/x.ts:12"), "trace-xyz");
     expect(p.status).toBe(500);

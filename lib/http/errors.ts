@@ -5,8 +5,12 @@ import { ApiError, type ProblemInit } from "./problem";
 
 /** Zod issues as `{ field: [messages] }` (unknown fields are reported under their own name). */
 export function fieldErrors(err: ZodError): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  const add = (k: string, m: string) => (out[k] ??= []).push(m);
+  // No prototype: a field named "__proto__" or "constructor" is just a name here.
+  const out: Record<string, string[]> = Object.create(null);
+  const add = (k: string, m: string) => {
+    if (!Object.hasOwn(out, k)) out[k] = [];
+    out[k].push(m);
+  };
   for (const issue of err.issues) {
     if (issue.code === "unrecognized_keys") {
       for (const k of issue.keys) add([...issue.path, k].join("."), "Unknown field. The Client is always the caller's own; only name and expiresAt may be sent.");

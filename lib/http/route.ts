@@ -7,7 +7,7 @@ import type { Permission } from "@/lib/auth/permissions";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/log";
 import { toProblem } from "./errors";
-import { ApiError, problemResponse, Problems } from "./problem";
+import { ApiError, problemResponse, Problems, type ProblemInit } from "./problem";
 import { requestMeta, type RequestMeta } from "./request-meta";
 
 type RouteContext<P> = { params: Promise<P> };
@@ -45,7 +45,14 @@ async function run<P>(
     const res = await body(meta, (p) => (principal = p));
     return finish(req, meta, started, res, principal);
   } catch (err) {
-    const init = toProblem(err, meta.requestId);
+    let init: ProblemInit;
+    try {
+      init = toProblem(err, meta.requestId);
+    } catch (handlerErr) {
+      // The error handler itself must never be the reason for a bare 500.
+      logger.error({ err: handlerErr, cause: err, traceId: meta.requestId }, "error handler failed");
+      init = { status: 500, code: "Server.Error", title: "Internal server error", detail: `Quote trace id ${meta.requestId} when reporting it.` };
+    }
     return finish(req, meta, started, problemResponse(init, { instance: req.nextUrl.pathname, traceId: meta.requestId }), principal);
   }
 }

@@ -1,0 +1,140 @@
+// Fuzzing: thousands of generated malformed requests (seeded, reproducible)
+// against create, rotate, revoke, list and leak reports. Zero 5xx, every error
+// is problem details, and the database holds nothing unexpected afterwards.
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startStack, type Stack } from "./stack";
+
+const SEED = Number(process.env.FUZZ_SEED ?? 424242);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 2500);
+
+let s: Stack;
+let victims: string[] = [];
+let foreignKeyId: string;
+beforeAll(async () => {
+  s = await startStack();
+  for (let i = 0; i < 20; i++) {
+    const r = await fetch(`${s.server.url}/api/api-keys`, { method: "POST", headers: { authorization: `Bearer ${s.token}`, "content-type": "application/json" }, body: JSON.stringify({ name: `victim ${i}` }) });
+    victims.push(((await r.json()) as { id: string }).id);
+  }
+  const foreign = await s.db.apiKey.create({ data: { clientId: s.otherClientId, keyPrefix: "dol_live_FOREIGN0", keyHash: "f".repeat(64), name: "bystander" } });
+  foreignKeyId = foreign.id;
+}, 120_000);
+afterAll(async () => s?.stop(), 60_000);
+
+const nasty = [
+  "'; DROP TABLE \"ApiKey\"; --", "\" OR 1=1 --", "../../etc/passwd", "%00", "\u0000", "${7*7}", "{{constructor.constructor('x')()}}",
+  "<script>alert(1)</script>", "\ud800", "\udfff", "\u202e", "\ufeff", "𝕯𝖔𝖑𝖋𝖎𝖓", "👩‍👩‍👧‍👦".repeat(30), "a\u0301".repeat(60), " ", "\t\n", "x".repeat(101), "x".repeat(10_000),
+  "__proto__", "constructor", "2030-01-01T00:00:00Z", "0000-00-00T00:00:00Z", "9999-12-31T23:59:59Z", "+275760-09-13T00:00:00Z", "NaN", "-1", "1e309",
+];
+
+const jsonish = fc.oneof(
+  fc.jsonValue({ maxDepth: 4 }),
+  fc.constantFrom(...nasty),
+  fc.record({ name: fc.oneof(fc.constantFrom(...nasty), fc.string(), fc.jsonValue({ maxDepth: 2 })), expiresAt: fc.oneof(fc.constantFrom(...nasty), fc.date({ noInvalidDate: false }).map((d) => { try { return d.toISOString(); } catch { return "invalid"; } }), fc.jsonValue({ maxDepth: 1 })) }, { requiredKeys: [] }),
+  fc.record({ gracePeriodSeconds: fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, 3600, 86400, 604800, "3600", null)), expiresAt: fc.constantFrom(...nasty) }, { requiredKeys: [] }),
+  fc.record({ keys: fc.oneof(fc.array(fc.oneof(fc.string(), fc.constantFrom(...nasty)), { maxLength: 120 }), fc.jsonValue({ maxDepth: 2 })) }, { requiredKeys: [] }),
+  fc.dictionary(fc.oneof(fc.string(), fc.constantFrom("__proto__", "constructor", "clientId", "id", "keyHash", "revokedAt")), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 6 }),
+);
+
+type Body = { kind: "json"; value: unknown } | { kind: "bytes"; value: Uint8Array } | { kind: "raw"; value: string } | { kind: "none" };
+const body: fc.Arbitrary<Body> = fc.oneof(
+  { weight: 6, arbitrary: jsonish.map((value) => ({ kind: "json" as const, value })) },
+  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }).map((value) => ({ kind: "bytes" as const, value })) },
+  { weight: 1, arbitrary: fc.constantFrom("", "{", "{\"name\":", "[1,2", "null", "\"str\"", "{\"name\":\"a\"}garbage", "x".repeat(17 * 1024), `{"name":"${"y".repeat(20_000)}"}`, "{\"a\":".repeat(5000)).map((value) => ({ kind: "raw" as const, value })) },
+  { weight: 1, arbitrary: fc.constant({ kind: "none" as const }) },
+);
+
+const target = fc.oneof(
+  fc.constant({ op: "create", path: () => "/api/api-keys", method: "POST" }),
+  fc.constant({ op: "list", path: () => "/api/api-keys", method: "GET" }),
+  fc.constant({ op: "leaks", path: () => "/api/api-keys/leaks", method: "POST" }),
+  fc.tuple(fc.constantFrom("rotate", "revoke"), fc.oneof(fc.nat(19).map((i) => ({ victim: i })), fc.constantFrom("foreign", "nope", "00000000-0000-0000-0000-000000000000", "..%2F..%2Fme", "%00", "%E2%80%AE", "a".repeat(300)).map((x) => ({ raw: x }))))
+    .map(([op, id]) => ({ op, method: "POST", path: () => `/api/api-keys/${"victim" in id ? victims[id.victim] : id.raw === "foreign" ? foreignKeyId : id.raw}/${op}` })),
+);
+
+const query = fc.oneof(
+  fc.constant(""),
+  fc.record({ Limit: fc.oneof(fc.integer({ min: -5, max: 200 }).map(String), fc.constantFrom("abc", "1.5", "", "1e2", "0x10", "%00")), Cursor: fc.oneof(fc.uuid().map(String), fc.constantFrom("", "garbage", "'; --", "%E2%80%AE")) }, { requiredKeys: [] })
+    .map((q) => "?" + Object.entries(q).map(([k, v]) => `${k}=${encodeURIComponent(v as string)}`).join("&")),
+  fc.constantFrom("?limit=5", "?Limit=5&Limit=6", "?Cursor[]=x", "?%zz=1"),
+);
+
+const request = fc.record({
+  target,
+  methodOverride: fc.option(fc.constantFrom("GET", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "POST"), { freq: 5 }),
+  query,
+  body,
+  contentType: fc.constantFrom<string | null>("application/json", "application/json", "application/json; charset=utf-8", "text/plain", null, "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/vnd.api+json", "APPLICATION/JSON", "application/json; charset=latin1"),
+  auth: fc.constantFrom("key", "key", "key", "bearer", "none", "garbage-key", "garbage-bearer", "both"),
+  extra: fc.record({ "x-dolfin-client-id": fc.constantFrom("", "not-a-uuid", "00000000-0000-0000-0000-000000000000"), "x-request-id": fc.constantFrom("ok-request-id-1", "<>", "x".repeat(500)), "x-forwarded-for": fc.constantFrom("1.2.3.4", "garbage", "::1", "a".repeat(200)) }, { requiredKeys: [] }),
+});
+
+describe("fuzzing", () => {
+  it(`${RUNS} generated malformed requests (seed ${SEED}): zero 5xx, all errors are problem details, the database stays consistent`, async () => {
+    const cases = fc.sample(request, { seed: SEED, numRuns: RUNS });
+    const keysBefore = await s.db.apiKey.count({ where: { clientId: s.clientId } });
+    const foreignBefore = await s.db.apiKey.findUniqueOrThrow({ where: { id: foreignKeyId } });
+    const outcomes: { i: number; op: string; method: string; status: number; type: string; code?: string }[] = [];
+    let next = 0;
+    const worker = async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= cases.length) return;
+        const c = cases[i];
+        const method = c.methodOverride ?? c.target.method;
+        const headers: Record<string, string> = { ...c.extra };
+        if (c.contentType) headers["content-type"] = c.contentType;
+        if (c.auth === "key" || c.auth === "both") headers["x-dolfin-api-key"] = s.apiKey;
+        if (c.auth === "bearer" || c.auth === "both") headers.authorization = `Bearer ${s.token}`;
+        if (c.auth === "garbage-key") headers["x-dolfin-api-key"] = "dol_live_" + "Z".repeat(49);
+        if (c.auth === "garbage-bearer") headers.authorization = "Bearer e30.e30.e30";
+        let payload: BodyInit | undefined;
+        if (method !== "GET" && method !== "HEAD") {
+          if (c.body.kind === "json") payload = JSON.stringify(c.body.value) ?? "null";
+          else if (c.body.kind === "bytes") payload = c.body.value as unknown as BodyInit;
+          else if (c.body.kind === "raw") payload = c.body.value;
+        }
+        const r = await fetch(`${s.server.url}${c.target.path()}${c.query}`, { method, headers, body: payload, signal: AbortSignal.timeout(15_000), redirect: "manual" });
+        const text = await r.text();
+        const type = r.headers.get("content-type") ?? "";
+        let code: string | undefined;
+        if (r.status >= 400 && method !== "HEAD") {
+          expect(type, `case ${i}: ${method} ${c.target.path()} → ${r.status}`).toBe("application/problem+json");
+          const p = JSON.parse(text);
+          expect(p.status).toBe(r.status);
+          expect(typeof p.code).toBe("string");
+          code = p.code;
+        }
+        outcomes.push({ i, op: c.target.op, method, status: r.status, type, code });
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+
+    expect(outcomes).toHaveLength(cases.length);
+    const fiveXX = outcomes.filter((o) => o.status >= 500);
+    expect(fiveXX, JSON.stringify(fiveXX.slice(0, 5).map((o) => ({ ...o, case: cases[o.i] })), null, 1).slice(0, 3000)).toEqual([]);
+    // Enough of the requests got past validation to exercise the services too.
+    expect(outcomes.filter((o) => o.status < 300).length).toBeGreaterThan(50);
+    expect(new Set(outcomes.map((o) => o.status)).size).toBeGreaterThan(5);
+
+    // Every key in the database was answered with a 201: nothing created behind an error.
+    const created = outcomes.filter((o) => o.status === 201).length;
+    expect(await s.db.apiKey.count({ where: { clientId: s.clientId } })).toBe(keysBefore + created);
+    const keys = await s.db.apiKey.findMany({ where: { clientId: s.clientId } });
+    for (const k of keys) {
+      if (k.name !== null) {
+        expect(k.name.length).toBeLessThanOrEqual(100);
+        expect(k.name).not.toMatch(/\p{Cc}/u);
+        expect(k.name.trim()).toBe(k.name);
+      }
+      expect(k.keyHash).toMatch(/^[0-9a-f]{64}$/);
+    }
+    const createdEvents = await s.db.auditEvent.count({ where: { clientId: s.clientId, action: "apiKey.created" } });
+    expect(createdEvents).toBe(keys.length);
+    // The bystander Client's key was never touched.
+    expect(await s.db.apiKey.findUniqueOrThrow({ where: { id: foreignKeyId } })).toEqual(foreignBefore);
+    expect(await s.db.auditEvent.count({ where: { clientId: s.otherClientId } })).toBe(0);
+    expect(s.server.proc.exitCode).toBeNull();
+  }, 600_000);
+});
