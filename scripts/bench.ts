@@ -1,0 +1,183 @@
+// npm run bench: the production server against real PostgreSQL, loaded from a
+// separate process (autocannon) on loopback. Results are ratios against our
+// own floor: what Next.js costs (floor) and one database round trip (db-floor).
+//   BENCH_DURATION=10 BENCH_CONNECTIONS=32 BENCH_WARMUP=3 SKIP_BUILD=1 npm run bench
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { hash } from "@node-rs/argon2";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "../lib/generated/prisma/client";
+import { generateKey } from "../lib/api-keys/key-format";
+import { build, migrate, randomSecret, startServer, startTestDatabase } from "./lib/stack";
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
+const BIG = Number(process.env.BENCH_BIG_TABLE ?? 1_000_000);
+const OUT = path.resolve("bench");
+
+type Result = { scenario: string; rps: number; p50: number; p99: number; errors: number; requests: number; note: string };
+
+function autocannon(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string; duration: number }): Promise<any> {
+  const args = ["node_modules/autocannon/autocannon.js", "-j", "-c", String(CONNECTIONS), "-d", String(opts.duration)];
+  if (opts.method) args.push("-m", opts.method);
+  for (const [k, v] of Object.entries(opts.headers ?? {})) args.push("-H", `${k}=${v}`);
+  if (opts.body !== undefined) args.push("-b", opts.body);
+  args.push(url);
+  return new Promise((resolve, reject) => {
+    const p = spawn("node", args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (err += d));
+    p.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`autocannon exited ${code}: ${err}`))));
+  });
+}
+
+async function scenario(name: string, url: string, opts: { method?: string; headers?: Record<string, string>; body?: string }, note: string, expect2xx = true): Promise<Result> {
+  process.stdout.write(`  ${name.padEnd(16)} warm-up ${WARMUP}s, measure ${DURATION}s … `);
+  await autocannon(url, { ...opts, duration: WARMUP });
+  const r = await autocannon(url, { ...opts, duration: DURATION });
+  const bad = expect2xx ? r.non2xx : r["2xx"]; // verify-invalid expects 401s
+  const res: Result = {
+    scenario: name,
+    rps: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts + bad,
+    requests: r.requests.total,
+    note,
+  };
+  console.log(`${res.rps} req/s, p50 ${res.p50} ms, p99 ${res.p99} ms, errors ${res.errors}`);
+  return res;
+}
+
+async function bulkKeys(db: PrismaClient, clientId: string, count: number, tag: string) {
+  const CHUNK = 100_000;
+  for (let done = 0; done < count; done += CHUNK) {
+    const n = Math.min(CHUNK, count - done);
+    await db.$executeRawUnsafe(
+      `INSERT INTO "ApiKey" (id, "clientId", "keyPrefix", "keyHash", "createdAt")
+       SELECT gen_random_uuid(), '${clientId}'::uuid, 'dol_live_' || substr(md5(i::text), 1, 8),
+              encode(sha256(('${tag}-' || i)::bytea), 'hex'), now() - (i || ' milliseconds')::interval
+       FROM generate_series(${done + 1}, ${done + n}) AS i`,
+    );
+  }
+}
+
+function svg(results: Result[]): string {
+  const max = Math.max(...results.map((r) => r.rps));
+  const rowH = 30;
+  const w = 720;
+  const left = 130;
+  const rows = results
+    .map((r, i) => {
+      const bw = Math.max(2, Math.round(((w - left - 150) * r.rps) / max));
+      const y = 30 + i * rowH;
+      return `<text x="${left - 8}" y="${y + 17}" text-anchor="end">${r.scenario}</text><rect x="${left}" y="${y + 4}" width="${bw}" height="${rowH - 10}" fill="${r.scenario.includes("floor") ? "#94a3b8" : "#2f6fed"}"/><text x="${left + bw + 6}" y="${y + 17}">${r.rps} req/s · p50 ${r.p50} ms</text>`;
+    })
+    .join("\n  ");
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${40 + results.length * rowH}" font-family="system-ui, sans-serif" font-size="13">
+  <text x="10" y="18" font-weight="600">Requests per second (${CONNECTIONS} connections, ${DURATION}s)</text>
+  ${rows}
+</svg>
+`;
+}
+
+async function main() {
+  if (process.env.SKIP_BUILD !== "1" || !fs.existsSync(".next/BUILD_ID")) build();
+  const pg = await startTestDatabase("bench");
+  await migrate(pg.url);
+  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: pg.url }) });
+  const server = await startServer({
+    databaseUrl: pg.url,
+    authSecret: randomSecret(),
+    env: {
+      RATE_LIMIT_KEY_WRITES_PER_MINUTE: "100000000",
+      RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: "100000000",
+      RATE_LIMIT_LEAK_REPORTS_PER_MINUTE: "100000000",
+      RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: "100000000",
+    },
+  });
+  const results: Result[] = [];
+  try {
+    const live = await db.client.create({ data: { name: "Bench Live", type: "Live", maxActiveKeys: 100_000_000 } });
+    const listed = await db.client.create({ data: { name: "Bench List", type: "Live" } });
+    const bulk = await db.client.create({ data: { name: "Bench Bulk", type: "Live" } });
+    const owner = await db.user.create({ data: { email: "bench@example.test", name: "Bench", passwordHash: await hash("bench-password") } });
+    await db.clientMember.createMany({ data: [live, listed].map((c) => ({ clientId: c.id, userId: owner.id, role: "Owner" as const })) });
+    const tok = await (await fetch(`${server.url}/api/auth/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "bench@example.test", password: "bench-password", clientId: live.id }) })).json();
+    const key = await (await fetch(`${server.url}/api/api-keys`, { method: "POST", headers: { authorization: `Bearer ${tok.token}`, "content-type": "application/json" }, body: "{}" })).json();
+    const listTok = await (await fetch(`${server.url}/api/auth/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "bench@example.test", password: "bench-password", clientId: listed.id }) })).json();
+    const listKey = await (await fetch(`${server.url}/api/api-keys`, { method: "POST", headers: { authorization: `Bearer ${listTok.token}`, "content-type": "application/json" }, body: "{}" })).json();
+    await bulkKeys(db, bulk.id, 999, "small");
+    console.log(`\n▶ bench: ${CONNECTIONS} connections, ${DURATION}s per scenario after ${WARMUP}s warm-up, ${server.url}`);
+
+    const auth = { "x-dolfin-api-key": key.rawKey };
+    results.push(await scenario("floor", `${server.url}/api/health`, {}, "Next.js route, no auth, no database"));
+    results.push(await scenario("db-floor", `${server.url}/api/health/ready`, {}, "Next.js route + SELECT 1"));
+    const keys1k = await db.apiKey.count();
+    results.push(await scenario("verify", `${server.url}/api/me`, { headers: auth }, `GET /api/me with a valid key, ${keys1k.toLocaleString("en")} keys in the table`));
+    const invalid = generateKey("Live").rawKey;
+    results.push(await scenario("verify-invalid", `${server.url}/api/me`, { headers: { "x-dolfin-api-key": invalid } }, "well-formed unknown key (401), failures counted per IP in PostgreSQL", false));
+    results.push(await scenario("create", `${server.url}/api/api-keys`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{}" }, "POST /api/api-keys with an API key: lock, policy, insert, audit"));
+    await bulkKeys(db, listed.id, 10_000, "list");
+    results.push(await scenario("list", `${server.url}/api/api-keys?Limit=20`, { headers: { "x-dolfin-api-key": listKey.rawKey } }, "first page of a Client holding 10,001 keys"));
+    const now = await db.apiKey.count();
+    process.stdout.write(`  bulk-inserting ${(BIG - now).toLocaleString("en")} keys … `);
+    const t0 = Date.now();
+    await bulkKeys(db, bulk.id, Math.max(0, BIG - now), "big");
+    await db.$executeRawUnsafe(`ANALYZE "ApiKey"`);
+    console.log(`${Math.round((Date.now() - t0) / 1000)}s`);
+    const keys1m = await db.apiKey.count();
+    const v1m = await scenario("verify@1M", `${server.url}/api/me`, { headers: auth }, `GET /api/me with a valid key, ${keys1m.toLocaleString("en")} keys in the table`);
+    results.push(v1m);
+  } finally {
+    await server.stop();
+    await db.$disconnect();
+    await pg.stop();
+  }
+
+  const get = (n: string) => results.find((r) => r.scenario === n)!;
+  const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+  const ratios = {
+    "verify / db-floor (throughput)": ratio(get("verify").rps, get("db-floor").rps),
+    "verify / floor (throughput)": ratio(get("verify").rps, get("floor").rps),
+    "create / db-floor (throughput)": ratio(get("create").rps, get("db-floor").rps),
+    "verify@1M / verify@1k (p50 latency)": ratio(get("verify@1M").p50 || 0.5, get("verify").p50 || 0.5),
+  };
+  const targets: Record<string, string> = {
+    "verify / db-floor (throughput)": "≥ 0.9",
+    "verify / floor (throughput)": "near 1 (stretch)",
+    "create / db-floor (throughput)": "≥ 0.5",
+    "verify@1M / verify@1k (p50 latency)": "≤ 1.2",
+  };
+  const machine = `${process.platform} ${process.arch}, ${(await import("node:os")).cpus().length} cores, Node ${process.version}, PostgreSQL ${process.env.DATABASE_URL ? "(DATABASE_URL)" : "18 (embedded)"}`;
+  const md = [
+    `| scenario | req/s | p50 ms | p99 ms | errors | what it measures |`,
+    `| --- | ---: | ---: | ---: | ---: | --- |`,
+    ...results.map((r) => `| ${r.scenario} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.note} |`),
+    ``,
+    `| ratio | value | target |`,
+    `| --- | ---: | --- |`,
+    ...Object.entries(ratios).map(([k, v]) => `| ${k} | ${v} | ${targets[k]} |`),
+    ``,
+    `${CONNECTIONS} connections, ${DURATION} s per scenario after a ${WARMUP} s warm-up; autocannon in its own process on loopback; ${machine}; ${new Date().toISOString().slice(0, 10)}.`,
+  ].join("\n");
+  fs.mkdirSync(OUT, { recursive: true });
+  fs.writeFileSync(path.join(OUT, "results.md"), `# Benchmark results\n\n![chart](results.svg)\n\n${md}\n`);
+  fs.writeFileSync(path.join(OUT, "results.json"), JSON.stringify({ date: new Date().toISOString(), connections: CONNECTIONS, duration: DURATION, machine, results, ratios }, null, 2) + "\n");
+  fs.writeFileSync(path.join(OUT, "results.svg"), svg(results));
+  // Keep the README's table current.
+  const readme = fs.readFileSync("README.md", "utf8");
+  const marked = /<!-- bench:start -->[\s\S]*<!-- bench:end -->/;
+  if (marked.test(readme)) fs.writeFileSync("README.md", readme.replace(marked, `<!-- bench:start -->\n${md}\n<!-- bench:end -->`));
+  console.log(`\n${md}\n\nWrote bench/results.md, bench/results.json, bench/results.svg`);
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
