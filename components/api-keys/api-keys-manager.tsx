@@ -79,7 +79,7 @@ export function ApiKeysManager({ initial, canManage, policy, clientName }: { ini
         )}
       </section>
 
-      <KeyCreatedDialog rawKey={rawKey} title={rawKeyTitle} onDone={() => setRawKey(null)} />
+      <KeyCreatedDialog key={rawKey ?? "none"} rawKey={rawKey} title={rawKeyTitle} onDone={() => setRawKey(null)} />
       <RotateKeyDialog
         target={rotating}
         onClose={() => setRotating(null)}

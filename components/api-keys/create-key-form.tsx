@@ -6,6 +6,7 @@ import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { ClientOnly } from "@/components/ui/client-only";
 import { formatDate } from "@/components/ui/dates";
+import { useNow } from "@/components/ui/use-now";
 import {
   allowedChoices,
   createKeyFormSchema,
@@ -36,8 +37,9 @@ export function CreateKeyForm({ policy, onCreated }: { policy: KeyPolicy; onCrea
   const [pending, setPending] = useState(false);
   const inFlight = useRef(false);
 
-  const submit = handleSubmit(async (values) => {
-    if (inFlight.current) return; // a double click makes one key
+  const now = useNow();
+
+  const create = async (values: CreateKeyFormValues) => {
     inFlight.current = true;
     setPending(true);
     try {
@@ -67,15 +69,21 @@ export function CreateKeyForm({ policy, onCreated }: { policy: KeyPolicy; onCrea
       inFlight.current = false;
       setPending(false);
     }
-  });
+  };
 
-  const preview = expiryFromChoice(expiration, customDate);
-  const today = localDateString(new Date());
-  const maxDate = policy.maxKeyLifetimeDays !== null ? localDateString(new Date(Date.now() + policy.maxKeyLifetimeDays * 86_400_000)) : undefined;
+  const onSubmit = (e: React.FormEvent<HTMLFormElement>) => {
+    // A double click makes one key: the second submit arrives before React re-renders the disabled button.
+    if (inFlight.current) return e.preventDefault();
+    return handleSubmit(create)(e);
+  };
+
+  const preview = now ? expiryFromChoice(expiration, customDate, new Date(now)) : null;
+  const today = now ? localDateString(new Date(now)) : undefined;
+  const maxDate = now && policy.maxKeyLifetimeDays !== null ? localDateString(new Date(now + policy.maxKeyLifetimeDays * 86_400_000)) : undefined;
   const errors = formState.errors;
 
   return (
-    <form onSubmit={submit} noValidate aria-label="Create API key">
+    <form onSubmit={onSubmit} noValidate aria-label="Create API key">
       <fieldset disabled={pending} className="grid gap-4 sm:grid-cols-2">
         <div>
           <label htmlFor="key-name" className="block text-sm font-medium text-slate-700">

@@ -1,6 +1,7 @@
 "use client";
 // The one-time key: shown once, copied, then gone from the page for good.
-import { useEffect, useRef, useState } from "react";
+// The parent mounts it with key={rawKey}, so each key starts with fresh state.
+import { useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 
@@ -8,11 +9,6 @@ export function KeyCreatedDialog({ rawKey, title = "Your new API key", onDone }:
   const [copied, setCopied] = useState(false);
   const [confirmClose, setConfirmClose] = useState(false);
   const inputRef = useRef<HTMLInputElement>(null);
-
-  useEffect(() => {
-    setCopied(false);
-    setConfirmClose(false);
-  }, [rawKey]);
 
   const copy = async () => {
     if (!rawKey) return;

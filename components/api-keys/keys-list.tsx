@@ -4,6 +4,7 @@ import { Button } from "@/components/ui/button";
 import { formatDate, formatDateTime, relativeTime } from "@/components/ui/dates";
 import type { ApiKeyView } from "@/lib/api-keys/schemas";
 import { StatusBadge } from "./key-status";
+import { useNow } from "@/components/ui/use-now";
 
 function creator(k: ApiKeyView): string {
   if (!k.createdBy) return "a deleted user";
@@ -27,7 +28,7 @@ export function KeysList({
   loadingMore: boolean;
   onLoadMore: () => void;
 }) {
-  const now = Date.now();
+  const now = useNow();
   const byId = new Map(keys.map((k) => [k.id, k]));
   return (
     <div>

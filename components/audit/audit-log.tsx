@@ -5,6 +5,7 @@ import { Badge } from "@/components/api-keys/key-status";
 import { Button } from "@/components/ui/button";
 import { ClientOnly } from "@/components/ui/client-only";
 import { formatDateTime, relativeTime } from "@/components/ui/dates";
+import { useNow } from "@/components/ui/use-now";
 import type { AuditEventView } from "@/lib/audit/schemas";
 
 type Page = { data: AuditEventView[]; nextCursor: string | null; hasMore: boolean };
@@ -40,6 +41,7 @@ export function AuditLog({ initial }: { initial: Page }) {
   const [events, setEvents] = useState(initial.data);
   const [cursor, setCursor] = useState(initial.nextCursor);
   const [loading, setLoading] = useState(false);
+  const now = useNow();
   const more = async () => {
     if (!cursor) return;
     setLoading(true);
@@ -54,7 +56,6 @@ export function AuditLog({ initial }: { initial: Page }) {
   if (events.length === 0) {
     return <div className="rounded-lg border-2 border-dashed border-slate-300 bg-white px-6 py-10 text-center text-sm text-slate-600">Nothing has happened yet. Creating, rotating or revoking a key will be recorded here.</div>;
   }
-  const now = Date.now();
   return (
     <div>
       <ol aria-label="Audit events" className="divide-y divide-slate-200 overflow-hidden rounded-lg bg-white shadow-sm ring-1 ring-slate-200">

@@ -51,7 +51,10 @@ describe("key format", () => {
     for (const c of s) counts.set(c, (counts.get(c) ?? 0) + 1);
     expect(counts.size).toBe(62);
     // Each of the 62 symbols should appear ~2000 times; allow a wide, non-flaky band.
-    for (const n of counts.values()) expect(n).toBeGreaterThan(1600), expect(n).toBeLessThan(2400);
+    for (const n of counts.values()) {
+      expect(n).toBeGreaterThan(1600);
+      expect(n).toBeLessThan(2400);
+    }
     const keys = new Set(Array.from({ length: 2000 }, () => generateKey("Live").rawKey));
     expect(keys.size).toBe(2000);
   });

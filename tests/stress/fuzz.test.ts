@@ -9,7 +9,7 @@ const SEED = Number(process.env.FUZZ_SEED ?? 424242);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2500);
 
 let s: Stack;
-let victims: string[] = [];
+const victims: string[] = [];
 let foreignKeyId: string;
 beforeAll(async () => {
   s = await startStack();
