@@ -65,7 +65,8 @@ describe("secrets never leak", () => {
     await api("/api/me", { apiKey: rotated.body.rawKey }); // a failed use
     const leak = await createKey({ token: t.owner.token });
     secrets.push(leak.rawKey);
-    await api("/api/api-keys/leaks", { body: { keys: [leak.rawKey] } });
+    const leakRequestId = `hardening-leak-${Date.now()}`;
+    await api("/api/api-keys/leaks", { body: { keys: [leak.rawKey] }, headers: { "x-request-id": leakRequestId } });
     await api("/api/auth/token", { body: { email: adminEmail, password: PASSWORD } });
     await api("/api/auth/token", { body: { email: adminEmail, password: "wrong-" + PASSWORD } });
     await api("/api/api-keys", { apiKey: created.rawKey, body: { name: created.rawKey } }); // a secret in a bad request
@@ -79,8 +80,8 @@ describe("secrets never leak", () => {
     }
     // Structured request lines with everything an operator needs.
     const lines = log.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
-    const req = lines.find((l) => l.msg === "request" && l.route === "/api/api-keys/leaks");
-    expect(req).toMatchObject({ method: "POST", status: 202, principal: "anonymous" });
+    const req = lines.find((l) => l.msg === "request" && l.requestId === leakRequestId);
+    expect(req).toMatchObject({ method: "POST", route: "/api/api-keys/leaks", status: 202, principal: "anonymous" });
     expect(typeof req.durationMs).toBe("number");
     expect(req.requestId).toBeTruthy();
     expect(lines.some((l) => l.msg === "request" && l.principal === "apiKey" && l.clientId === t.client.id)).toBe(true);

@@ -168,15 +168,34 @@ describe("Client key policy", () => {
   });
 
   it("parallel creates at the cap make exactly the keys that fit, never more", async () => {
-    const p = await makeClient("Live", { maxActiveKeys: 3 });
+    const p = await makeClient("Live", { maxActiveKeys: 8 });
     const o = await makeUser([[p, "Owner"]]);
-    await createKey({ token: o.token });
-    await createKey({ token: o.token });
-    const results = await Promise.all(Array.from({ length: 12 }, () => api("/api/api-keys", { token: o.token, body: {} })));
-    const statuses = results.map((r) => r.status).sort();
-    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
-    expect(statuses.filter((s) => s === 409)).toHaveLength(11);
-    expect(await db.apiKey.count({ where: { clientId: p.id } })).toBe(3);
+    for (let i = 0; i < 3; i++) await createKey({ token: o.token });
+    const results = await Promise.all(Array.from({ length: 30 }, () => api("/api/api-keys", { token: o.token, body: {} })));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(25);
+    expect(await db.apiKey.count({ where: { clientId: p.id } })).toBe(8);
+    // A refused create leaves nothing behind: no key, no audit event.
+    expect(await db.auditEvent.count({ where: { clientId: p.id, action: "apiKey.created" } })).toBe(8);
+  });
+
+  it("creates and rotations racing on one Client neither deadlock nor break the cap", async () => {
+    const p = await makeClient("Live", { maxActiveKeys: 12 });
+    const o = await makeUser([[p, "Owner"]]);
+    const seeds = [];
+    for (let i = 0; i < 6; i++) seeds.push(await createKey({ token: o.token }));
+    const results = await Promise.all([
+      ...seeds.map((k) => api(`/api/api-keys/${k.id}/rotate`, { token: o.token, body: { gracePeriodSeconds: 3600 } })),
+      ...Array.from({ length: 14 }, () => api("/api/api-keys", { token: o.token, body: {} })),
+    ]);
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s >= 500)).toEqual([]);
+    expect(statuses.slice(0, 6)).toEqual([201, 201, 201, 201, 201, 201]); // rotation never needs a free slot
+    const created = statuses.slice(6).filter((s) => s === 201).length;
+    expect(created).toBe(6);
+    const active = await db.apiKey.count({ where: { clientId: p.id, revokedAt: null, rotatedTo: { is: null } } });
+    expect(active).toBe(12);
   });
 });
 

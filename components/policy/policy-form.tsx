@@ -54,7 +54,7 @@ export function PolicyForm({ initial, canEdit }: { initial: KeyPolicy; canEdit: 
         </div>
         <div>
           <label htmlFor="max-active" className="block text-sm font-medium text-slate-900">Maximum active keys</label>
-          <p className="text-sm text-slate-600">Revoked and expired keys do not count. Rotation never needs a free slot.</p>
+          <p className="text-sm text-slate-600">Revoked and expired keys do not count, nor do old keys in a rotation’s grace period: rotating never needs a free slot.</p>
           <input id="max-active" type="number" inputMode="numeric" min={1} max={10000} {...register("maxActiveKeys")} className={field} aria-invalid={e.maxActiveKeys ? true : undefined} />
           {e.maxActiveKeys && <p className="mt-1 text-sm text-red-600">{e.maxActiveKeys.message}</p>}
         </div>

@@ -18,19 +18,22 @@ export const KEY_WRITE_TX = { maxWait: 10_000, timeout: 15_000 };
 type LockedClient = { id: string; type: "Live" | "Sandbox"; keysMustExpire: boolean; maxKeyLifetimeDays: number | null; maxActiveKeys: number };
 
 /**
- * Lock the Client row for the rest of the transaction: concurrent creates and
- * rotations for one Client queue here, so the active-key count cannot race.
+ * Lock the Client row until the transaction ends. Every key write takes this
+ * lock before it counts active keys, so the count and the insert cannot race.
+ * FOR NO KEY UPDATE, not FOR UPDATE: inserting a key takes a KEY SHARE lock on
+ * the Client row (the foreign key), which NO KEY UPDATE does not conflict with,
+ * so a create may insert first and lock after without deadlocking another.
  */
 export async function lockClient(tx: Tx, clientId: string): Promise<LockedClient> {
   const rows = await tx.$queryRaw<LockedClient[]>`
     SELECT id, type::text AS type, "keysMustExpire", "maxKeyLifetimeDays", "maxActiveKeys"
-    FROM "Client" WHERE id = ${clientId}::uuid FOR UPDATE`;
+    FROM "Client" WHERE id = ${clientId}::uuid FOR NO KEY UPDATE`;
   if (!rows[0]) throw new ApiError({ status: 404, code: "Client.NotFound", title: "Client not found" });
   return rows[0];
 }
 
-/** Apply the Client's key policy to a requested expiry (null = never). */
-export async function checkKeyPolicy(tx: Tx, client: LockedClient, expiresAt: Date | null, now: Date, opts: { excludeKeyId?: string } = {}): Promise<void> {
+/** The Client's expiry rules, applied to a requested expiry (null = never). No I/O. */
+export function checkExpiryPolicy(client: Omit<LockedClient, "id" | "type" | "maxActiveKeys">, expiresAt: Date | null, now: Date): void {
   if (expiresAt !== null && expiresAt.getTime() <= now.getTime()) {
     throw new ApiError({
       status: 400,
@@ -61,33 +64,48 @@ export async function checkKeyPolicy(tx: Tx, client: LockedClient, expiresAt: Da
       });
     }
   }
-  const active = await tx.apiKey.count({
+}
+
+/**
+ * Keys that count against the cap: not revoked, not expired, and not already
+ * replaced by a rotation (an old key in its grace period is on its way out, so
+ * a rotation never needs a free slot). Call it holding lockClient.
+ */
+export function countActiveKeys(tx: Tx, clientId: string, now: Date, excludeKeyId?: string): Promise<number> {
+  return tx.apiKey.count({
     where: {
-      clientId: client.id,
+      clientId,
       revokedAt: null,
       OR: [{ expiresAt: null }, { expiresAt: { gt: now } }],
-      ...(opts.excludeKeyId ? { id: { not: opts.excludeKeyId } } : {}),
+      rotatedTo: { is: null },
+      ...(excludeKeyId ? { id: { not: excludeKeyId } } : {}),
     },
   });
-  if (active >= client.maxActiveKeys) {
-    throw new ApiError({
-      status: 409,
-      code: "ApiKey.LimitReached",
-      title: "Active key limit reached",
-      detail: `This Client already has ${active} active keys (limit ${client.maxActiveKeys}). Revoke one first.`,
-    });
-  }
+}
+
+export function limitReached(active: number, max: number): ApiError {
+  return new ApiError({
+    status: 409,
+    code: "ApiKey.LimitReached",
+    title: "Active key limit reached",
+    detail: `This Client already has ${active} active keys (limit ${max}). Revoke one first.`,
+  });
 }
 
 export async function createApiKey(principal: Principal, input: CreateApiKeyData, meta: RequestMeta): Promise<CreateApiKeyResponse> {
   const now = new Date();
+  const client = await db().client.findUnique({
+    where: { id: principal.clientId },
+    select: { type: true, keysMustExpire: true, maxKeyLifetimeDays: true },
+  });
+  if (!client) throw new ApiError({ status: 404, code: "Client.NotFound", title: "Client not found" });
+  checkExpiryPolicy(client, input.expiresAt, now);
+  const key = generateKey(client.type);
   const created = await db().$transaction(async (tx) => {
-    const client = await lockClient(tx, principal.clientId);
-    await checkKeyPolicy(tx, client, input.expiresAt, now);
-    const key = generateKey(client.type);
+    // Insert first, lock last: the Client's lock is held only for the count and the commit.
     const row = await tx.apiKey.create({
       data: {
-        clientId: client.id,
+        clientId: principal.clientId,
         name: input.name,
         keyPrefix: key.keyPrefix,
         keyHash: key.keyHash,
@@ -98,13 +116,17 @@ export async function createApiKey(principal: Principal, input: CreateApiKeyData
       select: { id: true, clientId: true, keyPrefix: true, name: true, createdAt: true, expiresAt: true },
     });
     await recordAuditEvent(tx, {
-      clientId: client.id,
+      clientId: principal.clientId,
       action: "apiKey.created",
       actor: actorOf(principal),
       target: { type: "apiKey", id: row.id, label: row.name ?? row.keyPrefix },
       metadata: { keyPrefix: row.keyPrefix, name: row.name, expiresAt: row.expiresAt?.toISOString() ?? null },
       meta,
     });
+    const locked = await lockClient(tx, principal.clientId);
+    // A new statement after the lock: it sees every key committed by earlier lock holders, plus our own.
+    const active = await countActiveKeys(tx, principal.clientId, now);
+    if (active > locked.maxActiveKeys) throw limitReached(active - 1, locked.maxActiveKeys);
     return { row, rawKey: key.rawKey };
   }, KEY_WRITE_TX);
   const { row, rawKey } = created;

@@ -4,7 +4,7 @@ import type { Principal } from "@/lib/auth/principal";
 import { db } from "@/lib/db/client";
 import { ApiError, Problems } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
-import { checkKeyPolicy, KEY_WRITE_TX, lockClient } from "./create-api-key";
+import { checkExpiryPolicy, countActiveKeys, KEY_WRITE_TX, limitReached, lockClient } from "./create-api-key";
 import { generateKey } from "./key-format";
 import { isUuid } from "./list-api-keys";
 import { cacheForgetKey } from "./verify-cache";
@@ -37,8 +37,10 @@ export async function rotateApiKey(principal: Principal, id: string, input: Rota
         : old.expiresAt
           ? new Date(now.getTime() + (old.expiresAt.getTime() - old.createdAt.getTime()))
           : null;
+    checkExpiryPolicy(client, expiresAt, now);
     // The key being replaced does not count against the cap: rotation never needs a free slot.
-    await checkKeyPolicy(tx, client, expiresAt, now, { excludeKeyId: old.id });
+    const active = await countActiveKeys(tx, client.id, now, old.id);
+    if (active >= client.maxActiveKeys) throw limitReached(active, client.maxActiveKeys);
 
     const graceEnd = new Date(now.getTime() + input.gracePeriodSeconds * 1000);
     const oldExpiresAt = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;

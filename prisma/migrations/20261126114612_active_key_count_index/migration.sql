@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "ApiKey_clientId_revokedAt_expiresAt_idx" ON "ApiKey"("clientId", "revokedAt", "expiresAt");
