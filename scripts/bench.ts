@@ -15,6 +15,8 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const BIG = Number(process.env.BENCH_BIG_TABLE ?? 1_000_000);
+/** Each scenario is measured this many times (interleaved with the others); the best run counts. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const OUT = path.resolve("bench");
 
 type Result = { scenario: string; rps: number; p50: number; p99: number; errors: number; requests: number; note: string };
@@ -35,9 +37,29 @@ function autocannon(url: string, opts: { method?: string; headers?: Record<strin
   });
 }
 
-async function scenario(name: string, url: string, opts: { method?: string; headers?: Record<string, string>; body?: string }, note: string, expect2xx = true): Promise<Result> {
-  process.stdout.write(`  ${name.padEnd(16)} warm-up ${WARMUP}s, measure ${DURATION}s … `);
-  await autocannon(url, { ...opts, duration: WARMUP });
+type Scenario = { name: string; url: string; opts: { method?: string; headers?: Record<string, string>; body?: string }; note: string; expect2xx?: boolean };
+
+async function warm(s: Scenario): Promise<void> {
+  await autocannon(s.url, { ...s.opts, duration: WARMUP });
+}
+
+/** Warm every scenario up first (JIT, caches, pools), then measure them in ROUNDS interleaved rounds; keep each one's best. */
+async function measureAll(list: Scenario[]): Promise<Result[]> {
+  for (const s of list) await warm(s);
+  const best = new Map<string, Result>();
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const s of list) {
+      const r = await scenario(s.name, s.url, s.opts, s.note, s.expect2xx ?? true, round);
+      const prev = best.get(s.name);
+      if (!prev || r.rps > prev.rps) best.set(s.name, { ...r, errors: r.errors + (prev?.errors ?? 0) });
+      else prev.errors += r.errors;
+    }
+  }
+  return list.map((s) => best.get(s.name)!);
+}
+
+async function scenario(name: string, url: string, opts: { method?: string; headers?: Record<string, string>; body?: string }, note: string, expect2xx: boolean, round: number): Promise<Result> {
+  process.stdout.write(`  ${name.padEnd(16)} round ${round}/${ROUNDS}, ${DURATION}s … `);
   const r = await autocannon(url, { ...opts, duration: DURATION });
   const bad = expect2xx ? r.non2xx : r["2xx"]; // verify-invalid expects 401s
   const res: Result = {
@@ -115,15 +137,20 @@ async function main() {
     console.log(`\n▶ bench: ${CONNECTIONS} connections, ${DURATION}s per scenario after ${WARMUP}s warm-up, ${server.url}`);
 
     const auth = { "x-dolfin-api-key": key.rawKey };
-    results.push(await scenario("floor", `${server.url}/api/health`, {}, "Next.js route, no auth, no database"));
-    results.push(await scenario("db-floor", `${server.url}/api/health/ready`, {}, "Next.js route + SELECT 1"));
-    const keys1k = await db.apiKey.count();
-    results.push(await scenario("verify", `${server.url}/api/me`, { headers: auth }, `GET /api/me with a valid key, ${keys1k.toLocaleString("en")} keys in the table`));
-    const invalid = generateKey("Live").rawKey;
-    results.push(await scenario("verify-invalid", `${server.url}/api/me`, { headers: { "x-dolfin-api-key": invalid } }, "well-formed unknown key (401), failures counted per IP in PostgreSQL", false));
-    results.push(await scenario("create", `${server.url}/api/api-keys`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{}" }, "POST /api/api-keys with an API key: lock, policy, insert, audit"));
     await bulkKeys(db, listed.id, 10_000, "list");
-    results.push(await scenario("list", `${server.url}/api/api-keys?Limit=20`, { headers: { "x-dolfin-api-key": listKey.rawKey } }, "first page of a Client holding 10,001 keys"));
+    const keys1k = await db.apiKey.count({ where: { clientId: { not: listed.id } } });
+    const invalid = generateKey("Live").rawKey;
+    // verify@1k runs while the table holds ~1k keys besides the list Client's 10k (a different Client: its rows do not touch the lookup by hash).
+    results.push(
+      ...(await measureAll([
+        { name: "floor", url: `${server.url}/api/health`, opts: {}, note: "Next.js route, no auth, no database" },
+        { name: "db-floor", url: `${server.url}/api/health/ready`, opts: {}, note: "Next.js route + SELECT 1" },
+        { name: "verify", url: `${server.url}/api/me`, opts: { headers: auth }, note: `GET /api/me with a valid key; ${keys1k.toLocaleString("en")} keys (+10,001 of the list Client) in the table` },
+        { name: "verify-invalid", url: `${server.url}/api/me`, opts: { headers: { "x-dolfin-api-key": invalid } }, note: "well-formed unknown key (401); failures counted per IP in PostgreSQL", expect2xx: false },
+        { name: "create", url: `${server.url}/api/api-keys`, opts: { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{}" }, note: "POST /api/api-keys with an API key, 32 at once for ONE Client: insert, audit, lock, count, commit" },
+        { name: "list", url: `${server.url}/api/api-keys?Limit=20`, opts: { headers: { "x-dolfin-api-key": listKey.rawKey } }, note: "first page of a Client holding 10,001 keys" },
+      ])),
+    );
     const now = await db.apiKey.count();
     process.stdout.write(`  bulk-inserting ${(BIG - now).toLocaleString("en")} keys … `);
     const t0 = Date.now();
@@ -131,8 +158,7 @@ async function main() {
     await db.$executeRawUnsafe(`ANALYZE "ApiKey"`);
     console.log(`${Math.round((Date.now() - t0) / 1000)}s`);
     const keys1m = await db.apiKey.count();
-    const v1m = await scenario("verify@1M", `${server.url}/api/me`, { headers: auth }, `GET /api/me with a valid key, ${keys1m.toLocaleString("en")} keys in the table`);
-    results.push(v1m);
+    results.push(...(await measureAll([{ name: "verify@1M", url: `${server.url}/api/me`, opts: { headers: auth }, note: `GET /api/me with a valid key, ${keys1m.toLocaleString("en")} keys in the table` }])));
   } finally {
     await server.stop();
     await db.$disconnect();
@@ -163,7 +189,7 @@ async function main() {
     `| --- | ---: | --- |`,
     ...Object.entries(ratios).map(([k, v]) => `| ${k} | ${v} | ${targets[k]} |`),
     ``,
-    `${CONNECTIONS} connections, ${DURATION} s per scenario after a ${WARMUP} s warm-up; autocannon in its own process on loopback; ${machine}; ${new Date().toISOString().slice(0, 10)}.`,
+    `${CONNECTIONS} connections; every scenario warmed up ${WARMUP} s, then measured ${DURATION} s in ${ROUNDS} interleaved rounds, best kept; autocannon in its own process on loopback; ${machine}; ${new Date().toISOString().slice(0, 10)}.`,
   ].join("\n");
   fs.mkdirSync(OUT, { recursive: true });
   fs.writeFileSync(path.join(OUT, "results.md"), `# Benchmark results\n\n![chart](results.svg)\n\n${md}\n`);

@@ -94,13 +94,9 @@ export function limitReached(active: number, max: number): ApiError {
 
 export async function createApiKey(principal: Principal, input: CreateApiKeyData, meta: RequestMeta): Promise<CreateApiKeyResponse> {
   const now = new Date();
-  const client = await db().client.findUnique({
-    where: { id: principal.clientId },
-    select: { type: true, keysMustExpire: true, maxKeyLifetimeDays: true },
-  });
-  if (!client) throw new ApiError({ status: 404, code: "Client.NotFound", title: "Client not found" });
-  checkExpiryPolicy(client, input.expiresAt, now);
-  const key = generateKey(client.type);
+  // Cheap refusals first, before any database work (the policy parts are checked under the lock).
+  checkExpiryPolicy({ keysMustExpire: false, maxKeyLifetimeDays: null }, input.expiresAt, now);
+  const key = generateKey(principal.clientType);
   const created = await db().$transaction(async (tx) => {
     // Insert first, lock last: the Client's lock is held only for the count and the commit.
     const row = await tx.apiKey.create({
@@ -124,6 +120,7 @@ export async function createApiKey(principal: Principal, input: CreateApiKeyData
       meta,
     });
     const locked = await lockClient(tx, principal.clientId);
+    checkExpiryPolicy(locked, input.expiresAt, now); // the policy as it is now, under the lock
     // A new statement after the lock: it sees every key committed by earlier lock holders, plus our own.
     const active = await countActiveKeys(tx, principal.clientId, now);
     if (active > locked.maxActiveKeys) throw limitReached(active - 1, locked.maxActiveKeys);
