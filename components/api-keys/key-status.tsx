@@ -2,6 +2,11 @@ import type { ApiKeyView } from "@/lib/api-keys/schemas";
 
 export const SOON_MS = 7 * 86_400_000;
 
+/** How a key is named in dialogs and toasts: “Billing sync” (dol_live_3xT9aB2q…). */
+export function keyLabel(k: Pick<ApiKeyView, "name" | "keyPrefix">): string {
+  return k.name ? `“${k.name}” (${k.keyPrefix}…)` : `${k.keyPrefix}…`;
+}
+
 export function StatusBadge({ k, now }: { k: ApiKeyView; now: number }) {
   if (k.status === "revoked") {
     return <Badge tone="red">{k.revokedReason === "leaked" ? "Revoked: reported as leaked" : "Revoked"}</Badge>;

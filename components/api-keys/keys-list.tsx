@@ -1,6 +1,7 @@
 "use client";
 import { ClientOnly } from "@/components/ui/client-only";
 import { Button } from "@/components/ui/button";
+import { LoadMore } from "@/components/ui/load-more";
 import { formatDate, formatDateTime, relativeTime } from "@/components/ui/dates";
 import type { ApiKeyView } from "@/lib/api-keys/schemas";
 import { StatusBadge } from "./key-status";
@@ -114,13 +115,7 @@ export function KeysList({
           );
         })}
       </ul>
-      {hasMore && (
-        <div className="mt-4 flex justify-center">
-          <Button variant="secondary" onClick={onLoadMore} pending={loadingMore}>
-            Load more
-          </Button>
-        </div>
-      )}
+      <LoadMore visible={hasMore} pending={loadingMore} onClick={onLoadMore} />
     </div>
   );
 }

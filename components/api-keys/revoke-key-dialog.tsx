@@ -5,10 +5,11 @@ import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import type { ApiKeyView } from "@/lib/api-keys/schemas";
 import { apiFetch } from "./api";
+import { keyLabel } from "./key-status";
 
 export function RevokeKeyDialog({ target, onClose, onRevoked }: { target: ApiKeyView | null; onClose: () => void; onRevoked: () => void }) {
   const [pending, setPending] = useState(false);
-  const label = target ? (target.name ? `“${target.name}” (${target.keyPrefix}…)` : `${target.keyPrefix}…`) : "";
+  const label = target ? keyLabel(target) : "";
   const revoke = async () => {
     if (!target || pending) return;
     setPending(true);

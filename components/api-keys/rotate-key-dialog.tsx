@@ -5,6 +5,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { DEFAULT_GRACE_SECONDS, type ApiKeyView, type CreateApiKeyResponse } from "@/lib/api-keys/schemas";
 import { apiFetch } from "./api";
+import { keyLabel } from "./key-status";
 
 const CHOICES = [
   { seconds: 0, label: "Immediately", hint: "The old key stops working now." },
@@ -16,7 +17,7 @@ const CHOICES = [
 export function RotateKeyDialog({ target, onClose, onRotated }: { target: ApiKeyView | null; onClose: () => void; onRotated: (k: CreateApiKeyResponse) => void }) {
   const [grace, setGrace] = useState<number>(DEFAULT_GRACE_SECONDS);
   const [pending, setPending] = useState(false);
-  const label = target ? (target.name ? `“${target.name}” (${target.keyPrefix}…)` : `${target.keyPrefix}…`) : "";
+  const label = target ? keyLabel(target) : "";
 
   const rotate = async () => {
     if (!target || pending) return;

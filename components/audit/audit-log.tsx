@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { apiFetch } from "@/components/api-keys/api";
 import { Badge } from "@/components/api-keys/key-status";
-import { Button } from "@/components/ui/button";
+import { LoadMore } from "@/components/ui/load-more";
 import { ClientOnly } from "@/components/ui/client-only";
 import { formatDateTime, relativeTime } from "@/components/ui/dates";
 import { useNow } from "@/components/ui/use-now";
@@ -87,13 +87,7 @@ export function AuditLog({ initial }: { initial: Page }) {
           );
         })}
       </ol>
-      {cursor && (
-        <div className="mt-4 flex justify-center">
-          <Button variant="secondary" onClick={more} pending={loading}>
-            Load more
-          </Button>
-        </div>
-      )}
+      <LoadMore visible={cursor !== null} pending={loading} onClick={more} />
     </div>
   );
 }

@@ -5,7 +5,8 @@ import { db, type Tx } from "@/lib/db/client";
 import { ApiError } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { generateKey } from "./key-format";
-import { createApiKeyResponseSchema, type CreateApiKeyData, type CreateApiKeyResponse } from "./schemas";
+import type { CreateApiKeyData, CreateApiKeyResponse } from "./schemas";
+import { createdKeySelect, toCreatedResponse } from "./view";
 
 const DAY_MS = 86_400_000;
 
@@ -109,7 +110,7 @@ export async function createApiKey(principal: Principal, input: CreateApiKeyData
         createdByUserId: principal.type === "user" ? principal.userId : null,
         createdByApiKeyId: principal.type === "apiKey" ? principal.apiKeyId : null,
       },
-      select: { id: true, clientId: true, keyPrefix: true, name: true, createdAt: true, expiresAt: true },
+      select: createdKeySelect,
     });
     await recordAuditEvent(tx, {
       clientId: principal.clientId,
@@ -127,13 +128,5 @@ export async function createApiKey(principal: Principal, input: CreateApiKeyData
     return { row, rawKey: key.rawKey };
   }, KEY_WRITE_TX);
   const { row, rawKey } = created;
-  return createApiKeyResponseSchema.parse({
-    id: row.id,
-    clientId: row.clientId,
-    rawKey,
-    keyPrefix: row.keyPrefix,
-    name: row.name,
-    createdAt: row.createdAt.toISOString(),
-    expiresAt: row.expiresAt?.toISOString() ?? null,
-  });
+  return toCreatedResponse(row, rawKey);
 }

@@ -4,7 +4,7 @@ import type { Principal } from "@/lib/auth/principal";
 import { db } from "@/lib/db/client";
 import { Problems } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
-import { isUuid } from "./list-api-keys";
+import { isUuid } from "@/lib/http/keyset";
 import { cacheForgetKey } from "./verify-cache";
 
 /** Revoke a key of the caller's Client. Idempotent: revoking a revoked key changes nothing and succeeds. */

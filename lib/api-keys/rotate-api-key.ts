@@ -6,9 +6,10 @@ import { ApiError, Problems } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { checkExpiryPolicy, countActiveKeys, KEY_WRITE_TX, limitReached, lockClient } from "./create-api-key";
 import { generateKey } from "./key-format";
-import { isUuid } from "./list-api-keys";
+import { isUuid } from "@/lib/http/keyset";
 import { cacheForgetKey } from "./verify-cache";
-import { createApiKeyResponseSchema, type CreateApiKeyResponse, type RotateApiKeyData } from "./schemas";
+import type { CreateApiKeyResponse, RotateApiKeyData } from "./schemas";
+import { createdKeySelect, toCreatedResponse } from "./view";
 
 const notActive = (detail: string) => new ApiError({ status: 409, code: "ApiKey.NotActive", title: "Key is not active", detail });
 
@@ -58,7 +59,7 @@ export async function rotateApiKey(principal: Principal, id: string, input: Rota
         createdByUserId: principal.type === "user" ? principal.userId : null,
         createdByApiKeyId: principal.type === "apiKey" ? principal.apiKeyId : null,
       },
-      select: { id: true, clientId: true, keyPrefix: true, name: true, createdAt: true, expiresAt: true },
+      select: createdKeySelect,
     });
     const actor = actorOf(principal);
     await recordAuditEvent(tx, {
@@ -86,13 +87,5 @@ export async function rotateApiKey(principal: Principal, id: string, input: Rota
     return { row: created, rawKey: key.rawKey };
   }, KEY_WRITE_TX);
   cacheForgetKey(id); // the old key's new expiry applies here at once
-  return createApiKeyResponseSchema.parse({
-    id: row.id,
-    clientId: row.clientId,
-    rawKey,
-    keyPrefix: row.keyPrefix,
-    name: row.name,
-    createdAt: row.createdAt.toISOString(),
-    expiresAt: row.expiresAt?.toISOString() ?? null,
-  });
+  return toCreatedResponse(row, rawKey);
 }

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Prisma } from "@/lib/generated/prisma/client";
-import { apiKeySchema, type ApiKeyStatus, type ApiKeyView } from "./schemas";
+import { apiKeySchema, createApiKeyResponseSchema, type ApiKeyStatus, type ApiKeyView, type CreateApiKeyResponse } from "./schemas";
 
 /** The columns a listed key is built from: never keyHash. */
 export const apiKeyViewSelect = {
@@ -52,5 +52,21 @@ export function toApiKeyView(k: ApiKeyRow): ApiKeyView {
     lastUsedUserAgent: k.lastUsedUserAgent,
     rotatedFromId: k.rotatedFromId,
     rotatedToId: k.rotatedTo?.id ?? null,
+  });
+}
+
+/** The columns a create or rotate response is built from. */
+export const createdKeySelect = { id: true, clientId: true, keyPrefix: true, name: true, createdAt: true, expiresAt: true } satisfies Prisma.ApiKeySelect;
+
+/** The one response that carries the raw key (create and rotate alike). */
+export function toCreatedResponse(row: Prisma.ApiKeyGetPayload<{ select: typeof createdKeySelect }>, rawKey: string): CreateApiKeyResponse {
+  return createApiKeyResponseSchema.parse({
+    id: row.id,
+    clientId: row.clientId,
+    rawKey,
+    keyPrefix: row.keyPrefix,
+    name: row.name,
+    createdAt: row.createdAt.toISOString(),
+    expiresAt: iso(row.expiresAt),
   });
 }

@@ -1,30 +1,16 @@
 import "server-only";
-import { isUuid } from "@/lib/api-keys/list-api-keys";
 import { db } from "@/lib/db/client";
-import { Problems } from "@/lib/http/problem";
+import { after, NEWEST_FIRST, page, resolveCursor } from "@/lib/http/keyset";
 import { auditEventPageSchema, authFailureSummarySchema } from "./schemas";
 
 const actorType = { User: "user", ApiKey: "apiKey", Anonymous: "anonymous" } as const;
 
 /** The Client's audit trail, newest first, keyset-paginated by event id. */
 export async function listAuditEvents(clientId: string, q: { Cursor?: string; Limit: number }) {
-  let after: { createdAt: Date; id: string } | null = null;
-  if (q.Cursor !== undefined) {
-    after = isUuid(q.Cursor) ? await db().auditEvent.findFirst({ where: { id: q.Cursor, clientId }, select: { id: true, createdAt: true } }) : null;
-    if (!after) throw Problems.invalid("Cursor is not one this list returned.", { Cursor: ["Unknown cursor: pass nextCursor from the previous page."] });
-  }
-  const rows = await db().auditEvent.findMany({
-    where: {
-      clientId,
-      ...(after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {}),
-    },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: q.Limit + 1,
-  });
-  const hasMore = rows.length > q.Limit;
-  const page = rows.slice(0, q.Limit);
-  return auditEventPageSchema.parse({
-    data: page.map((e) => ({
+  const from = await resolveCursor(q.Cursor, (id) => db().auditEvent.findFirst({ where: { id, clientId }, select: { id: true, createdAt: true } }));
+  const rows = await db().auditEvent.findMany({ where: { clientId, ...after(from) }, orderBy: NEWEST_FIRST, take: q.Limit + 1 });
+  return auditEventPageSchema.parse(
+    page(rows, q.Limit, (e) => ({
       id: e.id,
       clientId: e.clientId,
       action: e.action,
@@ -35,9 +21,7 @@ export async function listAuditEvents(clientId: string, q: { Cursor?: string; Li
       userAgent: e.userAgent,
       createdAt: e.createdAt.toISOString(),
     })),
-    nextCursor: hasMore ? page.at(-1)!.id : null,
-    hasMore,
-  });
+  );
 }
 
 /** Failed authentications with this Client's dead (revoked or expired) keys over the last 24 hours. */

@@ -4,6 +4,7 @@
 import { decode } from "next-auth/jwt";
 import { verifyApiKey } from "@/lib/api-keys/verify-api-key";
 import { env } from "@/lib/env";
+import { isUuid } from "@/lib/http/keyset";
 import { Problems } from "@/lib/http/problem";
 import { assertNotBlocked, recordFailure } from "@/lib/http/rate-limit";
 import { auth, SESSION_COOKIE_NAMES } from "./config";
@@ -51,7 +52,6 @@ async function decodeBearer(token: string): Promise<TokenClaims | null> {
   return null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function userPrincipal(via: "bearer" | "session", claims: TokenClaims, requestedClientId: string | null): Promise<UserPrincipal> {
   const userId = claims.sub!;
@@ -59,7 +59,7 @@ export async function userPrincipal(via: "bearer" | "session", claims: TokenClai
   let active: Membership | undefined;
   if (requestedClientId !== null) {
     // An explicit choice that is not one of the user's Clients is refused, never silently replaced.
-    active = UUID.test(requestedClientId) ? mine.find((m) => m.clientId === requestedClientId) : undefined;
+    active = isUuid(requestedClientId) ? mine.find((m) => m.clientId === requestedClientId) : undefined;
     if (!active) throw Problems.forbidden("You are not a member of the Client named in x-dolfin-client-id.");
   } else {
     active = mine.find((m) => m.clientId === claims.activeClientId) ?? mine[0];
