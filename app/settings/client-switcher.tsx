@@ -10,18 +10,19 @@ export function ClientSwitcher({ clients, activeId }: { clients: { id: string; n
   if (clients.length < 2) {
     const c = clients[0];
     return (
-      <span className="truncate text-sm font-medium text-slate-800" data-testid="active-client">
-        {c?.name} {c && <TypeBadge type={c.type} />}
+      <span className="flex min-w-0 items-center text-sm font-medium text-slate-800" data-testid="active-client">
+        <span className="truncate">{c?.name}</span>
+        {c && <span className="shrink-0"><TypeBadge type={c.type} /></span>}
       </span>
     );
   }
   return (
-    <label className="flex min-w-0 items-center gap-2 text-sm">
+    <label className="flex w-full min-w-0 items-center gap-2 text-sm">
       <span className="sr-only sm:not-sr-only sm:text-slate-500">Client</span>
       <select
         aria-label="Active Client"
         data-testid="client-switcher"
-        className="max-w-[9.5rem] sm:max-w-[14rem] rounded-md border-0 py-1.5 pl-2 pr-8 text-sm font-medium text-slate-900 ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-brand-600 disabled:opacity-60"
+        className="w-full sm:w-auto sm:max-w-[16rem] rounded-md border-0 py-1.5 pl-2 pr-8 text-sm font-medium text-slate-900 ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-brand-600 disabled:opacity-60"
         value={activeId}
         disabled={pending}
         onChange={(e) => {

@@ -16,20 +16,23 @@ export default async function SettingsLayout({ children }: { children: React.Rea
   return (
     <div className="min-h-screen">
       <header className="border-b border-slate-200 bg-white">
-        <div className="mx-auto flex max-w-5xl items-center justify-between gap-3 px-4 py-3 sm:px-6">
-          <div className="flex min-w-0 items-center gap-3 sm:gap-4">
+        <div className="mx-auto flex max-w-5xl flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3 sm:flex-nowrap sm:px-6">
+          <div className="order-1 flex shrink-0 items-center">
             <Link href="/settings/api-keys" className="flex items-center gap-2 font-bold text-brand-700 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-600">
               <span aria-hidden="true" className="grid h-7 w-7 place-items-center rounded-md bg-brand-600 text-sm text-white">D</span>
               <span>Dolfin</span>
             </Link>
-            {!noClient && (
+          </div>
+          {!noClient && (
+            // Phones: a row of its own under the logo and Sign out; wider screens: beside the logo.
+            <div className="order-3 w-full min-w-0 sm:order-2 sm:w-auto">
               <ClientSwitcher
                 activeId={user.clientId}
                 clients={user.memberships.map((m) => ({ id: m.clientId, name: m.clientName, type: m.clientType, role: m.role }))}
               />
-            )}
-          </div>
-          <div className="flex shrink-0 items-center gap-3 text-sm">
+            </div>
+          )}
+          <div className="order-2 ml-auto flex shrink-0 items-center gap-3 text-sm sm:order-3">
             <span className="hidden text-slate-600 sm:inline" data-testid="user-email">
               {noClient ? user.email : user.email}
               {!noClient && <span className="ml-1 rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-600" data-testid="user-role">{user.role}</span>}
