@@ -1,0 +1,8 @@
+// Runs once when the server starts (not during `next build`): a bad
+// environment fails the boot with a clear message instead of the first request.
+export async function register() {
+  if (process.env.NEXT_RUNTIME === "nodejs") {
+    const { env } = await import("./lib/env");
+    env();
+  }
+}
