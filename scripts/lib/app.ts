@@ -29,7 +29,7 @@ export async function runNext(mode: "dev" | "start"): Promise<void> {
   console.log("Sign in as owner@acme.test / dolfin-demo-password\n");
   const child = spawn("npx", ["--no-install", "next", mode, "-p", port], {
     stdio: "inherit",
-    env: { ...process.env, DATABASE_URL: db.url, AUTH_SECRET: localAuthSecret() },
+    env: { NEXT_TELEMETRY_DISABLED: "1", ...process.env, DATABASE_URL: db.url, AUTH_SECRET: localAuthSecret() },
   });
   const stopAll = async (code: number) => {
     await db.stop().catch(() => {});
