@@ -9,7 +9,10 @@ export function proxy(req: NextRequest) {
     url.searchParams.set("callbackUrl", req.nextUrl.pathname + req.nextUrl.search);
     return NextResponse.redirect(url);
   }
-  return NextResponse.next();
+  // The settings layout sends an expired session back here too: tell it where "here" is.
+  const headers = new Headers(req.headers);
+  headers.set("x-dolfin-path", req.nextUrl.pathname + req.nextUrl.search);
+  return NextResponse.next({ request: { headers } });
 }
 
 export const config = { matcher: ["/settings/:path*"] };

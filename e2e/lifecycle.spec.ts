@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { apiCreateKey, apiWrite, expect, factory, signIn, test } from "./fixtures";
+import { apiCreateKey, apiWrite, expect, factory, PASSWORD, signIn, test } from "./fixtures";
 
 test.use({ locale: "en-US" });
 
@@ -107,4 +107,17 @@ test("a key reported as leaked shows so in the list", async ({ page, request }) 
   expect(r.status()).toBe(202);
   await page.goto("/settings/api-keys");
   await expect(page.getByTestId("key-row").filter({ hasText: "Leaky" })).toContainText("Revoked: reported as leaked");
+});
+
+test("an expired or forged session on a deep settings page goes to sign-in, then back to that page", async ({ page, context, baseURL }) => {
+  const client = await factory.client();
+  const owner = await factory.user([[client, "Owner"]]);
+  await context.addCookies([{ name: "authjs.session-token", value: "not-a-valid-session", url: baseURL! }]);
+  await page.goto("/settings/audit");
+  await expect(page).toHaveURL(/\/sign-in\?callbackUrl=%2Fsettings%2Faudit/);
+  await page.getByLabel("Email").fill(owner.email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/settings\/audit$/);
+  await expect(page.getByRole("heading", { name: "Audit log" })).toBeVisible();
 });

@@ -1,3 +1,4 @@
+import { headers } from "next/headers";
 import Link from "next/link";
 import { signOut } from "@/lib/auth/config";
 import { can } from "@/lib/auth/permissions";
@@ -6,7 +7,8 @@ import { ClientSwitcher } from "./client-switcher";
 import { SettingsNav } from "./nav";
 
 export default async function SettingsLayout({ children }: { children: React.ReactNode }) {
-  const user = await requireUser("/settings/api-keys");
+  const here = (await headers()).get("x-dolfin-path") ?? "/settings/api-keys";
+  const user = await requireUser(here.startsWith("/settings") ? here : "/settings/api-keys");
   const noClient = "noClient" in user;
   const nav = [{ href: "/settings/api-keys", label: "API keys" }];
   if (!noClient && can(user.role, "audit:read")) nav.push({ href: "/settings/audit", label: "Audit log" });
