@@ -38,12 +38,12 @@ export type Server = { url: string; port: number; proc: ChildProcess; logFile: s
  * pipe: a parent busy in spawnSync would stop draining it, and a full pipe
  * blocks the server on its next log line).
  */
-export async function startServer(opts: { databaseUrl: string; authSecret: string; env?: Record<string, string>; logFile?: string }): Promise<Server> {
+export async function startServer(opts: { databaseUrl: string; authSecret: string; env?: Record<string, string>; logFile?: string; nodeArgs?: string[] }): Promise<Server> {
   if (!fs.existsSync(".next/BUILD_ID")) throw new Error("No production build: run npm run build first");
   const port = await freePort();
   const logFile = opts.logFile ?? path.join(os.tmpdir(), `dolfin-server-${port}-${Date.now()}.log`);
   const fd = fs.openSync(logFile, "a");
-  const proc = spawn("node", ["node_modules/next/dist/bin/next", "start", "-p", String(port), "-H", "127.0.0.1"], {
+  const proc = spawn("node", [...(opts.nodeArgs ?? []), "node_modules/next/dist/bin/next", "start", "-p", String(port), "-H", "127.0.0.1"], {
     env: {
       ...process.env,
       NODE_ENV: "production",
