@@ -210,3 +210,49 @@ test("screenshots of the page at desktop and phone width", async ({ page }, test
     expect(overflow).toBeLessThanOrEqual(0);
   }
 });
+
+test("server errors land where they belong: a policy tightened after the page loaded shows beside the field; the key cap in a toast", async ({ page }) => {
+  const client = await factory.client();
+  const owner = await factory.user([[client, "Owner"]]);
+  await signIn(page, owner.email);
+  await page.goto("/settings/api-keys");
+  // Someone else tightens the policy while this page is open.
+  await factory.db.client.update({ where: { id: client.clientId }, data: { maxKeyLifetimeDays: 10 } });
+  await page.getByLabel("Expiration").selectOption("30");
+  await page.getByRole("button", { name: "Create key" }).click();
+  const expiration = page.getByLabel("Expiration");
+  await expect(expiration).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByText("Keys may live at most 10 days.")).toBeVisible();
+  expect(await factory.db.apiKey.count({ where: { clientId: client.clientId } })).toBe(0);
+
+  await factory.db.client.update({ where: { id: client.clientId }, data: { maxKeyLifetimeDays: null, maxActiveKeys: 0 } });
+  await page.getByLabel("Expiration").selectOption("7");
+  await page.getByRole("button", { name: "Create key" }).click();
+  await expect(page.getByText(/already has 0 active keys \(limit 0\)/)).toBeVisible(); // the toast
+  await expect(page.getByRole("dialog")).toHaveCount(0);
+});
+
+test("keyboard only: create a key, copy it and close the dialog without a mouse", async ({ page }) => {
+  const client = await factory.client();
+  const owner = await factory.user([[client, "Admin"]]);
+  await signIn(page, owner.email);
+  await page.goto("/settings/api-keys");
+  await page.getByLabel("Name").focus();
+  await page.keyboard.type("Keyboard key");
+  await page.keyboard.press("Tab"); // Expiration
+  await expect(page.getByLabel("Expiration")).toBeFocused();
+  await page.keyboard.press("Tab"); // Create key
+  await expect(page.getByRole("button", { name: "Create key" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  const dialog = page.getByRole("dialog", { name: "Your new API key" });
+  await expect(dialog).toBeVisible();
+  // Focus is trapped in the dialog; reach Copy, then Done.
+  await dialog.getByRole("button", { name: "Copy" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(dialog.getByRole("button", { name: "Copied" })).toBeVisible();
+  await page.keyboard.press("Tab");
+  await expect(dialog.getByRole("button", { name: "Done" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId("key-row").filter({ hasText: "Keyboard key" })).toBeVisible();
+});
