@@ -8,6 +8,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 
 const require = createRequire(import.meta.url);
@@ -20,18 +21,29 @@ const SNAPSHOT = "schema.prisma";
 type Engine = {
   applyMigrations(input: unknown): Promise<{ appliedMigrationNames: string[] }>;
   diff(input: unknown): Promise<{ exitCode: number; stdout: string | null }>;
-  reset(input: unknown): Promise<void>;
   free(): void;
 };
 
+type Glue = { SchemaEngine: { new: (opts: unknown, log: () => void, adapter: unknown) => Promise<Engine> } };
+
+// wasm-bindgen's glue holds one module-level instance: instantiate once per process.
+let glueReady: Promise<Glue> | undefined;
+
+function loadGlue(): Promise<Glue> {
+  return (glueReady ??= (async () => {
+    const pkgDir = path.dirname(require.resolve("@prisma/schema-engine-wasm/schema_engine_bg"));
+    // The package's own entry imports the .wasm as an ES module, which Node 20 cannot do.
+    const glue = await import(path.join(pkgDir, "schema_engine_bg.js"));
+    const wasmModule = new WebAssembly.Module(fs.readFileSync(path.join(pkgDir, "schema_engine_bg.wasm")));
+    const instance = new WebAssembly.Instance(wasmModule, { "./schema_engine_bg.js": glue });
+    glue.__wbg_set_wasm(instance.exports);
+    (instance.exports as { __wbindgen_start?: () => void }).__wbindgen_start?.();
+    return glue as Glue;
+  })());
+}
+
 async function loadEngine(databaseUrl: string): Promise<Engine> {
-  const pkgDir = path.dirname(require.resolve("@prisma/schema-engine-wasm/schema_engine_bg"));
-  // The package's own entry imports the .wasm as an ES module, which Node 20 cannot do.
-  const glue = await import(path.join(pkgDir, "schema_engine_bg.js"));
-  const wasmModule = new WebAssembly.Module(fs.readFileSync(path.join(pkgDir, "schema_engine_bg.wasm")));
-  const instance = new WebAssembly.Instance(wasmModule, { "./schema_engine_bg.js": glue });
-  glue.__wbg_set_wasm(instance.exports);
-  (instance.exports as { __wbindgen_start?: () => void }).__wbindgen_start?.();
+  const glue = await loadGlue();
   const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString: databaseUrl }));
   const schema = fs.readFileSync(SCHEMA_PATH, "utf8");
   return glue.SchemaEngine.new({ datamodels: [[SCHEMA_PATH, schema]] }, () => {}, adapter);
@@ -75,50 +87,56 @@ export async function applyMigrations(databaseUrl: string): Promise<string[]> {
   }
 }
 
-/** Drop everything in the database's schema (data and tables), like `prisma migrate reset` before it re-applies. */
+/**
+ * Drop everything in the database's schema (data, tables, types, and
+ * _prisma_migrations), like `prisma migrate reset` does before it re-applies.
+ * Done with plain SQL: the WASM engine's reset fails through the adapter.
+ */
 export async function resetDatabase(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('DROP SCHEMA IF EXISTS "public" CASCADE; CREATE SCHEMA "public";');
+  } finally {
+    await client.end();
+  }
+}
+
+/** The SQL that takes the newest migration's schema snapshot to prisma/schema.prisma; null when they agree. */
+export async function diffSinceLastMigration(databaseUrl: string): Promise<string | null> {
+  const last = migrationDirs().at(-1);
+  const prevSnapshot = last ? path.join(MIGRATIONS_DIR, last, SNAPSHOT) : null;
+  if (prevSnapshot && !fs.existsSync(prevSnapshot)) throw new Error(`${last} has no ${SNAPSHOT} snapshot to diff from`);
   const engine = await loadEngine(databaseUrl);
   try {
-    await engine.reset({ filter: noFilter });
+    const from = prevSnapshot
+      ? { tag: "schemaDatamodel", files: [{ path: prevSnapshot, content: fs.readFileSync(prevSnapshot, "utf8") }] }
+      : { tag: "empty" };
+    const to = { tag: "schemaDatamodel", files: [{ path: SCHEMA_PATH, content: fs.readFileSync(SCHEMA_PATH, "utf8") }] };
+    const out = await engine.diff({ from, to, script: true, exitCode: null, filters: noFilter });
+    const sql = (out.stdout ?? "").trim();
+    return !sql || /^-- This is an empty migration\.?$/.test(sql) ? null : sql;
   } finally {
     engine.free();
   }
 }
 
 /**
- * Write prisma/migrations/<timestamp>_<name>/migration.sql: the SQL that takes
- * the schema of the newest migration to the current prisma/schema.prisma.
- * Returns null when there is nothing to migrate.
+ * Write prisma/migrations/<timestamp>_<name>/migration.sql (and the schema
+ * snapshot beside it). Returns the folder, or null when there is nothing to migrate.
  */
 export async function createMigration(databaseUrl: string, name: string): Promise<string | null> {
-  const dirs = migrationDirs();
-  const last = dirs.at(-1);
-  const prevSnapshot = last ? path.join(MIGRATIONS_DIR, last, SNAPSHOT) : null;
-  if (last && !fs.existsSync(prevSnapshot!)) {
-    throw new Error(`${last} has no ${SNAPSHOT} snapshot to diff from`);
+  const sql = await diffSinceLastMigration(databaseUrl);
+  if (sql === null) return null;
+  const stamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "") || "migration";
+  const dir = path.join(MIGRATIONS_DIR, `${stamp}_${slug}`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "migration.sql"), sql + "\n");
+  fs.writeFileSync(path.join(dir, SNAPSHOT), fs.readFileSync(SCHEMA_PATH, "utf8"));
+  const lock = path.join(MIGRATIONS_DIR, "migration_lock.toml");
+  if (!fs.existsSync(lock)) {
+    fs.writeFileSync(lock, '# Please do not edit this file manually\n# It should be added in your version-control system (e.g., Git)\nprovider = "postgresql"\n');
   }
-  const current = fs.readFileSync(SCHEMA_PATH, "utf8");
-  const engine = await loadEngine(databaseUrl);
-  try {
-    const from = prevSnapshot
-      ? { tag: "schemaDatamodel", files: [{ path: prevSnapshot, content: fs.readFileSync(prevSnapshot, "utf8") }] }
-      : { tag: "empty" };
-    const to = { tag: "schemaDatamodel", files: [{ path: SCHEMA_PATH, content: current }] };
-    const out = await engine.diff({ from, to, script: true, exitCode: null, filters: noFilter });
-    const sql = (out.stdout ?? "").trim();
-    if (!sql || /^-- This is an empty migration\.?$/.test(sql)) return null;
-    const stamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
-    const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "") || "migration";
-    const dir = path.join(MIGRATIONS_DIR, `${stamp}_${slug}`);
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, "migration.sql"), sql + "\n");
-    fs.writeFileSync(path.join(dir, SNAPSHOT), current);
-    const lock = path.join(MIGRATIONS_DIR, "migration_lock.toml");
-    if (!fs.existsSync(lock)) {
-      fs.writeFileSync(lock, '# Please do not edit this file manually\n# It should be added in your version-control system (e.g., Git)\nprovider = "postgresql"\n');
-    }
-    return dir;
-  } finally {
-    engine.free();
-  }
+  return dir;
 }
