@@ -43,6 +43,19 @@ describe("same-origin for browser sessions", () => {
   });
 });
 
+describe("response headers", () => {
+  it("API responses forbid scripts and framing; pages carry the security headers", async () => {
+    const r = await api("/api/me", { apiKey: t.key.rawKey });
+    expect(r.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(r.headers.get("cache-control")).toBe("no-store");
+    expect(r.headers.get("x-content-type-options")).toBe("nosniff");
+    const page = await fetch(`${BASE}/sign-in`);
+    expect(page.headers.get("x-frame-options")).toBe("DENY");
+    expect(page.headers.get("strict-transport-security")).toMatch(/max-age=\d+/);
+    expect(page.headers.get("x-powered-by")).toBeNull();
+  });
+});
+
 describe("request ids", () => {
   it("every response carries x-request-id; a sane incoming one is kept and becomes the problem's traceId", async () => {
     const r = await api("/api/me", { headers: { "x-request-id": "trace-abc-12345" } });

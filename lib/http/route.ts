@@ -18,6 +18,8 @@ export type AuthedContext<P> = HandlerContext<P> & { principal: Principal };
 function finish(req: NextRequest, meta: RequestMeta, started: number, res: Response, principal: Principal | null): Response {
   res.headers.set("x-request-id", meta.requestId);
   if (!res.headers.has("cache-control")) res.headers.set("cache-control", "no-store");
+  // API responses are data: nothing in them may run, load or be framed.
+  res.headers.set("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
   logger.info(
     {
       requestId: meta.requestId,
