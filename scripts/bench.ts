@@ -44,7 +44,11 @@ async function warm(s: Scenario): Promise<void> {
 }
 
 /** Warm every scenario up first (JIT, caches, pools), then measure them in ROUNDS interleaved rounds; keep each one's best. */
-async function measureAll(list: Scenario[]): Promise<Result[]> {
+/** BENCH_ONLY=floor,db-floor,create measures a subset (quick comparisons while working). */
+const ONLY = process.env.BENCH_ONLY?.split(",");
+
+async function measureAll(all: Scenario[]): Promise<Result[]> {
+  const list = ONLY ? all.filter((s) => ONLY.includes(s.name)) : all;
   for (const s of list) await warm(s);
   const best = new Map<string, Result>();
   for (let round = 1; round <= ROUNDS; round++) {
@@ -151,6 +155,7 @@ async function main() {
         { name: "list", url: `${server.url}/api/api-keys?Limit=20`, opts: { headers: { "x-dolfin-api-key": listKey.rawKey } }, note: "first page of a Client holding 10,001 keys" },
       ])),
     );
+    if (ONLY && !ONLY.includes("verify@1M")) throw new Error("partial run (BENCH_ONLY): results not written");
     const now = await db.apiKey.count();
     process.stdout.write(`  bulk-inserting ${(BIG - now).toLocaleString("en")} keys … `);
     const t0 = Date.now();

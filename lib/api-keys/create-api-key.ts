@@ -1,12 +1,13 @@
 import "server-only";
-import { actorOf, recordAuditEvent } from "@/lib/audit/record-audit-event";
+import { actorOf, auditRow } from "@/lib/audit/record-audit-event";
 import type { Principal } from "@/lib/auth/principal";
 import { db, type Tx } from "@/lib/db/client";
+import { uuidv7 } from "@/lib/db/uuid";
 import { ApiError } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { generateKey } from "./key-format";
 import type { CreateApiKeyData, CreateApiKeyResponse } from "./schemas";
-import { createdKeySelect, toCreatedResponse } from "./view";
+import { toCreatedResponse } from "./view";
 
 const DAY_MS = 86_400_000;
 
@@ -72,16 +73,13 @@ export function checkExpiryPolicy(client: Omit<LockedClient, "id" | "type" | "ma
  * replaced by a rotation (an old key in its grace period is on its way out, so
  * a rotation never needs a free slot). Call it holding lockClient.
  */
-export function countActiveKeys(tx: Tx, clientId: string, now: Date, excludeKeyId?: string): Promise<number> {
-  return tx.apiKey.count({
-    where: {
-      clientId,
-      revokedAt: null,
-      OR: [{ expiresAt: null }, { expiresAt: { gt: now } }],
-      rotatedTo: { is: null },
-      ...(excludeKeyId ? { id: { not: excludeKeyId } } : {}),
-    },
-  });
+export async function countActiveKeys(tx: Tx, clientId: string, now: Date, excludeKeyId: string | null = null): Promise<number> {
+  const rows = await tx.$queryRaw<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM "ApiKey" k
+    WHERE k."clientId" = ${clientId}::uuid AND k."revokedAt" IS NULL AND (k."expiresAt" IS NULL OR k."expiresAt" > ${now})
+      AND NOT EXISTS (SELECT 1 FROM "ApiKey" r WHERE r."rotatedFromId" = k.id)
+      AND (${excludeKeyId}::uuid IS NULL OR k.id <> ${excludeKeyId}::uuid)`;
+  return rows[0].n;
 }
 
 export function limitReached(active: number, max: number): ApiError {
@@ -93,40 +91,48 @@ export function limitReached(active: number, max: number): ApiError {
   });
 }
 
+/**
+ * The hot write path, in two statements under one transaction: (1) insert the
+ * key and its audit event and lock the Client row, (2) count active keys in a
+ * new snapshot, so every key committed by earlier lock holders is seen. The
+ * lock is held only for the count and the commit.
+ */
 export async function createApiKey(principal: Principal, input: CreateApiKeyData, meta: RequestMeta): Promise<CreateApiKeyResponse> {
   const now = new Date();
   // Cheap refusals first, before any database work (the policy parts are checked under the lock).
   checkExpiryPolicy({ keysMustExpire: false, maxKeyLifetimeDays: null }, input.expiresAt, now);
   const key = generateKey(principal.clientType);
-  const created = await db().$transaction(async (tx) => {
-    // Insert first, lock last: the Client's lock is held only for the count and the commit.
-    const row = await tx.apiKey.create({
-      data: {
-        clientId: principal.clientId,
-        name: input.name,
-        keyPrefix: key.keyPrefix,
-        keyHash: key.keyHash,
-        expiresAt: input.expiresAt,
-        createdByUserId: principal.type === "user" ? principal.userId : null,
-        createdByApiKeyId: principal.type === "apiKey" ? principal.apiKeyId : null,
-      },
-      select: createdKeySelect,
-    });
-    await recordAuditEvent(tx, {
-      clientId: principal.clientId,
-      action: "apiKey.created",
-      actor: actorOf(principal),
-      target: { type: "apiKey", id: row.id, label: row.name ?? row.keyPrefix },
-      metadata: { keyPrefix: row.keyPrefix, name: row.name, expiresAt: row.expiresAt?.toISOString() ?? null },
-      meta,
-    });
-    const locked = await lockClient(tx, principal.clientId);
-    checkExpiryPolicy(locked, input.expiresAt, now); // the policy as it is now, under the lock
-    // A new statement after the lock: it sees every key committed by earlier lock holders, plus our own.
+  const id = uuidv7(now.getTime());
+  const a = auditRow({
+    clientId: principal.clientId,
+    action: "apiKey.created",
+    actor: actorOf(principal),
+    target: { type: "apiKey", id, label: input.name ?? key.keyPrefix },
+    metadata: { keyPrefix: key.keyPrefix, name: input.name, expiresAt: input.expiresAt?.toISOString() ?? null },
+    meta,
+  });
+  await db().$transaction(async (tx) => {
+    const locked = await tx.$queryRaw<LockedClient[]>`
+      WITH k AS (
+        INSERT INTO "ApiKey" (id, "clientId", name, "keyPrefix", "keyHash", "createdAt", "expiresAt", "createdByUserId", "createdByApiKeyId")
+        VALUES (${id}::uuid, ${principal.clientId}::uuid, ${input.name}, ${key.keyPrefix}, ${key.keyHash}, ${now}, ${input.expiresAt},
+                ${principal.type === "user" ? principal.userId : null}::uuid, ${principal.type === "apiKey" ? principal.apiKeyId : null}::uuid)
+        RETURNING id
+      ), audit AS (
+        INSERT INTO "AuditEvent" (id, "clientId", action, "actorType", "actorUserId", "actorApiKeyId", "actorLabel", "targetType", "targetId", "targetLabel", metadata, ip, "userAgent", "createdAt")
+        SELECT ${uuidv7(now.getTime())}::uuid, ${a.clientId}::uuid, ${a.action}, ${a.actorType}::"ActorType", ${a.actorUserId}::uuid, ${a.actorApiKeyId}::uuid,
+               ${a.actorLabel}, ${a.targetType}, k.id, ${a.targetLabel}, ${JSON.stringify(a.metadata)}::jsonb, ${a.ip}, ${a.userAgent}, ${now}
+        FROM k
+      )
+      SELECT id, type::text AS type, "keysMustExpire", "maxKeyLifetimeDays", "maxActiveKeys"
+      FROM "Client" WHERE id = ${principal.clientId}::uuid FOR NO KEY UPDATE`;
+    if (!locked[0]) throw new ApiError({ status: 404, code: "Client.NotFound", title: "Client not found" });
+    checkExpiryPolicy(locked[0], input.expiresAt, now); // the policy as it is now, under the lock
     const active = await countActiveKeys(tx, principal.clientId, now);
-    if (active > locked.maxActiveKeys) throw limitReached(active - 1, locked.maxActiveKeys);
-    return { row, rawKey: key.rawKey };
+    if (active > locked[0].maxActiveKeys) throw limitReached(active - 1, locked[0].maxActiveKeys);
   }, KEY_WRITE_TX);
-  const { row, rawKey } = created;
-  return toCreatedResponse(row, rawKey);
+  return toCreatedResponse(
+    { id, clientId: principal.clientId, keyPrefix: key.keyPrefix, name: input.name, createdAt: now, expiresAt: input.expiresAt },
+    key.rawKey,
+  );
 }
