@@ -3,6 +3,7 @@ import { actorOf, auditRow } from "@/lib/audit/record-audit-event";
 import type { Principal } from "@/lib/auth/principal";
 import { db, type Tx } from "@/lib/db/client";
 import { uuidv7 } from "@/lib/db/uuid";
+import { Prisma } from "@/lib/generated/prisma/client";
 import { ApiError } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { generateKey } from "./key-format";
@@ -27,15 +28,23 @@ type LockedClient = { id: string; type: "Live" | "Sandbox"; keysMustExpire: bool
  * so a create may insert first and lock after without deadlocking another.
  */
 export async function lockClient(tx: Tx, clientId: string): Promise<LockedClient> {
-  const rows = await tx.$queryRaw<LockedClient[]>`
+  return lockedOrNotFound(await tx.$queryRaw<LockedClient[]>(lockClientSql(clientId)));
+}
+
+/** The locking SELECT itself, also the final query of create's combined statement. */
+function lockClientSql(clientId: string): Prisma.Sql {
+  return Prisma.sql`
     SELECT id, type::text AS type, "keysMustExpire", "maxKeyLifetimeDays", "maxActiveKeys"
     FROM "Client" WHERE id = ${clientId}::uuid FOR NO KEY UPDATE`;
+}
+
+function lockedOrNotFound(rows: LockedClient[]): LockedClient {
   if (!rows[0]) throw new ApiError({ status: 404, code: "Client.NotFound", title: "Client not found" });
   return rows[0];
 }
 
-/** The Client's expiry rules, applied to a requested expiry (null = never). No I/O. */
-export function checkExpiryPolicy(client: Omit<LockedClient, "id" | "type" | "maxActiveKeys">, expiresAt: Date | null, now: Date): void {
+/** Any expiry must be after now, whatever the policy. No I/O. */
+export function assertExpiryInFuture(expiresAt: Date | null, now: Date): void {
   if (expiresAt !== null && expiresAt.getTime() <= now.getTime()) {
     throw new ApiError({
       status: 400,
@@ -45,6 +54,11 @@ export function checkExpiryPolicy(client: Omit<LockedClient, "id" | "type" | "ma
       errors: { expiresAt: ["Choose a date and time in the future."] },
     });
   }
+}
+
+/** The Client's expiry rules, applied to a requested expiry (null = never). No I/O. */
+export function checkExpiryPolicy(client: Omit<LockedClient, "id" | "type" | "maxActiveKeys">, expiresAt: Date | null, now: Date): void {
+  assertExpiryInFuture(expiresAt, now);
   if (client.keysMustExpire && expiresAt === null) {
     throw new ApiError({
       status: 400,
@@ -100,7 +114,7 @@ export function limitReached(active: number, max: number): ApiError {
 export async function createApiKey(principal: Principal, input: CreateApiKeyData, meta: RequestMeta): Promise<CreateApiKeyResponse> {
   const now = new Date();
   // Cheap refusals first, before any database work (the policy parts are checked under the lock).
-  checkExpiryPolicy({ keysMustExpire: false, maxKeyLifetimeDays: null }, input.expiresAt, now);
+  assertExpiryInFuture(input.expiresAt, now);
   const key = generateKey(principal.clientType);
   const id = uuidv7(now.getTime());
   const a = auditRow({
@@ -112,7 +126,8 @@ export async function createApiKey(principal: Principal, input: CreateApiKeyData
     meta,
   });
   await db().$transaction(async (tx) => {
-    const locked = await tx.$queryRaw<LockedClient[]>`
+    const locked = lockedOrNotFound(
+      await tx.$queryRaw<LockedClient[]>`
       WITH k AS (
         INSERT INTO "ApiKey" (id, "clientId", name, "keyPrefix", "keyHash", "createdAt", "expiresAt", "createdByUserId", "createdByApiKeyId")
         VALUES (${id}::uuid, ${principal.clientId}::uuid, ${input.name}, ${key.keyPrefix}, ${key.keyHash}, ${now}, ${input.expiresAt},
@@ -124,12 +139,11 @@ export async function createApiKey(principal: Principal, input: CreateApiKeyData
                ${a.actorLabel}, ${a.targetType}, k.id, ${a.targetLabel}, ${JSON.stringify(a.metadata)}::jsonb, ${a.ip}, ${a.userAgent}, ${now}
         FROM k
       )
-      SELECT id, type::text AS type, "keysMustExpire", "maxKeyLifetimeDays", "maxActiveKeys"
-      FROM "Client" WHERE id = ${principal.clientId}::uuid FOR NO KEY UPDATE`;
-    if (!locked[0]) throw new ApiError({ status: 404, code: "Client.NotFound", title: "Client not found" });
-    checkExpiryPolicy(locked[0], input.expiresAt, now); // the policy as it is now, under the lock
+      ${lockClientSql(principal.clientId)}`,
+    );
+    checkExpiryPolicy(locked, input.expiresAt, now); // the policy as it is now, under the lock
     const active = await countActiveKeys(tx, principal.clientId, now);
-    if (active > locked[0].maxActiveKeys) throw limitReached(active - 1, locked[0].maxActiveKeys);
+    if (active > locked.maxActiveKeys) throw limitReached(active - 1, locked.maxActiveKeys);
   }, KEY_WRITE_TX);
   return toCreatedResponse(
     { id, clientId: principal.clientId, keyPrefix: key.keyPrefix, name: input.name, createdAt: now, expiresAt: input.expiresAt },

@@ -4,8 +4,6 @@ import { db } from "@/lib/db/client";
 import { assertNotBlocked, recordFailure } from "@/lib/http/rate-limit";
 import { credentialsSchema } from "./schemas";
 
-export { credentialsSchema };
-
 // Verified against when the email is unknown, so both paths cost the same time.
 let dummyHash: Promise<string> | undefined;
 

@@ -1,7 +1,7 @@
 "use server";
 import { AuthError, CredentialsSignin } from "next-auth";
 import { signIn } from "@/lib/auth/config";
-import { credentialsSchema } from "@/lib/auth/credentials";
+import { credentialsSchema } from "@/lib/auth/schemas";
 import { safeCallback } from "@/lib/auth/session";
 
 export type SignInState = { error: string | null; email: string };
