@@ -4,9 +4,10 @@
 import type { NextRequest } from "next/server";
 import { authenticate, principalCan, type Principal } from "@/lib/auth/principal";
 import type { Permission } from "@/lib/auth/permissions";
+import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/log";
-import { toProblem } from "./errors";
+import { toProblemChecked } from "./errors";
 import { ApiError, problemResponse, Problems, type ProblemInit } from "./problem";
 import { requestMeta, type RequestMeta } from "./request-meta";
 
@@ -49,7 +50,7 @@ async function run<P>(
   } catch (err) {
     let init: ProblemInit;
     try {
-      init = toProblem(err, meta.requestId);
+      init = await toProblemChecked(err, meta.requestId, () => db().$queryRaw`SELECT 1`);
     } catch (handlerErr) {
       // The error handler itself must never be the reason for a bare 500.
       logger.error({ err: handlerErr, cause: err, traceId: meta.requestId }, "error handler failed");

@@ -74,6 +74,11 @@ describe("faults", () => {
     await Promise.all(workers);
 
     const by = (p: string) => log.filter((l) => l.phase === p);
+    if (log.some((l) => l.status >= 500 && l.status !== 503)) {
+      // Say why in CI's output: the server's own record of every unexpected error.
+      const lines = s.server.logs().split("\n").filter((l) => l.includes('"unhandled error"') || l.includes('"error handler failed"'));
+      console.error(`server errors behind the 5xx answers:\n${lines.slice(0, 5).join("\n")}`);
+    }
     expect(by("before").length).toBeGreaterThan(10);
     expect(by("before").every((l) => l.status === 200 || l.status === 201)).toBe(true);
     const outage = by("outage");
