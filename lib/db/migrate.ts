@@ -42,9 +42,36 @@ function loadGlue(): Promise<Glue> {
   })());
 }
 
+/**
+ * PrismaPg runs a migration script by splitting it on ";", which cuts a
+ * function body ($$ ... ; ... $$) in pieces. The native engine sends the
+ * script whole, as one simple query (which PostgreSQL runs in one implicit
+ * transaction); so do we, so both agree on every migration.
+ */
+class WholeScriptPg extends PrismaPg {
+  override async connect() {
+    return wholeScripts(await super.connect());
+  }
+  override async connectToShadowDb() {
+    return wholeScripts(await super.connectToShadowDb());
+  }
+}
+
+function wholeScripts<A extends Awaited<ReturnType<PrismaPg["connect"]>>>(adapter: A): A {
+  const pool = adapter.underlyingDriver();
+  adapter.executeScript = async (script: string) => {
+    try {
+      await pool.query(script);
+    } catch (err) {
+      (adapter as unknown as { onError(e: unknown): never }).onError(err);
+    }
+  };
+  return adapter;
+}
+
 async function loadEngine(databaseUrl: string): Promise<Engine> {
   const glue = await loadGlue();
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString: databaseUrl }));
+  const adapter = bindMigrationAwareSqlAdapterFactory(new WholeScriptPg({ connectionString: databaseUrl }));
   const schema = fs.readFileSync(SCHEMA_PATH, "utf8");
   return glue.SchemaEngine.new({ datamodels: [[SCHEMA_PATH, schema]] }, () => {}, adapter);
 }
