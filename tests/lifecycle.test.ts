@@ -199,6 +199,76 @@ describe("Client key policy", () => {
   });
 });
 
+describe("the active-key count behind the cap", () => {
+  const exact = (clientId: string) =>
+    db.apiKey.count({ where: { clientId, revokedAt: null, rotatedTo: { is: null }, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] } });
+  const counter = async (clientId: string) => (await db.client.findUniqueOrThrow({ where: { id: clientId } })).activeKeyCount;
+
+  it("follows creates, revocations, rotations and leak reports, never below the true count", async () => {
+    const p = await makeClient("Live", { maxActiveKeys: 50 });
+    const o = await makeUser([[p, "Owner"]]);
+    const keys = [];
+    for (let i = 0; i < 5; i++) keys.push(await createKey({ token: o.token }));
+    expect(await counter(p.id)).toBe(5);
+    await api(`/api/api-keys/${keys[0].id}/revoke`, { token: o.token, method: "POST" });
+    await api(`/api/api-keys/${keys[0].id}/revoke`, { token: o.token, method: "POST" }); // twice: counted once
+    expect(await counter(p.id)).toBe(4);
+    await api(`/api/api-keys/${keys[1].id}/rotate`, { token: o.token, body: { gracePeriodSeconds: 3600 } });
+    expect(await counter(p.id)).toBe(4); // the new key replaces the old
+    await api(`/api/api-keys/${keys[1].id}/revoke`, { token: o.token, method: "POST" }); // already replaced
+    expect(await counter(p.id)).toBe(4);
+    await api("/api/api-keys/leaks", { body: { keys: [keys[2].rawKey] } });
+    expect(await counter(p.id)).toBe(4 - 1);
+    expect(await counter(p.id)).toBe(await exact(p.id));
+    // Written straight to the database, past the app: the triggers still count.
+    const raw = generateKey("Live");
+    await db.apiKey.create({ data: { clientId: p.id, keyPrefix: raw.keyPrefix, keyHash: raw.keyHash } });
+    expect(await counter(p.id)).toBe(await exact(p.id));
+  });
+
+  it("keys that expired keep their slot in the count until the cap is reached; then an exact recount frees them", async () => {
+    const p = await makeClient("Live", { maxActiveKeys: 3 });
+    const o = await makeUser([[p, "Owner"]]);
+    const keys = [];
+    for (let i = 0; i < 3; i++) keys.push(await createKey({ token: o.token }));
+    expect((await api("/api/api-keys", { token: o.token, body: {} })).body.code).toBe("ApiKey.LimitReached");
+    await db.apiKey.update({ where: { id: keys[0].id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect(await counter(p.id)).toBe(3); // an upper bound: expiry is not an event
+    const r = await api("/api/api-keys", { token: o.token, body: {} });
+    expect(r.status).toBe(201);
+    expect(await counter(p.id)).toBe(3);
+    expect(await exact(p.id)).toBe(3);
+    expect((await api("/api/api-keys", { token: o.token, body: {} })).body.code).toBe("ApiKey.LimitReached");
+  });
+
+  it("a revocation frees its slot at once", async () => {
+    const p = await makeClient("Live", { maxActiveKeys: 2 });
+    const o = await makeUser([[p, "Owner"]]);
+    const a = await createKey({ token: o.token });
+    await createKey({ token: o.token });
+    expect((await api("/api/api-keys", { token: o.token, body: {} })).status).toBe(409);
+    await api(`/api/api-keys/${a.id}/revoke`, { token: o.token, method: "POST" });
+    expect((await api("/api/api-keys", { token: o.token, body: {} })).status).toBe(201);
+  });
+
+  it("revocations, rotations, leak reports and creates racing on one Client's keys: no deadlock, no 5xx, the count stays exact", async () => {
+    const p = await makeClient("Live", { maxActiveKeys: 100 });
+    const o = await makeUser([[p, "Owner"]]);
+    const keys = [];
+    for (let i = 0; i < 8; i++) keys.push(await createKey({ token: o.token }));
+    const results = await Promise.all(
+      keys.flatMap((k, i) => [
+        api(`/api/api-keys/${k.id}/rotate`, { token: o.token, body: { gracePeriodSeconds: 3600 } }),
+        api(`/api/api-keys/${k.id}/revoke`, { token: o.token, method: "POST" }),
+        ...(i % 2 ? [api("/api/api-keys/leaks", { body: { keys: [k.rawKey] } })] : []),
+        api("/api/api-keys", { token: o.token, body: {} }),
+      ]),
+    );
+    expect(results.map((r) => r.status).filter((s) => s >= 500)).toEqual([]);
+    expect(await counter(p.id)).toBe(await exact(p.id));
+  });
+});
+
 describe("last use", () => {
   it("records when, from where and with what; at most one write a minute", async () => {
     const t = await makeTenant();

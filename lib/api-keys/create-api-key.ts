@@ -1,7 +1,8 @@
 import "server-only";
 import { actorOf, auditRow } from "@/lib/audit/record-audit-event";
 import type { Principal } from "@/lib/auth/principal";
-import { db, type Tx } from "@/lib/db/client";
+import type { Tx } from "@/lib/db/client";
+import { sqlQuery, sqlTransaction } from "@/lib/db/tx";
 import { uuidv7 } from "@/lib/db/uuid";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { ApiError } from "@/lib/http/problem";
@@ -21,17 +22,18 @@ export const KEY_WRITE_TX = { maxWait: 10_000, timeout: 15_000 };
 type LockedClient = { id: string; type: "Live" | "Sandbox"; keysMustExpire: boolean; maxKeyLifetimeDays: number | null; maxActiveKeys: number };
 
 /**
- * Lock the Client row until the transaction ends. Every key write takes this
- * lock before it counts active keys, so the count and the insert cannot race.
+ * Lock the Client row until the transaction ends. Every key write (create,
+ * rotate, revoke, leak report) takes this lock before it touches a key: the
+ * cap check and the insert cannot race, and since the triggers that keep
+ * "activeKeyCount" update this row, taking it first means no deadlock.
  * FOR NO KEY UPDATE, not FOR UPDATE: inserting a key takes a KEY SHARE lock on
- * the Client row (the foreign key), which NO KEY UPDATE does not conflict with,
- * so a create may insert first and lock after without deadlocking another.
+ * the Client row (the foreign key), which NO KEY UPDATE does not conflict with.
  */
 export async function lockClient(tx: Tx, clientId: string): Promise<LockedClient> {
   return lockedOrNotFound(await tx.$queryRaw<LockedClient[]>(lockClientSql(clientId)));
 }
 
-/** The locking SELECT itself, also the final query of create's combined statement. */
+/** The locking SELECT itself. */
 function lockClientSql(clientId: string): Prisma.Sql {
   return Prisma.sql`
     SELECT id, type::text AS type, "keysMustExpire", "maxKeyLifetimeDays", "maxActiveKeys"
@@ -88,12 +90,16 @@ export function checkExpiryPolicy(client: Omit<LockedClient, "id" | "type" | "ma
  * a rotation never needs a free slot). Call it holding lockClient.
  */
 export async function countActiveKeys(tx: Tx, clientId: string, now: Date, excludeKeyId: string | null = null): Promise<number> {
-  const rows = await tx.$queryRaw<{ n: number }[]>`
+  const rows = await tx.$queryRaw<{ n: number }[]>(activeKeysSql(clientId, now, excludeKeyId));
+  return rows[0].n;
+}
+
+function activeKeysSql(clientId: string, now: Date, excludeKeyId: string | null): Prisma.Sql {
+  return Prisma.sql`
     SELECT count(*)::int AS n FROM "ApiKey" k
     WHERE k."clientId" = ${clientId}::uuid AND k."revokedAt" IS NULL AND (k."expiresAt" IS NULL OR k."expiresAt" > ${now})
       AND NOT EXISTS (SELECT 1 FROM "ApiKey" r WHERE r."rotatedFromId" = k.id)
       AND (${excludeKeyId}::uuid IS NULL OR k.id <> ${excludeKeyId}::uuid)`;
-  return rows[0].n;
 }
 
 export function limitReached(active: number, max: number): ApiError {
@@ -106,10 +112,38 @@ export function limitReached(active: number, max: number): ApiError {
 }
 
 /**
- * The hot write path, in two statements under one transaction: (1) insert the
- * key and its audit event and lock the Client row, (2) count active keys in a
- * new snapshot, so every key committed by earlier lock holders is seen. The
- * lock is held only for the count and the commit.
+ * The insert of a key and its audit event, as CTEs `k` and `audit` of one
+ * statement; rows come only through `gate` (a CTE named `c` that yields the
+ * Client's id when the key may be made, and nothing otherwise).
+ */
+function insertKeySql(gate: Prisma.Sql, id: string, principal: Principal, input: CreateApiKeyData, key: { keyPrefix: string; keyHash: string }, now: Date, a: ReturnType<typeof auditRow>): Prisma.Sql {
+  return Prisma.sql`
+    WITH c AS (${gate}), k AS (
+      INSERT INTO "ApiKey" (id, "clientId", name, "keyPrefix", "keyHash", "createdAt", "expiresAt", "createdByUserId", "createdByApiKeyId")
+      SELECT ${id}::uuid, c.id, ${input.name}, ${key.keyPrefix}, ${key.keyHash}, ${now}::timestamptz, ${input.expiresAt}::timestamptz,
+             ${principal.type === "user" ? principal.userId : null}::uuid, ${principal.type === "apiKey" ? principal.apiKeyId : null}::uuid
+      FROM c
+      RETURNING id
+    ), audit AS (
+      INSERT INTO "AuditEvent" (id, "clientId", action, "actorType", "actorUserId", "actorApiKeyId", "actorLabel", "targetType", "targetId", "targetLabel", metadata, ip, "userAgent", "createdAt")
+      SELECT ${uuidv7(now.getTime())}::uuid, ${a.clientId}::uuid, ${a.action}, ${a.actorType}::"ActorType", ${a.actorUserId}::uuid, ${a.actorApiKeyId}::uuid,
+             ${a.actorLabel}, ${a.targetType}, k.id, ${a.targetLabel}, ${JSON.stringify(a.metadata)}::jsonb, ${a.ip}, ${a.userAgent}, ${now}::timestamptz
+      FROM k
+    )
+    SELECT count(*)::int AS n FROM k`;
+}
+
+/**
+ * The hot write path is one statement, committed on its own: it locks the
+ * Client row only if the Client is under its cap ("activeKeyCount", which
+ * triggers keep at or above the true count) and the expiry fits its policy,
+ * and inserts the key and its audit event under that lock. Waiting for the
+ * lock re-reads the row, so the count an earlier create added is seen and
+ * two creates can never both take the last slot.
+ *
+ * When the gate says no, the slow path finds out exactly why under the same
+ * lock: the policy (precise error), or a true count of active keys (keys that
+ * expired since still sit in "activeKeyCount"), which it writes back.
  */
 export async function createApiKey(principal: Principal, input: CreateApiKeyData, meta: RequestMeta): Promise<CreateApiKeyResponse> {
   const now = new Date();
@@ -125,26 +159,27 @@ export async function createApiKey(principal: Principal, input: CreateApiKeyData
     metadata: { keyPrefix: key.keyPrefix, name: input.name, expiresAt: input.expiresAt?.toISOString() ?? null },
     meta,
   });
-  await db().$transaction(async (tx) => {
-    const locked = lockedOrNotFound(
-      await tx.$queryRaw<LockedClient[]>`
-      WITH k AS (
-        INSERT INTO "ApiKey" (id, "clientId", name, "keyPrefix", "keyHash", "createdAt", "expiresAt", "createdByUserId", "createdByApiKeyId")
-        VALUES (${id}::uuid, ${principal.clientId}::uuid, ${input.name}, ${key.keyPrefix}, ${key.keyHash}, ${now}, ${input.expiresAt},
-                ${principal.type === "user" ? principal.userId : null}::uuid, ${principal.type === "apiKey" ? principal.apiKeyId : null}::uuid)
-        RETURNING id
-      ), audit AS (
-        INSERT INTO "AuditEvent" (id, "clientId", action, "actorType", "actorUserId", "actorApiKeyId", "actorLabel", "targetType", "targetId", "targetLabel", metadata, ip, "userAgent", "createdAt")
-        SELECT ${uuidv7(now.getTime())}::uuid, ${a.clientId}::uuid, ${a.action}, ${a.actorType}::"ActorType", ${a.actorUserId}::uuid, ${a.actorApiKeyId}::uuid,
-               ${a.actorLabel}, ${a.targetType}, k.id, ${a.targetLabel}, ${JSON.stringify(a.metadata)}::jsonb, ${a.ip}, ${a.userAgent}, ${now}
-        FROM k
-      )
-      ${lockClientSql(principal.clientId)}`,
-    );
-    checkExpiryPolicy(locked, input.expiresAt, now); // the policy as it is now, under the lock
-    const active = await countActiveKeys(tx, principal.clientId, now);
-    if (active > locked.maxActiveKeys) throw limitReached(active - 1, locked.maxActiveKeys);
-  }, KEY_WRITE_TX);
+  const exp = input.expiresAt;
+  const gate = Prisma.sql`
+    SELECT id FROM "Client"
+    WHERE id = ${principal.clientId}::uuid
+      AND "activeKeyCount" < "maxActiveKeys"
+      AND (NOT "keysMustExpire" OR ${exp}::timestamptz IS NOT NULL)
+      AND ("maxKeyLifetimeDays" IS NULL OR ${exp}::timestamptz <= ${now}::timestamptz + make_interval(secs => "maxKeyLifetimeDays" * 86400))
+    FOR NO KEY UPDATE`;
+  const [{ n }] = await sqlQuery<{ n: number }>(insertKeySql(gate, id, principal, input, key, now, a));
+  if (n === 0) {
+    const full = await sqlTransaction(async (tx) => {
+      const locked = lockedOrNotFound(await tx.query<LockedClient>(lockClientSql(principal.clientId)));
+      checkExpiryPolicy(locked, input.expiresAt, now); // the policy as it is now, under the lock
+      const [{ n: active }] = await tx.query<{ n: number }>(activeKeysSql(principal.clientId, now, null));
+      await tx.query(Prisma.sql`UPDATE "Client" SET "activeKeyCount" = ${active}::int WHERE id = ${principal.clientId}::uuid`);
+      if (active >= locked.maxActiveKeys) return { active, max: locked.maxActiveKeys }; // commit the recount, then refuse
+      await tx.query(insertKeySql(Prisma.sql`SELECT ${principal.clientId}::uuid AS id`, id, principal, input, key, now, a));
+      return null;
+    });
+    if (full) throw limitReached(full.active, full.max);
+  }
   return toCreatedResponse(
     { id, clientId: principal.clientId, keyPrefix: key.keyPrefix, name: input.name, createdAt: now, expiresAt: input.expiresAt },
     key.rawKey,

@@ -19,6 +19,9 @@ export async function reportLeakedKeys(keys: string[], meta: RequestMeta): Promi
       where: { keyHash: { in: hashes }, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
       select: { id: true, clientId: true, name: true, keyPrefix: true },
     });
+    // Client rows first, in one order, as every key write takes them (the key count's trigger updates them), so none deadlock.
+    const clientIds = [...new Set(live.map((k) => k.clientId))].sort();
+    if (clientIds.length) await tx.$queryRaw`SELECT id FROM "Client" WHERE id = ANY(${clientIds}::uuid[]) ORDER BY id FOR NO KEY UPDATE`;
     for (const k of live) {
       const { count } = await tx.apiKey.updateMany({ where: { id: k.id, revokedAt: null }, data: { revokedAt: now, revokedReason: "Leaked" } });
       if (count === 0) continue;

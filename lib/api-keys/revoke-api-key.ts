@@ -5,12 +5,15 @@ import { db } from "@/lib/db/client";
 import { Problems } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { isUuid } from "@/lib/http/keyset";
+import { lockClient } from "./create-api-key";
 import { cacheForgetKey } from "./verify-cache";
 
 /** Revoke a key of the caller's Client. Idempotent: revoking a revoked key changes nothing and succeeds. */
 export async function revokeApiKey(principal: Principal, id: string, meta: RequestMeta): Promise<void> {
   if (!isUuid(id)) throw Problems.notFound("ApiKey.NotFound", "API key");
   await db().$transaction(async (tx) => {
+    // Client row first, as every key write takes it (the key count's trigger updates it), so none deadlock.
+    await lockClient(tx, principal.clientId);
     const key = await tx.apiKey.findFirst({ where: { id, clientId: principal.clientId }, select: { id: true, name: true, keyPrefix: true } });
     if (!key) throw Problems.notFound("ApiKey.NotFound", "API key");
     const { count } = await tx.apiKey.updateMany({

@@ -43,10 +43,6 @@ export async function rotateApiKey(principal: Principal, id: string, input: Rota
     const active = await countActiveKeys(tx, client.id, now, old.id);
     if (active >= client.maxActiveKeys) throw limitReached(active, client.maxActiveKeys);
 
-    const graceEnd = new Date(now.getTime() + input.gracePeriodSeconds * 1000);
-    const oldExpiresAt = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
-    await tx.apiKey.update({ where: { id: old.id }, data: { expiresAt: oldExpiresAt } });
-
     const key = generateKey(client.type);
     const created = await tx.apiKey.create({
       data: {
@@ -61,6 +57,10 @@ export async function rotateApiKey(principal: Principal, id: string, input: Rota
       },
       select: createdKeySelect,
     });
+    // After the new key exists (so the Client's key count sees the old one as replaced, not expiring).
+    const graceEnd = new Date(now.getTime() + input.gracePeriodSeconds * 1000);
+    const oldExpiresAt = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
+    await tx.apiKey.update({ where: { id: old.id }, data: { expiresAt: oldExpiresAt } });
     const actor = actorOf(principal);
     await recordAuditEvent(tx, {
       clientId: client.id,

@@ -1,5 +1,8 @@
-// The app's single Prisma client (PrismaPg driver adapter, no native engine).
+// The app's one connection pool (node-postgres) and the Prisma client on top
+// of it (PrismaPg driver adapter, no native engine). The few hot write paths
+// that need a short explicit transaction use the pool directly (see tx.ts).
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/log";
@@ -7,25 +10,28 @@ import { logger } from "@/lib/log";
 export type Db = PrismaClient;
 export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 
-const g = globalThis as unknown as { __dolfinDb?: PrismaClient };
+const g = globalThis as unknown as { __dolfinDb?: PrismaClient; __dolfinPool?: pg.Pool };
 
-function create(): PrismaClient {
-  const e = env();
-  const adapter = new PrismaPg(
-    {
+/** The pool, created on first use (the build never connects). */
+export function pool(): pg.Pool {
+  if (!g.__dolfinPool) {
+    const e = env();
+    const p = new pg.Pool({
       connectionString: e.DATABASE_URL,
       max: e.DATABASE_POOL_SIZE,
       // A request must fail fast (503), not hang, when PostgreSQL is away.
       connectionTimeoutMillis: 3_000,
       idleTimeoutMillis: 30_000,
       query_timeout: 10_000,
-    },
-    { onPoolError: (err) => logger.warn({ err }, "database connection lost") },
-  );
-  return new PrismaClient({ adapter });
+    });
+    // An idle connection dropped by the server (restart, outage) must not crash the process.
+    p.on("error", (err) => logger.warn({ err }, "database connection lost"));
+    g.__dolfinPool = p;
+  }
+  return g.__dolfinPool;
 }
 
-/** The Prisma client, created on first use (the build never connects). */
+/** The Prisma client, created on first use. */
 export function db(): PrismaClient {
-  return (g.__dolfinDb ??= create());
+  return (g.__dolfinDb ??= new PrismaClient({ adapter: new PrismaPg(pool()) }));
 }
