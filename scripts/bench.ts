@@ -151,7 +151,7 @@ async function main() {
         { name: "db-floor", url: `${server.url}/api/health/ready`, opts: {}, note: "Next.js route + SELECT 1" },
         { name: "verify", url: `${server.url}/api/me`, opts: { headers: auth }, note: `GET /api/me with a valid key; ${keys1k.toLocaleString("en")} keys (+10,001 of the list Client) in the table` },
         { name: "verify-invalid", url: `${server.url}/api/me`, opts: { headers: { "x-dolfin-api-key": invalid } }, note: "well-formed unknown key (401); failures counted per IP in PostgreSQL", expect2xx: false },
-        { name: "create", url: `${server.url}/api/api-keys`, opts: { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{}" }, note: "POST /api/api-keys with an API key, 32 at once for ONE Client: insert, audit, lock, count, commit" },
+        { name: "create", url: `${server.url}/api/api-keys`, opts: { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{}" }, note: "POST /api/api-keys with an API key, 32 at once for ONE Client: cap gate + lock, insert key and audit event, commit" },
         { name: "list", url: `${server.url}/api/api-keys?Limit=20`, opts: { headers: { "x-dolfin-api-key": listKey.rawKey } }, note: "first page of a Client holding 10,001 keys" },
       ])),
     );
