@@ -57,7 +57,7 @@ export function KeyCreatedDialog({ rawKey, title = "Your new API key", onDone }:
           {copied ? "Copied" : "Copy"}
         </Button>
       </div>
-      <p className="mt-2 text-xs text-slate-500">Send it in the <code className="font-mono">x-dolfin-api-key</code> header.</p>
+      <p className="mt-2 text-xs text-slate-500">Send it in the <code className="whitespace-nowrap font-mono">x-dolfin-api-key</code> header.</p>
 
       {confirmClose ? (
         <div role="alert" className="mt-5 rounded-md bg-red-50 p-3 text-sm text-red-800 ring-1 ring-inset ring-red-200">

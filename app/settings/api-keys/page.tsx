@@ -21,7 +21,7 @@ export default async function ApiKeysPage() {
         <h1 className="text-2xl font-semibold tracking-tight text-slate-900">API keys</h1>
         <p className="mt-1 max-w-2xl text-sm text-slate-600">
           Keys let your integrations call the Dolfin API as <strong>{client.name}</strong>. Send one in the{" "}
-          <code className="rounded bg-slate-100 px-1 font-mono text-xs">x-dolfin-api-key</code> header.{" "}
+          <code className="whitespace-nowrap rounded bg-slate-100 px-1 font-mono text-xs">x-dolfin-api-key</code> header.{" "}
           <Link href="/docs/api" className="font-medium text-brand-700 underline-offset-2 hover:underline">
             API reference
           </Link>
