@@ -256,3 +256,25 @@ test("keyboard only: create a key, copy it and close the dialog without a mouse"
   await expect(dialog).toBeHidden();
   await expect(page.getByTestId("key-row").filter({ hasText: "Keyboard key" })).toBeVisible();
 });
+
+test("the page says how many of the allowed keys are in use, and warns at the cap", async ({ page }, testInfo) => {
+  const client = await factory.client("Live", undefined, { maxActiveKeys: 2 });
+  const owner = await factory.user([[client, "Owner"]]);
+  await signIn(page, owner.email);
+  await page.goto("/settings/api-keys");
+  await expect(page.getByTestId("key-usage")).toHaveText("0 of 2 active keys in use");
+  await expect(page.getByTestId("cap-reached")).toHaveCount(0);
+  for (const expected of ["1 of 2", "2 of 2"]) {
+    await page.getByRole("button", { name: "Create key" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Done" }).click();
+    await expect(page.getByTestId("key-usage")).toHaveText(`${expected} active keys in use`);
+  }
+  await expect(page.getByTestId("cap-reached")).toContainText("its limit");
+  fs.mkdirSync("test-results/screenshots", { recursive: true });
+  await page.screenshot({ path: "test-results/screenshots/api-keys-at-cap.png", fullPage: true });
+  await testInfo.attach("api-keys-at-cap", { path: "test-results/screenshots/api-keys-at-cap.png", contentType: "image/png" });
+  await page.getByTestId("key-row").first().getByRole("button", { name: /Revoke/ }).click();
+  await page.getByRole("alertdialog", { name: "Revoke API key?" }).getByRole("button", { name: "Revoke key" }).click();
+  await expect(page.getByTestId("key-usage")).toHaveText("1 of 2 active keys in use");
+  await expect(page.getByTestId("cap-reached")).toHaveCount(0);
+});

@@ -16,7 +16,7 @@ export type Seeded = { clientId: string; clientName: string };
 
 export const factory = {
   db,
-  async client(type: ClientType = "Live", name = `E2E ${type} ${uid()}`, extra: { keysMustExpire?: boolean; maxKeyLifetimeDays?: number | null } = {}): Promise<Seeded> {
+  async client(type: ClientType = "Live", name = `E2E ${type} ${uid()}`, extra: { keysMustExpire?: boolean; maxKeyLifetimeDays?: number | null; maxActiveKeys?: number } = {}): Promise<Seeded> {
     const c = await db.client.create({ data: { name, type, ...extra } });
     return { clientId: c.id, clientName: c.name };
   },

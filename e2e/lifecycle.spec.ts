@@ -77,7 +77,7 @@ test("the audit page lists what happened, newest first; Members cannot see it", 
   await expect(page.getByText("Only Admins and Owners can see the audit log.")).toBeVisible();
 });
 
-test("an Owner sets a key policy; the expiry picker then offers only what it allows, and says why", async ({ page }) => {
+test("an Owner sets a key policy; the expiry picker then offers only what it allows, and says why", async ({ page }, testInfo) => {
   const client = await factory.client();
   const owner = await factory.user([[client, "Owner"]]);
   await signIn(page, owner.email);
@@ -86,6 +86,10 @@ test("an Owner sets a key policy; the expiry picker then offers only what it all
   await page.getByLabel("Maximum lifetime (days)").fill("60");
   await page.getByRole("button", { name: "Save policy" }).click();
   await expect(page.getByText("Key policy saved")).toBeVisible();
+  await expect(page.getByTestId("active-keys")).toContainText("Active now: 0 keys");
+  fs.mkdirSync("test-results/screenshots", { recursive: true });
+  await page.screenshot({ path: "test-results/screenshots/policy-desktop.png", fullPage: true });
+  await testInfo.attach("policy-desktop", { path: "test-results/screenshots/policy-desktop.png", contentType: "image/png" });
   expect(await factory.db.client.findUniqueOrThrow({ where: { id: client.clientId } })).toMatchObject({ keysMustExpire: true, maxKeyLifetimeDays: 60 });
 
   await page.goto("/settings/api-keys");

@@ -122,8 +122,9 @@ describe("Client key policy", () => {
     expect((await put(policy, { apiKey: key.rawKey })).status).toBe(403);
     const r = await put(policy, { token: owner.token });
     expect(r.status).toBe(200);
-    expect(r.body).toEqual(policy);
-    expect((await api("/api/key-policy", { token: admin.token })).body).toEqual(policy);
+    // The answer also says how many keys count against the cap now: the admin's one key.
+    expect(r.body).toEqual({ ...policy, activeKeys: 1 });
+    expect((await api("/api/key-policy", { token: admin.token })).body).toEqual({ ...policy, activeKeys: 1 });
     const ev = await db.auditEvent.findFirstOrThrow({ where: { clientId: c.id, action: "client.policyChanged" } });
     expect(ev.metadata).toMatchObject({ after: policy });
     await put({ keysMustExpire: false, maxKeyLifetimeDays: null, maxActiveKeys: 100 }, { token: owner.token });
@@ -234,6 +235,8 @@ describe("the active-key count behind the cap", () => {
     expect((await api("/api/api-keys", { token: o.token, body: {} })).body.code).toBe("ApiKey.LimitReached");
     await db.apiKey.update({ where: { id: keys[0].id }, data: { expiresAt: new Date(Date.now() - 1000) } });
     expect(await counter(p.id)).toBe(3); // an upper bound: expiry is not an event
+    // What people are shown is exact.
+    expect((await api("/api/key-policy", { token: o.token })).body).toMatchObject({ maxActiveKeys: 3, activeKeys: 2 });
     const r = await api("/api/api-keys", { token: o.token, body: {} });
     expect(r.status).toBe(201);
     expect(await counter(p.id)).toBe(3);

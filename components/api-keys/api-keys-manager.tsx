@@ -1,6 +1,8 @@
 "use client";
 // The API keys page's interactive part: create, the one-time key, list, revoke.
+import Link from "next/link";
 import { useCallback, useState } from "react";
+import type { KeyPolicyView } from "@/lib/clients/schemas";
 import type { ApiKeyView, CreateApiKeyResponse } from "@/lib/api-keys/schemas";
 import { apiFetch } from "./api";
 import { CreateKeyForm, type KeyPolicy } from "./create-key-form";
@@ -10,9 +12,23 @@ import { RevokeKeyDialog } from "./revoke-key-dialog";
 import { RotateKeyDialog } from "./rotate-key-dialog";
 
 type Page = { data: ApiKeyView[]; nextCursor: string | null; hasMore: boolean };
+type Usage = { active: number; max: number };
 
-export function ApiKeysManager({ initial, canManage, policy, clientName }: { initial: Page; canManage: boolean; policy: KeyPolicy; clientName: string }) {
+export function ApiKeysManager({
+  initial,
+  canManage,
+  policy,
+  usage: initialUsage,
+  clientName,
+}: {
+  initial: Page;
+  canManage: boolean;
+  policy: KeyPolicy;
+  usage: Usage;
+  clientName: string;
+}) {
   const [keys, setKeys] = useState(initial.data);
+  const [usage, setUsage] = useState(initialUsage);
   const [cursor, setCursor] = useState(initial.nextCursor);
   const [loadingMore, setLoadingMore] = useState(false);
   // The raw key lives only here, and only until the dialog is closed.
@@ -22,9 +38,13 @@ export function ApiKeysManager({ initial, canManage, policy, clientName }: { ini
   const [rotating, setRotating] = useState<ApiKeyView | null>(null);
 
   const reload = useCallback(async () => {
-    const page = await apiFetch<Page>(`/api/api-keys?Limit=${Math.max(20, Math.min(100, keys.length))}`);
+    const [page, p] = await Promise.all([
+      apiFetch<Page>(`/api/api-keys?Limit=${Math.max(20, Math.min(100, keys.length))}`),
+      apiFetch<KeyPolicyView>("/api/key-policy"),
+    ]);
     setKeys(page.data);
     setCursor(page.nextCursor);
+    setUsage({ active: p.activeKeys, max: p.maxActiveKeys });
   }, [keys.length]);
 
   const loadMore = async () => {
@@ -53,6 +73,12 @@ export function ApiKeysManager({ initial, canManage, policy, clientName }: { ini
           <p className="mb-4 mt-1 text-sm text-slate-600">
             The key acts for <strong>{clientName}</strong>. You will see it once.
           </p>
+          {usage.active >= usage.max && (
+            <div role="status" className="mb-4 rounded-md bg-amber-50 p-3 text-sm text-amber-900 ring-1 ring-inset ring-amber-200" data-testid="cap-reached">
+              This Client has {usage.active.toLocaleString()} active keys, its limit. Revoke a key you no longer use first, or an Owner can raise the limit in{" "}
+              <Link href="/settings/policy" className="font-medium underline underline-offset-2">Key policy</Link>.
+            </div>
+          )}
           <CreateKeyForm policy={policy} onCreated={(k) => onCreated(k)} />
         </section>
       ) : (
@@ -62,9 +88,14 @@ export function ApiKeysManager({ initial, canManage, policy, clientName }: { ini
       )}
 
       <section aria-labelledby="list-heading">
-        <h2 id="list-heading" className="mb-3 text-base font-semibold text-slate-900">
-          Keys <span className="font-normal text-slate-500">({keys.length}{cursor ? "+" : ""})</span>
-        </h2>
+        <div className="mb-3 flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
+          <h2 id="list-heading" className="text-base font-semibold text-slate-900">
+            Keys <span className="font-normal text-slate-500">({keys.length}{cursor ? "+" : ""})</span>
+          </h2>
+          <p className="text-sm text-slate-600" data-testid="key-usage">
+            {usage.active.toLocaleString()} of {usage.max.toLocaleString()} active keys in use
+          </p>
+        </div>
         {keys.length === 0 ? (
           <div className="rounded-lg border-2 border-dashed border-slate-300 bg-white px-6 py-10 text-center" data-testid="empty-state">
             <p className="font-medium text-slate-900">No API keys yet</p>

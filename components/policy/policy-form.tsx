@@ -1,12 +1,13 @@
 "use client";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useRouter } from "next/navigation";
+import { useState } from "react";
 import { useForm } from "react-hook-form";
 import { toast } from "sonner";
 import { z } from "zod";
 import { apiFetch, ProblemError } from "@/components/api-keys/api";
 import { Button } from "@/components/ui/button";
-import { keyPolicySchema, MAX_LIFETIME_DAYS, type KeyPolicy } from "@/lib/clients/schemas";
+import { keyPolicySchema, MAX_LIFETIME_DAYS, type KeyPolicy, type KeyPolicyView } from "@/lib/clients/schemas";
 
 // The form edits the API's schema; only the empty lifetime field needs translating (blank = no cap).
 const formSchema = keyPolicySchema.extend({
@@ -17,16 +18,25 @@ const formSchema = keyPolicySchema.extend({
 const field =
   "mt-1 block w-40 rounded-md border-0 px-3 py-2 text-sm text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-inset focus:ring-brand-600 aria-[invalid=true]:ring-red-500";
 
-export function PolicyForm({ initial, canEdit }: { initial: KeyPolicy; canEdit: boolean }) {
+/** The form's values: the policy alone (the count of active keys is shown, not edited). */
+const formValues = ({ keysMustExpire, maxKeyLifetimeDays, maxActiveKeys }: KeyPolicyView) => ({
+  keysMustExpire,
+  maxKeyLifetimeDays: maxKeyLifetimeDays ?? ("" as unknown as null),
+  maxActiveKeys,
+});
+
+export function PolicyForm({ initial, canEdit }: { initial: KeyPolicyView; canEdit: boolean }) {
   const router = useRouter();
+  const [activeKeys, setActiveKeys] = useState(initial.activeKeys);
   const { register, handleSubmit, formState, setError, reset } = useForm<z.input<typeof formSchema>, unknown, KeyPolicy>({
     resolver: zodResolver(formSchema),
-    defaultValues: { ...initial, maxKeyLifetimeDays: initial.maxKeyLifetimeDays ?? ("" as unknown as null) },
+    defaultValues: formValues(initial),
   });
   const save = handleSubmit(async (values) => {
     try {
-      const saved = await apiFetch<KeyPolicy>("/api/key-policy", { method: "PUT", body: values });
-      reset({ ...saved, maxKeyLifetimeDays: saved.maxKeyLifetimeDays ?? ("" as unknown as null) });
+      const saved = await apiFetch<KeyPolicyView>("/api/key-policy", { method: "PUT", body: values });
+      reset(formValues(saved));
+      setActiveKeys(saved.activeKeys);
       toast.success("Key policy saved");
       router.refresh();
     } catch (err) {
@@ -57,6 +67,9 @@ export function PolicyForm({ initial, canEdit }: { initial: KeyPolicy; canEdit: 
           <p className="text-sm text-slate-600">Revoked and expired keys do not count, nor do old keys in a rotation’s grace period: rotating never needs a free slot.</p>
           <input id="max-active" type="number" inputMode="numeric" min={1} max={10000} {...register("maxActiveKeys")} className={field} aria-invalid={e.maxActiveKeys ? true : undefined} />
           {e.maxActiveKeys && <p className="mt-1 text-sm text-red-600">{e.maxActiveKeys.message}</p>}
+          <p className="mt-1 text-sm text-slate-600" data-testid="active-keys">
+            Active now: {activeKeys.toLocaleString()} {activeKeys === 1 ? "key" : "keys"}. A lower limit leaves existing keys working; it only stops new ones.
+          </p>
         </div>
         {canEdit ? (
           <Button type="submit" pending={formState.isSubmitting} disabled={!formState.isDirty}>

@@ -94,6 +94,12 @@ export async function countActiveKeys(tx: Tx, clientId: string, now: Date, exclu
   return rows[0].n;
 }
 
+/** The exact number of the Client's active keys now (for display; the cap itself is checked under the lock). */
+export async function activeKeyCount(clientId: string): Promise<number> {
+  const [{ n }] = await sqlQuery<{ n: number }>(activeKeysSql(clientId, new Date(), null));
+  return n;
+}
+
 function activeKeysSql(clientId: string, now: Date, excludeKeyId: string | null): Prisma.Sql {
   return Prisma.sql`
     SELECT count(*)::int AS n FROM "ApiKey" k

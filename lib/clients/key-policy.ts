@@ -3,17 +3,20 @@ import { actorOf, recordAuditEvent } from "@/lib/audit/record-audit-event";
 import type { Principal } from "@/lib/auth/principal";
 import { db } from "@/lib/db/client";
 import type { RequestMeta } from "@/lib/http/request-meta";
-import { keyPolicySchema, type KeyPolicy } from "./schemas";
+import { activeKeyCount } from "@/lib/api-keys/create-api-key";
+import { keyPolicyViewSchema, type KeyPolicy, type KeyPolicyView } from "./schemas";
 
 const select = { keysMustExpire: true, maxKeyLifetimeDays: true, maxActiveKeys: true } as const;
 
-export async function getKeyPolicy(clientId: string): Promise<KeyPolicy> {
-  return keyPolicySchema.parse(await db().client.findUniqueOrThrow({ where: { id: clientId }, select }));
+/** The policy and the exact number of keys counting against its cap now. */
+export async function getKeyPolicy(clientId: string): Promise<KeyPolicyView> {
+  const [policy, activeKeys] = await Promise.all([db().client.findUniqueOrThrow({ where: { id: clientId }, select }), activeKeyCount(clientId)]);
+  return keyPolicyViewSchema.parse({ ...policy, activeKeys });
 }
 
 /** Replace the policy. New rules apply to keys created or rotated from now on; existing keys are untouched. */
-export async function updateKeyPolicy(principal: Principal, policy: KeyPolicy, meta: RequestMeta): Promise<KeyPolicy> {
-  return db().$transaction(async (tx) => {
+export async function updateKeyPolicy(principal: Principal, policy: KeyPolicy, meta: RequestMeta): Promise<KeyPolicyView> {
+  await db().$transaction(async (tx) => {
     const before = await tx.client.findUniqueOrThrow({ where: { id: principal.clientId }, select });
     const after = await tx.client.update({ where: { id: principal.clientId }, data: policy, select });
     if (JSON.stringify(before) !== JSON.stringify(after)) {
@@ -26,6 +29,6 @@ export async function updateKeyPolicy(principal: Principal, policy: KeyPolicy, m
         meta,
       });
     }
-    return keyPolicySchema.parse(after);
   });
+  return getKeyPolicy(principal.clientId);
 }

@@ -24,3 +24,16 @@ export const keyPolicySchema = z
   .meta({ id: "KeyPolicy" });
 
 export type KeyPolicy = z.infer<typeof keyPolicySchema>;
+
+/** The policy as GET/PUT /api/key-policy answer it: the rules, and how many keys count against the cap now. */
+export const keyPolicyViewSchema = keyPolicySchema
+  .extend({
+    activeKeys: z
+      .number()
+      .int()
+      .min(0)
+      .meta({ description: "Keys that count against maxActiveKeys right now: not revoked, not expired, not replaced by a rotation.", example: 3 }),
+  })
+  .meta({ id: "KeyPolicyView" });
+
+export type KeyPolicyView = z.infer<typeof keyPolicyViewSchema>;

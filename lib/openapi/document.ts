@@ -13,7 +13,7 @@ import {
 } from "@/lib/api-keys/schemas";
 import { auditEventPageSchema } from "@/lib/audit/schemas";
 import { meSchema, tokenRequestSchema, tokenResponseSchema } from "@/lib/auth/schemas";
-import { keyPolicySchema } from "@/lib/clients/schemas";
+import { keyPolicySchema, keyPolicyViewSchema } from "@/lib/clients/schemas";
 import { problemSchema } from "@/lib/http/problem";
 
 const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: problemSchema } } });
@@ -177,7 +177,7 @@ export function buildOpenApiDocument() {
           operationId: "getKeyPolicy",
           tags: ["Clients"],
           summary: "Get the Client's key policy",
-          responses: { "200": { description: "The policy.", content: { "application/json": { schema: keyPolicySchema } } }, ...common },
+          responses: { "200": { description: "The policy, and how many keys count against its cap now.", content: { "application/json": { schema: keyPolicyViewSchema } } }, ...common },
         },
         put: {
           operationId: "updateKeyPolicy",
@@ -185,7 +185,7 @@ export function buildOpenApiDocument() {
           summary: "Replace the Client's key policy",
           description: "Owner only. Applies to keys created or rotated from now on.",
           requestBody: { required: true, content: { "application/json": { schema: keyPolicySchema } } },
-          responses: { "200": { description: "The saved policy.", content: { "application/json": { schema: keyPolicySchema } } }, "400": problem("`Request.Invalid`."), ...bodyErrors, ...common },
+          responses: { "200": { description: "The saved policy, and how many keys count against its cap now.", content: { "application/json": { schema: keyPolicyViewSchema } } }, "400": problem("`Request.Invalid`."), ...bodyErrors, ...common },
         },
       },
       "/api/me": {

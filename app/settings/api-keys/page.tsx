@@ -4,6 +4,7 @@ import { ApiKeysManager } from "@/components/api-keys/api-keys-manager";
 import { listApiKeys } from "@/lib/api-keys/list-api-keys";
 import { can } from "@/lib/auth/permissions";
 import { requireUser } from "@/lib/auth/session";
+import { getKeyPolicy } from "@/lib/clients/key-policy";
 import { db } from "@/lib/db/client";
 
 export const metadata: Metadata = { title: "API keys" };
@@ -11,9 +12,10 @@ export const metadata: Metadata = { title: "API keys" };
 export default async function ApiKeysPage() {
   const user = await requireUser("/settings/api-keys");
   if ("noClient" in user) return null;
-  const [page, client] = await Promise.all([
+  const [page, client, policy] = await Promise.all([
     listApiKeys(user.clientId, { Limit: 20 }),
-    db().client.findUniqueOrThrow({ where: { id: user.clientId }, select: { name: true, keysMustExpire: true, maxKeyLifetimeDays: true } }),
+    db().client.findUniqueOrThrow({ where: { id: user.clientId }, select: { name: true } }),
+    getKeyPolicy(user.clientId),
   ]);
   return (
     <div>
@@ -31,7 +33,8 @@ export default async function ApiKeysPage() {
         key={user.clientId}
         initial={page}
         canManage={can(user.role, "apiKeys:write")}
-        policy={{ keysMustExpire: client.keysMustExpire, maxKeyLifetimeDays: client.maxKeyLifetimeDays }}
+        policy={{ keysMustExpire: policy.keysMustExpire, maxKeyLifetimeDays: policy.maxKeyLifetimeDays }}
+        usage={{ active: policy.activeKeys, max: policy.maxActiveKeys }}
         clientName={client.name}
       />
     </div>
