@@ -23,7 +23,7 @@ test("an Owner signs in, creates a 30-day key, copies it once, and the copied ke
   await expect(page.getByTestId("empty-state")).toBeVisible();
   await expect(page.getByTestId("active-client")).toContainText(client.clientName);
 
-  await page.getByLabel("Name").fill("Billing sync");
+  await page.getByRole("textbox", { name: /^Name/ }).fill("Billing sync");
   await expect(page.getByLabel("Expiration")).toHaveValue("30");
   const expected = new Date(Date.now() + 30 * 86_400_000);
   await expect(page.getByTestId("expiry-preview")).toHaveText(`Expires on ${localDate(expected)}`);
@@ -79,7 +79,7 @@ test("custom date, no expiry, and a refused past date", async ({ page }) => {
   const later = new Date(Date.now() + 10 * 86_400_000);
   await page.getByLabel("Expiry date").fill(ymd(later));
   await expect(page.getByTestId("expiry-preview")).toHaveText(`Expires on ${localDate(later)}`);
-  await page.getByLabel("Name").fill("Custom date key");
+  await page.getByRole("textbox", { name: /^Name/ }).fill("Custom date key");
   await page.getByRole("button", { name: "Create key" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Done" }).click();
   await expect(page.getByTestId("key-row").filter({ hasText: "Custom date key" }).getByTestId("key-expires")).toContainText(localDate(later));
@@ -90,7 +90,7 @@ test("custom date, no expiry, and a refused past date", async ({ page }) => {
   // No expiration: a visible warning, and "Never" in the list.
   await page.getByLabel("Expiration").selectOption("never");
   await expect(page.getByRole("note").filter({ hasText: "never expires is a risk" })).toBeVisible();
-  await page.getByLabel("Name").fill("Forever key");
+  await page.getByRole("textbox", { name: /^Name/ }).fill("Forever key");
   await page.getByRole("button", { name: "Create key" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Done" }).click();
   await expect(page.getByTestId("key-row").filter({ hasText: "Forever key" }).getByTestId("key-expires")).toContainText("Never");
@@ -164,6 +164,7 @@ test("a Member sees the list and why they cannot manage keys, and no controls", 
   await expect(page.getByTestId("key-row").filter({ hasText: "Visible to members" })).toBeVisible();
   await expect(page.getByRole("button", { name: "Create key" })).toHaveCount(0);
   await expect(page.getByRole("button", { name: /Revoke/ })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: /Rename|Rotate/ })).toHaveCount(0);
   await expect(page.getByRole("link", { name: "Audit log" })).toHaveCount(0);
 });
 
@@ -237,7 +238,7 @@ test("keyboard only: create a key, copy it and close the dialog without a mouse"
   const owner = await factory.user([[client, "Admin"]]);
   await signIn(page, owner.email);
   await page.goto("/settings/api-keys");
-  await page.getByLabel("Name").focus();
+  await page.getByRole("textbox", { name: /^Name/ }).focus();
   await page.keyboard.type("Keyboard key");
   await page.keyboard.press("Tab"); // Expiration
   await expect(page.getByLabel("Expiration")).toBeFocused();
@@ -277,4 +278,29 @@ test("the page says how many of the allowed keys are in use, and warns at the ca
   await page.getByRole("alertdialog", { name: "Revoke API key?" }).getByRole("button", { name: "Revoke key" }).click();
   await expect(page.getByTestId("key-usage")).toHaveText("1 of 2 active keys in use");
   await expect(page.getByTestId("cap-reached")).toHaveCount(0);
+});
+
+test("rename a key from the list: the same rules as create, the key keeps working, the audit log says so", async ({ page, request }) => {
+  const client = await factory.client();
+  const owner = await factory.user([[client, "Owner"]]);
+  await signIn(page, owner.email);
+  const key = await apiCreateKey(page, { name: "Temp name" });
+  await page.goto("/settings/api-keys");
+  await page.getByRole("button", { name: "Rename Temp name" }).click();
+  const dialog = page.getByRole("dialog", { name: "Rename API key" });
+  const field = dialog.getByLabel("Name");
+  await expect(field).toHaveValue("Temp name");
+  await field.fill("x".repeat(101));
+  await dialog.getByRole("button", { name: "Save name" }).click();
+  await expect(dialog.getByText("Name must be at most 100 characters.")).toBeVisible();
+  await field.fill("  Billing sync (production)  ");
+  await dialog.getByRole("button", { name: "Save name" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId("key-row").filter({ hasText: key.keyPrefix })).toContainText("Billing sync (production)");
+  expect((await request.get("/api/me", { headers: { "x-dolfin-api-key": key.rawKey } })).status()).toBe(200);
+  await page.reload();
+  await expect(page.getByTestId("key-row").filter({ hasText: key.keyPrefix })).toContainText("Billing sync (production)");
+  await page.goto("/settings/audit");
+  await expect(page.getByText("Key renamed")).toBeVisible();
+  await expect(page.getByText(/renamed from “Temp name” to “Billing sync \(production\)”/)).toBeVisible();
 });

@@ -99,3 +99,36 @@ describe("POST /api/api-keys/{id}/revoke", () => {
     }
   });
 });
+
+describe("PATCH /api/api-keys/{id} (rename)", () => {
+  it("renames a key of the caller's Client, audited once per change; the key keeps working", async () => {
+    const k = await createKey({ token: owner.token }, { name: "Old name" });
+    const r = await api(`/api/api-keys/${k.id}`, { token: owner.token, method: "PATCH", body: { name: "  Billing sync (prod)  " } });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ id: k.id, name: "Billing sync (prod)", status: "active" });
+    expect((await api("/api/me", { apiKey: k.rawKey })).status).toBe(200);
+    // The same name again changes nothing and writes no second event.
+    await api(`/api/api-keys/${k.id}`, { token: owner.token, method: "PATCH", body: { name: "Billing sync (prod)" } });
+    const events = await db.auditEvent.findMany({ where: { clientId: client.id, action: "apiKey.renamed", targetId: k.id } });
+    expect(events).toHaveLength(1);
+    expect(events[0].metadata).toMatchObject({ before: "Old name", after: "Billing sync (prod)" });
+    // Blank removes the name; an API key of the Client may rename too.
+    const viaKey = await api(`/api/api-keys/${k.id}`, { apiKey: k.rawKey, method: "PATCH", body: { name: "" } });
+    expect([viaKey.status, viaKey.body.name]).toEqual([200, null]);
+  });
+
+  it("refuses bad bodies, Members and other Clients, and changes nothing", async () => {
+    const k = await createKey({ token: owner.token }, { name: "Keep me" });
+    for (const body of [{}, { name: 5 }, { name: "x".repeat(101) }, { name: "ok", expiresAt: null }, { name: "bad\u0007" }, []]) {
+      const r = await api(`/api/api-keys/${k.id}`, { token: owner.token, method: "PATCH", body });
+      expect([r.status, r.body.code]).toEqual([400, "Request.Invalid"]);
+    }
+    expect((await api(`/api/api-keys/${k.id}`, { token: member.token, method: "PATCH", body: { name: "m" } })).body.code).toBe("Member.Forbidden");
+    const other = await makeClient();
+    const stranger = await makeUser([[other, "Owner"]]);
+    const foreign = await api(`/api/api-keys/${k.id}`, { token: stranger.token, method: "PATCH", body: { name: "mine now" } });
+    expect([foreign.status, foreign.body.code]).toEqual([404, "ApiKey.NotFound"]);
+    expect((await api(`/api/api-keys/not-a-uuid`, { token: owner.token, method: "PATCH", body: { name: "x" } })).status).toBe(404);
+    expect((await db.apiKey.findUniqueOrThrow({ where: { id: k.id } })).name).toBe("Keep me");
+  });
+});

@@ -8,6 +8,7 @@ import { apiFetch } from "./api";
 import { CreateKeyForm, type KeyPolicy } from "./create-key-form";
 import { KeyCreatedDialog } from "./key-created-dialog";
 import { KeysList } from "./keys-list";
+import { RenameKeyDialog } from "./rename-key-dialog";
 import { RevokeKeyDialog } from "./revoke-key-dialog";
 import { RotateKeyDialog } from "./rotate-key-dialog";
 
@@ -36,6 +37,7 @@ export function ApiKeysManager({
   const [rawKeyTitle, setRawKeyTitle] = useState<string | undefined>(undefined);
   const [revoking, setRevoking] = useState<ApiKeyView | null>(null);
   const [rotating, setRotating] = useState<ApiKeyView | null>(null);
+  const [renaming, setRenaming] = useState<ApiKeyView | null>(null);
 
   const reload = useCallback(async () => {
     const [page, p] = await Promise.all([
@@ -106,7 +108,7 @@ export function ApiKeysManager({
             </p>
           </div>
         ) : (
-          <KeysList keys={keys} canManage={canManage} onRevoke={setRevoking} onRotate={setRotating} hasMore={cursor !== null} loadingMore={loadingMore} onLoadMore={loadMore} />
+          <KeysList keys={keys} canManage={canManage} onRevoke={setRevoking} onRotate={setRotating} onRename={setRenaming} hasMore={cursor !== null} loadingMore={loadingMore} onLoadMore={loadMore} />
         )}
       </section>
 
@@ -117,6 +119,14 @@ export function ApiKeysManager({
         onRotated={(k) => {
           setRotating(null);
           onCreated(k, "Your rotated API key");
+        }}
+      />
+      <RenameKeyDialog
+        target={renaming}
+        onClose={() => setRenaming(null)}
+        onRenamed={(renamed) => {
+          setRenaming(null);
+          setKeys((prev) => prev.map((k) => (k.id === renamed.id ? renamed : k)));
         }}
       />
       <RevokeKeyDialog

@@ -17,6 +17,7 @@ export function KeysList({
   canManage,
   onRevoke,
   onRotate,
+  onRename,
   hasMore,
   loadingMore,
   onLoadMore,
@@ -25,6 +26,7 @@ export function KeysList({
   canManage: boolean;
   onRevoke: (k: ApiKeyView) => void;
   onRotate?: (k: ApiKeyView) => void;
+  onRename?: (k: ApiKeyView) => void;
   hasMore: boolean;
   loadingMore: boolean;
   onLoadMore: () => void;
@@ -55,6 +57,19 @@ export function KeysList({
                   <span className="truncate font-medium text-slate-900" title={k.name ?? undefined}>
                     {k.name ?? <span className="italic text-slate-500">Unnamed key</span>}
                   </span>
+                  {canManage && onRename && (
+                    <button
+                      type="button"
+                      onClick={() => onRename(k)}
+                      aria-label={`Rename ${k.name ?? k.keyPrefix}`}
+                      title="Rename"
+                      className="rounded p-0.5 text-slate-400 hover:bg-slate-100 hover:text-slate-700 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-600"
+                    >
+                      <svg aria-hidden="true" viewBox="0 0 20 20" fill="currentColor" className="h-4 w-4">
+                        <path d="M13.6 3.1a2 2 0 0 1 2.8 0l.5.5a2 2 0 0 1 0 2.8l-8.7 8.7a1 1 0 0 1-.46.26l-3.5.9a.5.5 0 0 1-.6-.6l.9-3.5a1 1 0 0 1 .26-.46l8.8-8.6Z" />
+                      </svg>
+                    </button>
+                  )}
                   <ClientOnly>
                     <StatusBadge k={k} now={now} />
                   </ClientOnly>

@@ -14,6 +14,7 @@ const ACTIONS: Record<string, { label: string; tone: "green" | "blue" | "red" | 
   "apiKey.created": { label: "Key created", tone: "green" },
   "apiKey.rotated": { label: "Key rotated", tone: "blue" },
   "apiKey.revoked": { label: "Key revoked", tone: "red" },
+  "apiKey.renamed": { label: "Key renamed", tone: "slate" },
   "apiKey.reportedLeaked": { label: "Reported leaked", tone: "red" },
   "client.policyChanged": { label: "Policy changed", tone: "amber" },
 };
@@ -26,6 +27,8 @@ function describe(e: AuditEventView): string {
       return `${target}${m.keyPrefix && target !== m.keyPrefix ? ` (${m.keyPrefix}…)` : ""}${m.rotatedFromId ? ", by rotation" : ""}`;
     case "apiKey.rotated":
       return `${target} → ${m.newKeyPrefix}… (old key works until ${m.oldKeyExpiresAt ? formatDateTime(String(m.oldKeyExpiresAt)) : "now"})`;
+    case "apiKey.renamed":
+      return `${m.keyPrefix}… renamed from ${m.before ? `“${m.before}”` : "no name"} to ${m.after ? `“${m.after}”` : "no name"}`;
     case "apiKey.reportedLeaked":
       return `${target} was found in public and revoked automatically`;
     case "client.policyChanged": {

@@ -35,6 +35,17 @@ export const createApiKeySchema = z
     description: "Both fields are optional. Unknown fields are rejected: the Client is always the caller's own.",
   });
 
+/** PATCH /api/api-keys/{id}: the rename form uses it too. */
+export const renameApiKeySchema = z
+  .strictObject(
+    { name: keyNameSchema },
+    { error: (iss) => (iss.code === "unrecognized_keys" ? undefined : "The body must be a JSON object.") },
+  )
+  .meta({ id: "RenameApiKeyRequest", description: "The new name. Blank or null removes it. Only the name can change: a key's secret, Client and expiry never do." });
+
+export type RenameApiKeyInput = z.input<typeof renameApiKeySchema>;
+export type RenameApiKeyData = z.output<typeof renameApiKeySchema>;
+
 export type CreateApiKeyInput = z.input<typeof createApiKeySchema>;
 export type CreateApiKeyData = z.output<typeof createApiKeySchema>;
 

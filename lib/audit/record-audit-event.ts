@@ -8,6 +8,7 @@ export const AUDIT_ACTIONS = [
   "apiKey.created",
   "apiKey.rotated",
   "apiKey.revoked",
+  "apiKey.renamed",
   "apiKey.reportedLeaked",
   "client.policyChanged",
 ] as const;

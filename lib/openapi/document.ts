@@ -10,6 +10,7 @@ import {
   leakReportResponseSchema,
   leakReportSchema,
   rotateApiKeySchema,
+  renameApiKeySchema,
 } from "@/lib/api-keys/schemas";
 import { auditEventPageSchema } from "@/lib/audit/schemas";
 import { meSchema, tokenRequestSchema, tokenResponseSchema } from "@/lib/auth/schemas";
@@ -121,6 +122,21 @@ export function buildOpenApiDocument() {
           summary: "Get an API key",
           requestParams: { path: z.object({ id: idParam }) },
           responses: { "200": { description: "The key.", content: { "application/json": { schema: apiKeySchema } } }, "404": problem("`ApiKey.NotFound` (also for another Client's key)."), ...common },
+        },
+        patch: {
+          operationId: "renameApiKey",
+          tags: ["ApiKeys"],
+          summary: "Rename an API key",
+          description: "Changes the name only; the key keeps working as before. Audited. Admin/Owner, or an API key of the same Client.",
+          requestParams: { path: z.object({ id: idParam }) },
+          requestBody: { required: true, content: { "application/json": { schema: renameApiKeySchema, examples: { rename: { value: { name: "Billing sync (production)" } } } } } },
+          responses: {
+            "200": { description: "The renamed key.", content: { "application/json": { schema: apiKeySchema } } },
+            "400": problem("`Request.Invalid`: name missing, too long, or not text."),
+            "404": problem("`ApiKey.NotFound` (also for another Client's key)."),
+            ...bodyErrors,
+            ...common,
+          },
         },
       },
       "/api/api-keys/{id}/revoke": {

@@ -51,6 +51,8 @@ const target = fc.oneof(
   fc.constant({ op: "leaks", path: () => "/api/api-keys/leaks", method: "POST" }),
   fc.tuple(fc.constantFrom("rotate", "revoke"), fc.oneof(fc.nat(19).map((i) => ({ victim: i })), fc.constantFrom("foreign", "nope", "00000000-0000-0000-0000-000000000000", "..%2F..%2Fme", "%00", "%E2%80%AE", "a".repeat(300)).map((x) => ({ raw: x }))))
     .map(([op, id]) => ({ op, method: "POST", path: () => `/api/api-keys/${"victim" in id ? victims[id.victim] : id.raw === "foreign" ? foreignKeyId : id.raw}/${op}` })),
+  fc.oneof(fc.nat(19).map((i) => ({ victim: i })), fc.constantFrom("foreign", "nope", "00000000-0000-0000-0000-000000000000", "%00", "a".repeat(300)).map((x) => ({ raw: x })))
+    .map((id) => ({ op: "rename", method: "PATCH", path: () => `/api/api-keys/${"victim" in id ? victims[id.victim] : id.raw === "foreign" ? foreignKeyId : id.raw}` })),
 );
 
 const query = fc.oneof(
