@@ -304,3 +304,22 @@ test("rename a key from the list: the same rules as create, the key keeps workin
   await expect(page.getByText("Key renamed")).toBeVisible();
   await expect(page.getByText(/renamed from “Temp name” to “Billing sync \(production\)”/)).toBeVisible();
 });
+
+test("History on a key row opens the audit log narrowed to that key", async ({ page }) => {
+  const client = await factory.client();
+  const owner = await factory.user([[client, "Owner"]]);
+  await signIn(page, owner.email);
+  const tracked = await apiCreateKey(page, { name: "Tracked key" });
+  await apiCreateKey(page, { name: "Other key" });
+  await apiWrite(page, "POST", `/api/api-keys/${tracked.id}/revoke`);
+  await page.goto("/settings/api-keys");
+  await page.getByRole("link", { name: "History of Tracked key" }).click();
+  await expect(page).toHaveURL(new RegExp(`/settings/audit\\?key=${tracked.id}$`));
+  await expect(page.getByTestId("audit-filter")).toContainText("Tracked key");
+  const rows = page.getByTestId("audit-row");
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(0)).toContainText("Key revoked");
+  await expect(rows.nth(1)).toContainText("Key created");
+  await page.getByRole("link", { name: "Show every event" }).click();
+  await expect(page.getByTestId("audit-row")).toHaveCount(3);
+});

@@ -313,6 +313,31 @@ describe("audit trail", () => {
     expect((await api(`/api/audit-events?Cursor=${r.body.data[0].id}`, { apiKey: other.key.rawKey })).status).toBe(400);
   });
 
+  it("TargetId narrows the trail to one key's history, paged, and never reaches another Client", async () => {
+    const t = await makeTenant();
+    const a = await createKey({ token: t.owner.token }, { name: "Tracked" });
+    await createKey({ token: t.owner.token }, { name: "Noise" });
+    await api(`/api/api-keys/${a.id}`, { token: t.owner.token, method: "PATCH", body: { name: "Tracked (renamed)" } });
+    const rotated = await api(`/api/api-keys/${a.id}/rotate`, { token: t.owner.token, body: { gracePeriodSeconds: 0 } });
+    const h = await api(`/api/audit-events?TargetId=${a.id}&Limit=2`, { token: t.owner.token });
+    expect(h.status).toBe(200);
+    expect(h.body.data.map((e: { action: string }) => e.action)).toEqual(["apiKey.rotated", "apiKey.renamed"]);
+    expect(h.body.hasMore).toBe(true);
+    const rest = await api(`/api/audit-events?TargetId=${a.id}&Limit=2&Cursor=${h.body.nextCursor}`, { token: t.owner.token });
+    expect(rest.body.data.map((e: { action: string }) => e.action)).toEqual(["apiKey.created"]);
+    // The new key's history starts with its creation by rotation.
+    const n = await api(`/api/audit-events?TargetId=${rotated.body.id}`, { token: t.owner.token });
+    expect(n.body.data).toHaveLength(1);
+    expect(n.body.data[0]).toMatchObject({ action: "apiKey.created", metadata: { rotatedFromId: a.id } });
+    // Another Client asking about this key sees nothing; a bad id is 400.
+    const other = await makeTenant();
+    const foreign = await api(`/api/audit-events?TargetId=${a.id}`, { apiKey: other.key.rawKey });
+    expect([foreign.status, foreign.body.data]).toEqual([200, []]);
+    const bad = await api("/api/audit-events?TargetId=nope", { token: t.owner.token });
+    expect([bad.status, bad.body.code]).toEqual([400, "Request.Invalid"]);
+    expect(bad.body.errors.TargetId).toBeTruthy();
+  });
+
   it("failed authentications with dead or unknown keys are counted, not stored one row each", async () => {
     const t = await makeTenant();
     const k = await createKey({ token: t.owner.token });

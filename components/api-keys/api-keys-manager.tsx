@@ -18,12 +18,14 @@ type Usage = { active: number; max: number };
 export function ApiKeysManager({
   initial,
   canManage,
+  canSeeHistory,
   policy,
   usage: initialUsage,
   clientName,
 }: {
   initial: Page;
   canManage: boolean;
+  canSeeHistory: boolean;
   policy: KeyPolicy;
   usage: Usage;
   clientName: string;
@@ -108,7 +110,7 @@ export function ApiKeysManager({
             </p>
           </div>
         ) : (
-          <KeysList keys={keys} canManage={canManage} onRevoke={setRevoking} onRotate={setRotating} onRename={setRenaming} hasMore={cursor !== null} loadingMore={loadingMore} onLoadMore={loadMore} />
+          <KeysList keys={keys} canManage={canManage} onRevoke={setRevoking} onRotate={setRotating} onRename={setRenaming} canSeeHistory={canSeeHistory} hasMore={cursor !== null} loadingMore={loadingMore} onLoadMore={loadMore} />
         )}
       </section>
 

@@ -1,4 +1,5 @@
 "use client";
+import Link from "next/link";
 import { ClientOnly } from "@/components/ui/client-only";
 import { Button } from "@/components/ui/button";
 import { LoadMore } from "@/components/ui/load-more";
@@ -18,6 +19,7 @@ export function KeysList({
   onRevoke,
   onRotate,
   onRename,
+  canSeeHistory = false,
   hasMore,
   loadingMore,
   onLoadMore,
@@ -27,6 +29,7 @@ export function KeysList({
   onRevoke: (k: ApiKeyView) => void;
   onRotate?: (k: ApiKeyView) => void;
   onRename?: (k: ApiKeyView) => void;
+  canSeeHistory?: boolean;
   hasMore: boolean;
   loadingMore: boolean;
   onLoadMore: () => void;
@@ -74,9 +77,20 @@ export function KeysList({
                     <StatusBadge k={k} now={now} />
                   </ClientOnly>
                 </div>
-                <code className="mt-1 block truncate font-mono text-xs text-slate-600" data-testid="key-prefix">
-                  {k.keyPrefix}…
-                </code>
+                <div className="mt-1 flex min-w-0 items-baseline gap-2 text-xs">
+                  <code className="truncate font-mono text-slate-600" data-testid="key-prefix">
+                    {k.keyPrefix}…
+                  </code>
+                  {canSeeHistory && (
+                    <Link
+                      href={`/settings/audit?key=${k.id}`}
+                      className="shrink-0 font-medium text-brand-700 underline-offset-2 hover:underline"
+                      aria-label={`History of ${k.name ?? k.keyPrefix}`}
+                    >
+                      History
+                    </Link>
+                  )}
+                </div>
                 {(k.rotatedFromId || k.rotatedToId) && (
                   <p className="mt-1 text-xs text-slate-500">
                     {k.rotatedToId && <>Rotated to {byId.get(k.rotatedToId)?.keyPrefix ?? "a newer key"}…</>}

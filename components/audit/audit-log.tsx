@@ -40,7 +40,7 @@ function describe(e: AuditEventView): string {
   }
 }
 
-export function AuditLog({ initial }: { initial: Page }) {
+export function AuditLog({ initial, targetId }: { initial: Page; targetId?: string }) {
   const [events, setEvents] = useState(initial.data);
   const [cursor, setCursor] = useState(initial.nextCursor);
   const [loading, setLoading] = useState(false);
@@ -49,7 +49,7 @@ export function AuditLog({ initial }: { initial: Page }) {
     if (!cursor) return;
     setLoading(true);
     try {
-      const p = await apiFetch<Page>(`/api/audit-events?Limit=50&Cursor=${encodeURIComponent(cursor)}`);
+      const p = await apiFetch<Page>(`/api/audit-events?Limit=50&Cursor=${encodeURIComponent(cursor)}${targetId ? `&TargetId=${targetId}` : ""}`);
       setEvents((prev) => [...prev, ...p.data]);
       setCursor(p.nextCursor);
     } finally {

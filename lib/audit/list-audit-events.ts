@@ -1,14 +1,15 @@
 import "server-only";
 import { db } from "@/lib/db/client";
 import { after, NEWEST_FIRST, page, resolveCursor } from "@/lib/http/keyset";
-import { auditEventPageSchema, authFailureSummarySchema } from "./schemas";
+import { auditEventPageSchema, authFailureSummarySchema, type AuditQuery } from "./schemas";
 
 const actorType = { User: "user", ApiKey: "apiKey", Anonymous: "anonymous" } as const;
 
-/** The Client's audit trail, newest first, keyset-paginated by event id. */
-export async function listAuditEvents(clientId: string, q: { Cursor?: string; Limit: number }) {
-  const from = await resolveCursor(q.Cursor, (id) => db().auditEvent.findFirst({ where: { id, clientId }, select: { id: true, createdAt: true } }));
-  const rows = await db().auditEvent.findMany({ where: { clientId, ...after(from) }, orderBy: NEWEST_FIRST, take: q.Limit + 1 });
+/** The Client's audit trail (or one target's part of it), newest first, keyset-paginated by event id. */
+export async function listAuditEvents(clientId: string, q: Pick<AuditQuery, "Cursor" | "Limit" | "TargetId">) {
+  const scope = { clientId, ...(q.TargetId ? { targetId: q.TargetId } : {}) };
+  const from = await resolveCursor(q.Cursor, (id) => db().auditEvent.findFirst({ where: { id, ...scope }, select: { id: true, createdAt: true } }));
+  const rows = await db().auditEvent.findMany({ where: { ...scope, ...after(from) }, orderBy: NEWEST_FIRST, take: q.Limit + 1 });
   return auditEventPageSchema.parse(
     page(rows, q.Limit, (e) => ({
       id: e.id,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { pageSchema } from "@/lib/api-keys/schemas";
+import { listQuerySchema, pageSchema } from "@/lib/api-keys/schemas";
 
 export const auditEventSchema = z
   .strictObject({
@@ -29,3 +29,9 @@ export const authFailureSummarySchema = z
     byKey: z.array(z.strictObject({ apiKeyId: z.uuid(), keyPrefix: z.string().nullable(), reason: z.string(), count: z.number().int(), lastAt: z.iso.datetime(), lastIp: z.string().nullable() })),
   })
   .meta({ id: "AuthFailureSummary" });
+
+/** GET /api/audit-events: the list conventions, plus `TargetId` for one key's (or the Client's policy's) history. */
+export const auditQuerySchema = listQuerySchema.extend({
+  TargetId: z.uuid("TargetId must be the id (UUID) of a key or of the Client.").optional(),
+});
+export type AuditQuery = z.output<typeof auditQuerySchema>;

@@ -183,9 +183,9 @@ export function buildOpenApiDocument() {
           operationId: "listAuditEvents",
           tags: ["Audit"],
           summary: "List audit events",
-          description: "The Client's key lifecycle events, newest first. Admin/Owner or an API key of the Client.",
-          requestParams: { query: listQuery },
-          responses: { "200": { description: "A page of events.", content: { "application/json": { schema: auditEventPageSchema } } }, "400": problem("`Request.Invalid`."), ...common },
+          description: "The Client's key lifecycle events, newest first. Admin/Owner or an API key of the Client. `TargetId` narrows it to one key's history (or, with the Client's id, its policy changes).",
+          requestParams: { query: listQuery.extend({ TargetId: z.uuid().optional().meta({ description: "Only events about this key (or the Client)." }) }) },
+          responses: { "200": { description: "A page of events.", content: { "application/json": { schema: auditEventPageSchema } } }, "400": problem("`Request.Invalid`: bad Limit, TargetId or Cursor."), ...common },
         },
       },
       "/api/key-policy": {

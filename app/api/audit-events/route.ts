@@ -1,9 +1,9 @@
-import { listQuerySchema } from "@/lib/api-keys/schemas";
 import { listAuditEvents } from "@/lib/audit/list-audit-events";
+import { auditQuerySchema } from "@/lib/audit/schemas";
 import { json, notAllowed, withAuth } from "@/lib/http/route";
 
 export const GET = withAuth({ permission: "audit:read" }, async ({ req, principal }) => {
-  const query = listQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
+  const query = auditQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
   return json(await listAuditEvents(principal.clientId, query));
 });
 

@@ -33,6 +33,7 @@ export default async function ApiKeysPage() {
         key={user.clientId}
         initial={page}
         canManage={can(user.role, "apiKeys:write")}
+        canSeeHistory={can(user.role, "audit:read")}
         policy={{ keysMustExpire: policy.keysMustExpire, maxKeyLifetimeDays: policy.maxKeyLifetimeDays }}
         usage={{ active: policy.activeKeys, max: policy.maxActiveKeys }}
         clientName={client.name}

@@ -1,25 +1,41 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { AuditLog } from "@/components/audit/audit-log";
 import { authFailureSummary, listAuditEvents } from "@/lib/audit/list-audit-events";
 import { can } from "@/lib/auth/permissions";
 import { requireUser } from "@/lib/auth/session";
+import { db } from "@/lib/db/client";
+import { isUuid } from "@/lib/http/keyset";
 
 export const metadata: Metadata = { title: "Audit log" };
 
-export default async function AuditPage() {
-  const user = await requireUser("/settings/audit");
+export default async function AuditPage({ searchParams }: { searchParams: Promise<{ key?: string | string[] }> }) {
+  const { key } = await searchParams;
+  const keyId = typeof key === "string" && isUuid(key) ? key : undefined;
+  const user = await requireUser(keyId ? `/settings/audit?key=${keyId}` : "/settings/audit");
   if ("noClient" in user) return null;
   if (!can(user.role, "audit:read")) {
     return <p className="rounded-lg bg-white p-6 text-sm text-slate-700 shadow-sm ring-1 ring-slate-200">Only Admins and Owners can see the audit log.</p>;
   }
-  const [page, failures] = await Promise.all([listAuditEvents(user.clientId, { Limit: 50 }), authFailureSummary(user.clientId)]);
+  // One key's history: only a key of this Client (anything else shows the whole log).
+  const target = keyId ? await db().apiKey.findFirst({ where: { id: keyId, clientId: user.clientId }, select: { id: true, name: true, keyPrefix: true } }) : null;
+  const [page, failures] = await Promise.all([listAuditEvents(user.clientId, { Limit: 50, TargetId: target?.id }), authFailureSummary(user.clientId)]);
   return (
     <div className="space-y-6">
       <div>
         <h1 className="text-2xl font-semibold tracking-tight text-slate-900">Audit log</h1>
-        <p className="mt-1 text-sm text-slate-600">Every change to this Client’s keys and key policy, newest first.</p>
+        {target ? (
+          <p className="mt-1 text-sm text-slate-600" data-testid="audit-filter">
+            History of <strong>{target.name ?? "an unnamed key"}</strong> (<code className="font-mono text-xs">{target.keyPrefix}…</code>), newest first.{" "}
+            <Link href="/settings/audit" className="font-medium text-brand-700 underline-offset-2 hover:underline">
+              Show every event
+            </Link>
+          </p>
+        ) : (
+          <p className="mt-1 text-sm text-slate-600">Every change to this Client’s keys and key policy, newest first.</p>
+        )}
       </div>
-      {failures.total > 0 && (
+      {!target && failures.total > 0 && (
         <section aria-labelledby="failures-heading" className="rounded-lg bg-amber-50 p-4 text-sm text-amber-900 ring-1 ring-inset ring-amber-200" data-testid="auth-failures">
           <h2 id="failures-heading" className="font-semibold">
             {failures.total} failed {failures.total === 1 ? "request" : "requests"} with revoked or expired keys in the last 24 hours
@@ -34,7 +50,7 @@ export default async function AuditPage() {
           <p className="mt-2 text-xs">Something still uses these keys. Find it and give it a live key.</p>
         </section>
       )}
-      <AuditLog initial={page} />
+      <AuditLog key={target?.id ?? "all"} initial={page} targetId={target?.id} />
     </div>
   );
 }
