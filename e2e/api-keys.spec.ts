@@ -305,7 +305,7 @@ test("rename a key from the list: the same rules as create, the key keeps workin
   await expect(page.getByText(/renamed from “Temp name” to “Billing sync \(production\)”/)).toBeVisible();
 });
 
-test("History on a key row opens the audit log narrowed to that key", async ({ page }) => {
+test("History on a key row opens the audit log narrowed to that key", async ({ page }, testInfo) => {
   const client = await factory.client();
   const owner = await factory.user([[client, "Owner"]]);
   await signIn(page, owner.email);
@@ -320,6 +320,9 @@ test("History on a key row opens the audit log narrowed to that key", async ({ p
   await expect(rows).toHaveCount(2);
   await expect(rows.nth(0)).toContainText("Key revoked");
   await expect(rows.nth(1)).toContainText("Key created");
+  fs.mkdirSync("test-results/screenshots", { recursive: true });
+  await page.screenshot({ path: "test-results/screenshots/audit-key-history.png", fullPage: true });
+  await testInfo.attach("audit-key-history", { path: "test-results/screenshots/audit-key-history.png", contentType: "image/png" });
   await page.getByRole("link", { name: "Show every event" }).click();
   await expect(page.getByTestId("audit-row")).toHaveCount(3);
 });
