@@ -326,3 +326,22 @@ test("History on a key row opens the audit log narrowed to that key", async ({ p
   await page.getByRole("link", { name: "Show every event" }).click();
   await expect(page.getByTestId("audit-row")).toHaveCount(3);
 });
+
+test("the list can show only active, expired or revoked keys", async ({ page }) => {
+  const client = await factory.client();
+  const owner = await factory.user([[client, "Owner"]]);
+  await signIn(page, owner.email);
+  await apiCreateKey(page, { name: "Still good" });
+  const gone = await apiCreateKey(page, { name: "Gone key" });
+  await apiWrite(page, "POST", `/api/api-keys/${gone.id}/revoke`);
+  await page.goto("/settings/api-keys");
+  await expect(page.getByTestId("key-row")).toHaveCount(2);
+  await page.getByLabel("Show").selectOption("revoked");
+  await expect(page.getByTestId("key-row")).toHaveCount(1);
+  await expect(page.getByTestId("key-row")).toContainText("Gone key");
+  await page.getByLabel("Show").selectOption("expired");
+  await expect(page.getByTestId("filtered-empty")).toContainText("No expired keys.");
+  await page.getByRole("button", { name: "Show all keys" }).click();
+  await expect(page.getByTestId("key-row")).toHaveCount(2);
+  await expect(page.getByLabel("Show")).toHaveValue("");
+});

@@ -132,3 +132,27 @@ describe("PATCH /api/api-keys/{id} (rename)", () => {
     expect((await db.apiKey.findUniqueOrThrow({ where: { id: k.id } })).name).toBe("Keep me");
   });
 });
+
+describe("GET /api/api-keys?Status=", () => {
+  it("keeps only keys of that status, with the same paging, and refuses unknown statuses", async () => {
+    const c = await makeClient();
+    const o = await makeUser([[c, "Owner"]]);
+    const live = [await createKey({ token: o.token }, { name: "live 1" }), await createKey({ token: o.token }, { name: "live 2" })];
+    const gone = await createKey({ token: o.token }, { name: "gone" });
+    await api(`/api/api-keys/${gone.id}/revoke`, { token: o.token, method: "POST" });
+    const old = await createKey({ token: o.token }, { name: "old" });
+    await db.apiKey.update({ where: { id: old.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    const names = async (q: string) => (await api(`/api/api-keys?${q}`, { token: o.token })).body.data.map((k: { name: string; status: string }) => `${k.name}:${k.status}`);
+    expect(await names("Status=active")).toEqual(["live 2:active", "live 1:active"]);
+    expect(await names("Status=revoked")).toEqual(["gone:revoked"]);
+    expect(await names("Status=expired")).toEqual(["old:expired"]);
+    expect(await names("")).toHaveLength(4);
+    const first = await api("/api/api-keys?Status=active&Limit=1", { token: o.token });
+    expect(first.body.hasMore).toBe(true);
+    const second = await api(`/api/api-keys?Status=active&Limit=1&Cursor=${first.body.nextCursor}`, { token: o.token });
+    expect([second.body.data[0].id, second.body.hasMore]).toEqual([live[0].id, false]);
+    const bad = await api("/api/api-keys?Status=deleted", { token: o.token });
+    expect([bad.status, bad.body.code]).toEqual([400, "Request.Invalid"]);
+    expect(bad.body.errors.Status).toEqual(["Status must be active, expired or revoked."]);
+  });
+});

@@ -2,8 +2,9 @@
 // The API keys page's interactive part: create, the one-time key, list, revoke.
 import Link from "next/link";
 import { useCallback, useState } from "react";
+import { toast } from "sonner";
 import type { KeyPolicyView } from "@/lib/clients/schemas";
-import type { ApiKeyView, CreateApiKeyResponse } from "@/lib/api-keys/schemas";
+import type { ApiKeyStatus, ApiKeyView, CreateApiKeyResponse } from "@/lib/api-keys/schemas";
 import { apiFetch } from "./api";
 import { CreateKeyForm, type KeyPolicy } from "./create-key-form";
 import { KeyCreatedDialog } from "./key-created-dialog";
@@ -14,6 +15,17 @@ import { RotateKeyDialog } from "./rotate-key-dialog";
 
 type Page = { data: ApiKeyView[]; nextCursor: string | null; hasMore: boolean };
 type Usage = { active: number; max: number };
+type Filter = "" | ApiKeyStatus;
+
+const FILTERS: { value: Filter; label: string; empty: string }[] = [
+  { value: "", label: "All keys", empty: "" },
+  { value: "active", label: "Active", empty: "No active keys." },
+  { value: "expired", label: "Expired", empty: "No expired keys." },
+  { value: "revoked", label: "Revoked", empty: "No revoked keys." },
+];
+
+const listUrl = (filter: Filter, limit: number, cursor?: string) =>
+  `/api/api-keys?Limit=${limit}${filter ? `&Status=${filter}` : ""}${cursor ? `&Cursor=${encodeURIComponent(cursor)}` : ""}`;
 
 export function ApiKeysManager({
   initial,
@@ -32,6 +44,7 @@ export function ApiKeysManager({
 }) {
   const [keys, setKeys] = useState(initial.data);
   const [usage, setUsage] = useState(initialUsage);
+  const [filter, setFilter] = useState<Filter>("");
   const [cursor, setCursor] = useState(initial.nextCursor);
   const [loadingMore, setLoadingMore] = useState(false);
   // The raw key lives only here, and only until the dialog is closed.
@@ -41,21 +54,35 @@ export function ApiKeysManager({
   const [rotating, setRotating] = useState<ApiKeyView | null>(null);
   const [renaming, setRenaming] = useState<ApiKeyView | null>(null);
 
-  const reload = useCallback(async () => {
-    const [page, p] = await Promise.all([
-      apiFetch<Page>(`/api/api-keys?Limit=${Math.max(20, Math.min(100, keys.length))}`),
-      apiFetch<KeyPolicyView>("/api/key-policy"),
-    ]);
-    setKeys(page.data);
-    setCursor(page.nextCursor);
-    setUsage({ active: p.activeKeys, max: p.maxActiveKeys });
-  }, [keys.length]);
+  const reload = useCallback(
+    async (f: Filter = filter) => {
+      const [page, p] = await Promise.all([
+        apiFetch<Page>(listUrl(f, Math.max(20, Math.min(100, keys.length)))),
+        apiFetch<KeyPolicyView>("/api/key-policy"),
+      ]);
+      setKeys(page.data);
+      setCursor(page.nextCursor);
+      setUsage({ active: p.activeKeys, max: p.maxActiveKeys });
+    },
+    [filter, keys.length],
+  );
+
+  const changeFilter = async (f: Filter) => {
+    setFilter(f);
+    try {
+      const page = await apiFetch<Page>(listUrl(f, 20));
+      setKeys(page.data);
+      setCursor(page.nextCursor);
+    } catch (err) {
+      toast.error(err instanceof Error ? err.message : "Could not load the keys.");
+    }
+  };
 
   const loadMore = async () => {
     if (!cursor) return;
     setLoadingMore(true);
     try {
-      const page = await apiFetch<Page>(`/api/api-keys?Limit=20&Cursor=${encodeURIComponent(cursor)}`);
+      const page = await apiFetch<Page>(listUrl(filter, 20, cursor));
       setKeys((prev) => [...prev, ...page.data.filter((k) => !prev.some((p) => p.id === k.id))]);
       setCursor(page.nextCursor);
     } finally {
@@ -66,7 +93,9 @@ export function ApiKeysManager({
   const onCreated = (k: CreateApiKeyResponse, title?: string) => {
     setRawKeyTitle(title);
     setRawKey(k.rawKey);
-    void reload();
+    // Show the new key in the list, whatever the filter was.
+    setFilter("");
+    void reload("");
   };
 
   return (
@@ -96,11 +125,34 @@ export function ApiKeysManager({
           <h2 id="list-heading" className="text-base font-semibold text-slate-900">
             Keys <span className="font-normal text-slate-500">({keys.length}{cursor ? "+" : ""})</span>
           </h2>
-          <p className="text-sm text-slate-600" data-testid="key-usage">
-            {usage.active.toLocaleString()} of {usage.max.toLocaleString()} active keys in use
-          </p>
+          <div className="flex flex-wrap items-center gap-x-4 gap-y-1">
+            <p className="text-sm text-slate-600" data-testid="key-usage">
+              {usage.active.toLocaleString()} of {usage.max.toLocaleString()} active keys in use
+            </p>
+            <label className="flex items-center gap-2 text-sm text-slate-600">
+              <span>Show</span>
+              <select
+                value={filter}
+                onChange={(e) => void changeFilter(e.target.value as Filter)}
+                className="rounded-md border-0 py-1 pl-2 pr-8 text-sm text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-inset focus:ring-brand-600"
+              >
+                {FILTERS.map((f) => (
+                  <option key={f.value} value={f.value}>
+                    {f.label}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
         </div>
-        {keys.length === 0 ? (
+        {keys.length === 0 && filter ? (
+          <p className="rounded-lg bg-white px-6 py-8 text-center text-sm text-slate-600 shadow-sm ring-1 ring-slate-200" data-testid="filtered-empty">
+            {FILTERS.find((f) => f.value === filter)?.empty}{" "}
+            <button type="button" onClick={() => void changeFilter("")} className="font-medium text-brand-700 underline-offset-2 hover:underline">
+              Show all keys
+            </button>
+          </p>
+        ) : keys.length === 0 ? (
           <div className="rounded-lg border-2 border-dashed border-slate-300 bg-white px-6 py-10 text-center" data-testid="empty-state">
             <p className="font-medium text-slate-900">No API keys yet</p>
             <p className="mt-1 text-sm text-slate-600">

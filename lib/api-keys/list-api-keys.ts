@@ -2,13 +2,27 @@ import "server-only";
 import { db } from "@/lib/db/client";
 import { after, isUuid, NEWEST_FIRST, page, resolveCursor } from "@/lib/http/keyset";
 import { Problems } from "@/lib/http/problem";
-import { apiKeyPageSchema } from "./schemas";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { apiKeyPageSchema, type ApiKeyListQuery, type ApiKeyStatus } from "./schemas";
 import { apiKeyViewSelect, toApiKeyView } from "./view";
 
-/** The Client's keys, newest first, keyset-paginated. */
-export async function listApiKeys(clientId: string, q: { Cursor?: string; Limit: number }) {
+/** The same rule as the `status` each key is shown with (view.ts statusOf). */
+function statusWhere(status: ApiKeyStatus, now: Date): Prisma.ApiKeyWhereInput {
+  switch (status) {
+    case "active":
+      return { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
+    case "expired":
+      return { revokedAt: null, expiresAt: { lte: now } };
+    case "revoked":
+      return { revokedAt: { not: null } };
+  }
+}
+
+/** The Client's keys (all, or those of one status), newest first, keyset-paginated. */
+export async function listApiKeys(clientId: string, q: Pick<ApiKeyListQuery, "Cursor" | "Limit" | "Status">) {
   const from = await resolveCursor(q.Cursor, (id) => db().apiKey.findFirst({ where: { id, clientId }, select: { id: true, createdAt: true } }));
-  const rows = await db().apiKey.findMany({ where: { clientId, ...after(from) }, orderBy: NEWEST_FIRST, take: q.Limit + 1, select: apiKeyViewSelect });
+  const where = { clientId, ...(q.Status ? statusWhere(q.Status, new Date()) : {}), ...after(from) };
+  const rows = await db().apiKey.findMany({ where, orderBy: NEWEST_FIRST, take: q.Limit + 1, select: apiKeyViewSelect });
   return apiKeyPageSchema.parse(page(rows, q.Limit, toApiKeyView));
 }
 

@@ -108,6 +108,12 @@ export const listQuerySchema = z.strictObject({
     .default(20),
 });
 
+/** GET /api/api-keys: the list conventions, plus an optional `Status` filter. */
+export const apiKeyListQuerySchema = listQuerySchema.extend({
+  Status: z.enum(API_KEY_STATUSES, { error: "Status must be active, expired or revoked." }).optional(),
+});
+export type ApiKeyListQuery = z.output<typeof apiKeyListQuerySchema>;
+
 export function pageSchema<T extends z.ZodType>(item: T, id: string) {
   return z
     .strictObject({ data: z.array(item), nextCursor: z.string().nullable(), hasMore: z.boolean() })

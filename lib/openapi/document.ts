@@ -11,6 +11,7 @@ import {
   leakReportSchema,
   rotateApiKeySchema,
   renameApiKeySchema,
+  API_KEY_STATUSES,
 } from "@/lib/api-keys/schemas";
 import { auditEventPageSchema } from "@/lib/audit/schemas";
 import { meSchema, tokenRequestSchema, tokenResponseSchema } from "@/lib/auth/schemas";
@@ -110,9 +111,9 @@ export function buildOpenApiDocument() {
           operationId: "listApiKeys",
           tags: ["ApiKeys"],
           summary: "List API keys",
-          description: "The active Client's keys, newest first. Any member or key of the Client. Never a raw key or hash.",
-          requestParams: { query: listQuery },
-          responses: { "200": { description: "A page of keys.", content: { "application/json": { schema: apiKeyPageSchema } } }, "400": problem("`Request.Invalid`: bad Limit, or a Cursor this list did not return."), ...common },
+          description: "The active Client's keys, newest first. Any member or key of the Client. Never a raw key or hash. `Status` keeps only active, expired or revoked keys.",
+          requestParams: { query: listQuery.extend({ Status: z.enum(API_KEY_STATUSES).optional().meta({ description: "Only keys with this status." }) }) },
+          responses: { "200": { description: "A page of keys.", content: { "application/json": { schema: apiKeyPageSchema } } }, "400": problem("`Request.Invalid`: bad Limit or Status, or a Cursor this list did not return."), ...common },
         },
       },
       "/api/api-keys/{id}": {

@@ -57,7 +57,7 @@ const target = fc.oneof(
 
 const query = fc.oneof(
   fc.constant(""),
-  fc.record({ Limit: fc.oneof(fc.integer({ min: -5, max: 200 }).map(String), fc.constantFrom("abc", "1.5", "", "1e2", "0x10", "%00")), Cursor: fc.oneof(fc.uuid().map(String), fc.constantFrom("", "garbage", "'; --", "%E2%80%AE")) }, { requiredKeys: [] })
+  fc.record({ Limit: fc.oneof(fc.integer({ min: -5, max: 200 }).map(String), fc.constantFrom("abc", "1.5", "", "1e2", "0x10", "%00")), Cursor: fc.oneof(fc.uuid().map(String), fc.constantFrom("", "garbage", "'; --", "%E2%80%AE")), Status: fc.oneof(fc.constantFrom("active", "expired", "revoked", "", "ACTIVE", "%00"), fc.string()) }, { requiredKeys: [] })
     .map((q) => "?" + Object.entries(q).map(([k, v]) => `${k}=${encodeURIComponent(v as string)}`).join("&")),
   fc.constantFrom("?limit=5", "?Limit=5&Limit=6", "?Cursor[]=x", "?%zz=1"),
 );

@@ -1,12 +1,12 @@
 import { createApiKey } from "@/lib/api-keys/create-api-key";
 import { listApiKeys } from "@/lib/api-keys/list-api-keys";
-import { createApiKeySchema, listQuerySchema } from "@/lib/api-keys/schemas";
+import { apiKeyListQuerySchema, createApiKeySchema } from "@/lib/api-keys/schemas";
 import { readJsonBody } from "@/lib/http/body";
 import { consume, rateLimitHeaders } from "@/lib/http/rate-limit";
 import { json, notAllowed, withAuth } from "@/lib/http/route";
 
 export const GET = withAuth({ permission: "apiKeys:read" }, async ({ req, principal }) => {
-  const query = listQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
+  const query = apiKeyListQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
   return json(await listApiKeys(principal.clientId, query));
 });
 
