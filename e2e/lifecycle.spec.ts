@@ -125,3 +125,27 @@ test("an expired or forged session on a deep settings page goes to sign-in, then
   await expect(page).toHaveURL(/\/settings\/audit$/);
   await expect(page.getByRole("heading", { name: "Audit log" })).toBeVisible();
 });
+
+test("Sign out everywhere ends the sessions in other browsers too, and a new sign-in works", async ({ page, browser, baseURL }) => {
+  const client = await factory.client();
+  const owner = await factory.user([[client, "Owner"]]);
+  await signIn(page, owner.email);
+  const other = await browser.newContext({ baseURL });
+  const otherPage = await other.newPage();
+  await signIn(otherPage, owner.email);
+  await otherPage.goto("/settings/api-keys");
+  await expect(otherPage.getByRole("heading", { name: "API keys" })).toBeVisible();
+
+  await page.goto("/settings/api-keys");
+  await page.getByRole("button", { name: "Sign out everywhere" }).click();
+  await expect(page).toHaveURL(/\/sign-in/);
+
+  // The other browser still holds its cookie, but the session is over: back to sign-in, and no loop.
+  await otherPage.goto("/settings/audit");
+  await expect(otherPage).toHaveURL(/\/sign-in\?callbackUrl=%2Fsettings%2Faudit/);
+  await expect(otherPage.getByRole("heading", { name: "Sign in to Dolfin" })).toBeVisible();
+  await signIn(otherPage, owner.email);
+  await otherPage.goto("/settings/api-keys");
+  await expect(otherPage.getByRole("heading", { name: "API keys" })).toBeVisible();
+  await other.close();
+});

@@ -1,6 +1,7 @@
 import { headers } from "next/headers";
 import Link from "next/link";
-import { signOut } from "@/lib/auth/config";
+import { auth, signOut } from "@/lib/auth/config";
+import { endAllSessions } from "@/lib/auth/sessions";
 import { can } from "@/lib/auth/permissions";
 import { requireUser } from "@/lib/auth/session";
 import { ClientSwitcher } from "./client-switcher";
@@ -34,7 +35,7 @@ export default async function SettingsLayout({ children }: { children: React.Rea
               />
             </div>
           )}
-          <div className="order-2 ml-auto flex shrink-0 items-center gap-3 text-sm sm:order-3">
+          <div className="order-2 ml-auto flex shrink-0 items-center gap-1 text-sm sm:order-3 sm:gap-3">
             <span className="hidden text-slate-600 sm:inline" data-testid="user-email">
               {noClient ? user.email : user.email}
               {!noClient && <span className="ml-1 rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-600" data-testid="user-role">{user.role}</span>}
@@ -47,6 +48,24 @@ export default async function SettingsLayout({ children }: { children: React.Rea
             >
               <button type="submit" className="rounded-md px-2 py-1 font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-600">
                 Sign out
+              </button>
+            </form>
+            <form
+              action={async () => {
+                "use server";
+                const session = await auth();
+                if (session?.user?.id) await endAllSessions(session.user.id);
+                await signOut({ redirectTo: "/sign-in" });
+              }}
+            >
+              <button
+                type="submit"
+                title="Ends every session and Bearer token of yours, on every device"
+                aria-label="Sign out everywhere"
+                className="rounded-md px-2 py-1 font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-600"
+              >
+                <span className="sm:hidden">Sign out all</span>
+                <span className="hidden sm:inline">Sign out everywhere</span>
               </button>
             </form>
           </div>

@@ -6,7 +6,7 @@ import Credentials from "next-auth/providers/credentials";
 import { ApiError } from "@/lib/http/problem";
 import { clientIp } from "@/lib/http/request-meta";
 import { logger } from "@/lib/log";
-import { verifyCredentials } from "./credentials";
+import { verifyCredentials, type AuthenticatedUser } from "./credentials";
 import { memberships } from "./memberships";
 
 export const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
@@ -22,6 +22,8 @@ declare module "next-auth" {
   interface Session {
     user: { id: string } & DefaultSession["user"];
     activeClientId: string | null;
+    /** The user's session version when this session began (see User.sessionVersion). */
+    sessionVersion: number;
   }
 }
 
@@ -53,6 +55,7 @@ export const { handlers, auth, signIn, signOut, unstable_update: updateSession }
       if (user?.id) {
         token.sub = user.id;
         token.activeClientId = (await memberships(user.id))[0]?.clientId ?? null;
+        token.sv = (user as Partial<AuthenticatedUser>).sessionVersion ?? 0;
       }
       if (trigger === "update" && token.sub && typeof session?.activeClientId === "string") {
         const mine = await memberships(token.sub);
@@ -63,6 +66,7 @@ export const { handlers, auth, signIn, signOut, unstable_update: updateSession }
     session({ session, token }) {
       session.user.id = token.sub!;
       session.activeClientId = (token.activeClientId as string | null | undefined) ?? null;
+      session.sessionVersion = typeof token.sv === "number" ? token.sv : 0;
       return session;
     },
   },

@@ -8,6 +8,8 @@ export const PERMISSIONS = {
   "apiKeys:write": ["Owner", "Admin"],
   "audit:read": ["Owner", "Admin"],
   "policy:write": ["Owner"],
+  /** End one's own sessions everywhere: any signed-in user, never an API key. */
+  "account:sessions": ["Owner", "Admin", "Member"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

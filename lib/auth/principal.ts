@@ -8,7 +8,7 @@ import { isUuid } from "@/lib/http/keyset";
 import { Problems } from "@/lib/http/problem";
 import { assertNotBlocked, recordFailure } from "@/lib/http/rate-limit";
 import { auth, SESSION_COOKIE_NAMES } from "./config";
-import { memberships, type Membership } from "./memberships";
+import { userAccess, type Membership } from "./memberships";
 import { API_KEY_PERMISSIONS, can, type Permission, type Role } from "./permissions";
 
 export type ApiKeyPrincipal = {
@@ -37,7 +37,7 @@ export function principalCan(p: Principal, permission: Permission): boolean {
   return p.type === "apiKey" ? API_KEY_PERMISSIONS.includes(permission) : can(p.role, permission);
 }
 
-type TokenClaims = { sub?: string; email?: string | null; name?: string | null; activeClientId?: string | null };
+type TokenClaims = { sub?: string; email?: string | null; name?: string | null; activeClientId?: string | null; sv?: number };
 
 async function decodeBearer(token: string): Promise<TokenClaims | null> {
   if (token.length > 8192) return null;
@@ -55,7 +55,10 @@ async function decodeBearer(token: string): Promise<TokenClaims | null> {
 
 export async function userPrincipal(via: "bearer" | "session", claims: TokenClaims, requestedClientId: string | null): Promise<UserPrincipal> {
   const userId = claims.sub!;
-  const mine = await memberships(userId);
+  const access = await userAccess(userId);
+  // A deleted user, or a session begun before "sign out everywhere", is over (tokens from before versions existed count as 0).
+  if (!access || (typeof claims.sv === "number" ? claims.sv : 0) !== access.sessionVersion) throw Problems.sessionEnded();
+  const mine = access.memberships;
   let active: Membership | undefined;
   if (requestedClientId !== null) {
     // An explicit choice that is not one of the user's Clients is refused, never silently replaced.
@@ -109,7 +112,11 @@ export async function authenticate(req: Request, ctx: { ip: string | null; userA
   }
   const session = await auth();
   if (session?.user?.id) {
-    return userPrincipal("session", { sub: session.user.id, email: session.user.email, name: session.user.name, activeClientId: session.activeClientId }, requestedClientId);
+    return userPrincipal(
+      "session",
+      { sub: session.user.id, email: session.user.email, name: session.user.name, activeClientId: session.activeClientId, sv: session.sessionVersion },
+      requestedClientId,
+    );
   }
   return null;
 }

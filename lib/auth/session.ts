@@ -16,12 +16,22 @@ const currentUser = cache(async (): Promise<PageUser | null> => {
   const session = await auth();
   if (!session?.user?.id) return null;
   try {
-    return await userPrincipal("session", { sub: session.user.id, email: session.user.email, name: session.user.name, activeClientId: session.activeClientId }, null);
+    return await userPrincipal(
+      "session",
+      { sub: session.user.id, email: session.user.email, name: session.user.name, activeClientId: session.activeClientId, sv: session.sessionVersion },
+      null,
+    );
   } catch (err) {
     if (err instanceof ApiError && err.init.code === "Member.Forbidden") return { noClient: true, email: session.user.email ?? "" };
+    if (err instanceof ApiError && err.init.code === "Auth.SessionEnded") return null; // signed out everywhere: sign in again
     throw err;
   }
 });
+
+/** The signed-in user, or null (no session, an ended one, or a deleted user): what the sign-in page asks. */
+export async function signedInUser(): Promise<PageUser | null> {
+  return currentUser();
+}
 
 /**
  * The signed-in user for a page, resolved exactly as the API resolves a

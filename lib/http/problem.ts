@@ -78,6 +78,14 @@ export const Problems = {
       detail: "The Bearer token could not be verified or has expired. Obtain a new one from POST /api/auth/token.",
       headers: { "www-authenticate": 'Bearer realm="dolfin", error="invalid_token"' },
     }),
+  sessionEnded: () =>
+    new ApiError({
+      status: 401,
+      code: "Auth.SessionEnded",
+      title: "Session ended",
+      detail: "This session or token was ended by signing out everywhere (or the user no longer exists). Sign in again, or obtain a new token from POST /api/auth/token.",
+      headers: { "www-authenticate": 'Bearer realm="dolfin", error="invalid_token"' },
+    }),
   forbidden: (detail = "You must be an Admin or Owner of this Client.") =>
     new ApiError({ status: 403, code: "Member.Forbidden", title: "Forbidden", detail }),
   notFound: (code: string, what: string) => new ApiError({ status: 404, code, title: `${what} not found` }),

@@ -21,7 +21,7 @@ import { problemSchema } from "@/lib/http/problem";
 const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: problemSchema } } });
 
 const common = {
-  "401": problem("`ApiKey.Invalid` (unknown, expired or revoked key: one answer for all three), `Auth.InvalidToken`, or `Auth.Unauthenticated` (no credentials; see WWW-Authenticate)."),
+  "401": problem("`ApiKey.Invalid` (unknown, expired or revoked key: one answer for all three), `Auth.InvalidToken`, `Auth.SessionEnded` (the user signed out everywhere), or `Auth.Unauthenticated` (no credentials; see WWW-Authenticate)."),
   "403": problem("`Member.Forbidden`: not an Admin/Owner of the active Client, or not a member. `Request.CrossOrigin`: a cookie-authenticated write from another origin."),
   "429": problem("`RateLimit.Exceeded`: see the Retry-After and RateLimit-* headers."),
   "503": problem("`Service.Unavailable`: the database cannot be reached; retry shortly."),
@@ -230,6 +230,16 @@ export function buildOpenApiDocument() {
             "503": common["503"],
             default: common.default,
           },
+        },
+      },
+      "/api/auth/sessions/end": {
+        post: {
+          operationId: "endAllSessions",
+          tags: ["Auth"],
+          summary: "Sign out everywhere",
+          description: "Ends every browser session and Bearer token of the calling user, this one included: each is refused with `401 Auth.SessionEnded` from its next request, on every instance. Users only; an API key gets 403.",
+          security: [{ BearerAuth: [] }, { SessionCookie: [] }],
+          responses: { "204": { description: "Every session and token of yours has ended." }, ...common },
         },
       },
       "/api/health": {

@@ -1,14 +1,14 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
-import { auth } from "@/lib/auth/config";
-import { safeCallback } from "@/lib/auth/session";
+import { safeCallback, signedInUser } from "@/lib/auth/session";
 import { SignInForm } from "./sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in" };
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) {
   const callbackUrl = safeCallback((await searchParams).callbackUrl);
-  if ((await auth())?.user) redirect(callbackUrl);
+  // The same check as every page (an ended session is signed out), so the two never send each other round in circles.
+  if (await signedInUser()) redirect(callbackUrl);
   return (
     <main className="flex min-h-screen items-center justify-center px-4 py-12">
       <div className="w-full max-w-sm">

@@ -26,7 +26,7 @@ export const POST = withPublic(async ({ req, meta }) => {
     salt: SESSION_COOKIE_NAMES[0],
     secret: env().AUTH_SECRET,
     maxAge: SESSION_MAX_AGE_SECONDS,
-    token: { sub: user.id, email: user.email, name: user.name, activeClientId: active.clientId },
+    token: { sub: user.id, email: user.email, name: user.name, activeClientId: active.clientId, sv: user.sessionVersion },
   });
   return json(
     tokenResponseSchema.parse({ tokenType: "Bearer", token, expiresAt: new Date((now + SESSION_MAX_AGE_SECONDS) * 1000).toISOString(), clientId: active.clientId }),
