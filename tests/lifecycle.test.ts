@@ -119,7 +119,8 @@ describe("Client key policy", () => {
     const policy = { keysMustExpire: true, maxKeyLifetimeDays: 90, maxActiveKeys: 50 };
     expect((await put(policy, { token: admin.token })).status).toBe(403);
     const key = await createKey({ token: admin.token }, { expiresAt: inFuture(1) });
-    expect((await put(policy, { apiKey: key.rawKey })).status).toBe(403);
+    const byKey = await put(policy, { apiKey: key.rawKey });
+    expect([byKey.status, byKey.body.code]).toEqual([403, "Auth.NotUserScopedToken"]);
     const r = await put(policy, { token: owner.token });
     expect(r.status).toBe(200);
     // The answer also says how many keys count against the cap now: the admin's one key.

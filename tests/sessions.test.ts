@@ -37,7 +37,7 @@ describe("POST /api/auth/sessions/end", () => {
     const foreign = await api("/api/auth/sessions/end", { cookie, method: "POST", headers: { origin: "https://evil.example" } });
     expect([foreign.status, foreign.body.code]).toEqual([403, "Request.CrossOrigin"]);
     const viaKey = await api("/api/auth/sessions/end", { apiKey: t.key.rawKey, method: "POST" });
-    expect([viaKey.status, viaKey.body.code]).toEqual([403, "Member.Forbidden"]);
+    expect([viaKey.status, viaKey.body.code]).toEqual([403, "Auth.NotUserScopedToken"]);
     expect((await db.user.findUniqueOrThrow({ where: { id: u.id } })).sessionVersion).toBe(0);
     // A Member may end their own sessions (it is about them, not the Client).
     const own = await api("/api/auth/sessions/end", { cookie, method: "POST" }); // the helper sends our own Origin

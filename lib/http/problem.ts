@@ -86,6 +86,13 @@ export const Problems = {
       detail: "This session or token was ended by signing out everywhere (or the user no longer exists). Sign in again, or obtain a new token from POST /api/auth/token.",
       headers: { "www-authenticate": 'Bearer realm="dolfin", error="invalid_token"' },
     }),
+  notUserScoped: () =>
+    new ApiError({
+      status: 403,
+      code: "Auth.NotUserScopedToken",
+      title: "A user is required",
+      detail: "API keys cannot do this: call with a user's Bearer token or from a signed-in browser.",
+    }),
   forbidden: (detail = "You must be an Admin or Owner of this Client.") =>
     new ApiError({ status: 403, code: "Member.Forbidden", title: "Forbidden", detail }),
   notFound: (code: string, what: string) => new ApiError({ status: 404, code, title: `${what} not found` }),

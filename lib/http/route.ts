@@ -102,7 +102,8 @@ export function withAuth<P = Record<string, never>>(
       if (!principal) throw Problems.unauthenticated();
       setPrincipal(principal);
       if (principal.type === "user" && principal.via === "session" && !SAFE_METHODS.has(req.method)) assertSameOrigin(req);
-      if (!principalCan(principal, options.permission)) throw Problems.forbidden();
+      // An API key can never hold a user-only permission (policy, one's own sessions): say so, not "ask an Admin".
+      if (!principalCan(principal, options.permission)) throw principal.type === "apiKey" ? Problems.notUserScoped() : Problems.forbidden();
       return handler({ req, params: await ctx.params, meta, principal });
     });
 }

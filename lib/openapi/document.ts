@@ -22,7 +22,7 @@ const problem = (description: string) => ({ description, content: { "application
 
 const common = {
   "401": problem("`ApiKey.Invalid` (unknown, expired or revoked key: one answer for all three), `Auth.InvalidToken`, `Auth.SessionEnded` (the user signed out everywhere), or `Auth.Unauthenticated` (no credentials; see WWW-Authenticate)."),
-  "403": problem("`Member.Forbidden`: not an Admin/Owner of the active Client, or not a member. `Request.CrossOrigin`: a cookie-authenticated write from another origin."),
+  "403": problem("`Member.Forbidden`: not an Admin/Owner of the active Client, or not a member. `Auth.NotUserScopedToken`: an API key calling what only a user may do (policy, sessions). `Request.CrossOrigin`: a cookie-authenticated write from another origin."),
   "429": problem("`RateLimit.Exceeded`: see the Retry-After and RateLimit-* headers."),
   "503": problem("`Service.Unavailable`: the database cannot be reached; retry shortly."),
   default: problem("Any other error (`Request.MethodNotAllowed`, `Server.Error` with a traceId to quote)."),
