@@ -17,6 +17,8 @@ const ACTIONS: Record<string, { label: string; tone: "green" | "blue" | "red" | 
   "apiKey.renamed": { label: "Key renamed", tone: "slate" },
   "apiKey.reportedLeaked": { label: "Reported leaked", tone: "red" },
   "client.policyChanged": { label: "Policy changed", tone: "amber" },
+  "member.roleChanged": { label: "Role changed", tone: "blue" },
+  "member.removed": { label: "Member removed", tone: "red" },
 };
 
 function describe(e: AuditEventView): string {
@@ -35,6 +37,10 @@ function describe(e: AuditEventView): string {
       const a = (m.after ?? {}) as { keysMustExpire?: boolean; maxKeyLifetimeDays?: number | null; maxActiveKeys?: number };
       return `Keys must expire: ${a.keysMustExpire ? "yes" : "no"} · max lifetime: ${a.maxKeyLifetimeDays ? `${a.maxKeyLifetimeDays} days` : "none"} · max active keys: ${a.maxActiveKeys}`;
     }
+    case "member.roleChanged":
+      return `${target}: ${m.before} → ${m.after}`;
+    case "member.removed":
+      return `${target} (${m.role}) no longer has access`;
     default:
       return target;
   }

@@ -11,6 +11,8 @@ export const AUDIT_ACTIONS = [
   "apiKey.renamed",
   "apiKey.reportedLeaked",
   "client.policyChanged",
+  "member.roleChanged",
+  "member.removed",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -29,7 +31,7 @@ export type AuditInput = {
   clientId: string;
   action: AuditAction;
   actor: Actor;
-  target: { type: "apiKey" | "client"; id: string; label?: string | null };
+  target: { type: "apiKey" | "client" | "user"; id: string; label?: string | null };
   metadata?: Prisma.InputJsonValue;
   meta: Pick<RequestMeta, "ip" | "userAgent">;
 };

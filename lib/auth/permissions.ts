@@ -8,6 +8,9 @@ export const PERMISSIONS = {
   "apiKeys:write": ["Owner", "Admin"],
   "audit:read": ["Owner", "Admin"],
   "policy:write": ["Owner"],
+  "members:read": ["Owner", "Admin", "Member"],
+  /** Change roles and remove people. Only an Owner may touch the Owner role (lib/members). */
+  "members:write": ["Owner", "Admin"],
   /** End one's own sessions everywhere: any signed-in user, never an API key. */
   "account:sessions": ["Owner", "Admin", "Member"],
 } as const satisfies Record<string, readonly Role[]>;

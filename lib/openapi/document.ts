@@ -16,6 +16,7 @@ import {
 import { auditEventPageSchema } from "@/lib/audit/schemas";
 import { meSchema, tokenRequestSchema, tokenResponseSchema } from "@/lib/auth/schemas";
 import { keyPolicySchema, keyPolicyViewSchema } from "@/lib/clients/schemas";
+import { changeRoleSchema, memberPageSchema, memberSchema } from "@/lib/members/schemas";
 import { problemSchema } from "@/lib/http/problem";
 
 const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: problemSchema } } });
@@ -229,6 +230,50 @@ export function buildOpenApiDocument() {
             "429": common["429"],
             "503": common["503"],
             default: common.default,
+          },
+        },
+      },
+      "/api/members": {
+        get: {
+          operationId: "listMembers",
+          tags: ["Clients"],
+          summary: "List the Client's members",
+          description: "The people of the active Client and their roles, newest first. Any member; users only.",
+          security: [{ BearerAuth: [] }, { SessionCookie: [] }],
+          requestParams: { query: listQuery },
+          responses: { "200": { description: "A page of members.", content: { "application/json": { schema: memberPageSchema } } }, "400": problem("`Request.Invalid`."), ...common },
+        },
+      },
+      "/api/members/{userId}": {
+        patch: {
+          operationId: "changeMemberRole",
+          tags: ["Clients"],
+          summary: "Change a member's role",
+          description: "Admin/Owner. Only an Owner may grant the Owner role or change an Owner. The last Owner cannot be demoted. Takes effect on the member's next request. Audited.",
+          security: [{ BearerAuth: [] }, { SessionCookie: [] }],
+          requestParams: { path: z.object({ userId: z.uuid().meta({ description: "The member's user id." }) }) },
+          requestBody: { required: true, content: { "application/json": { schema: changeRoleSchema, examples: { promote: { value: { role: "Admin" } } } } } },
+          responses: {
+            "200": { description: "The member with their new role.", content: { "application/json": { schema: memberSchema } } },
+            "400": problem("`Request.Invalid`."),
+            "404": problem("`Member.NotFound` (also for someone of another Client)."),
+            "409": problem("`Member.LastOwner`: the Client must keep at least one Owner."),
+            ...bodyErrors,
+            ...common,
+          },
+        },
+        delete: {
+          operationId: "removeMember",
+          tags: ["Clients"],
+          summary: "Remove a member",
+          description: "Admin/Owner (an Owner only by an Owner). The last Owner cannot be removed. The person loses access to this Client on their next request. Audited.",
+          security: [{ BearerAuth: [] }, { SessionCookie: [] }],
+          requestParams: { path: z.object({ userId: z.uuid().meta({ description: "The member's user id." }) }) },
+          responses: {
+            "204": { description: "Removed." },
+            "404": problem("`Member.NotFound`."),
+            "409": problem("`Member.LastOwner`."),
+            ...common,
           },
         },
       },

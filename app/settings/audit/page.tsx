@@ -32,7 +32,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
             </Link>
           </p>
         ) : (
-          <p className="mt-1 text-sm text-slate-600">Every change to this Client’s keys and key policy, newest first.</p>
+          <p className="mt-1 text-sm text-slate-600">Every change to this Client’s keys, key policy and members, newest first.</p>
         )}
       </div>
       {!target && failures.total > 0 && (
