@@ -90,6 +90,10 @@ test("an Owner sets a key policy; the expiry picker then offers only what it all
   fs.mkdirSync("test-results/screenshots", { recursive: true });
   await page.screenshot({ path: "test-results/screenshots/policy-desktop.png", fullPage: true });
   await testInfo.attach("policy-desktop", { path: "test-results/screenshots/policy-desktop.png", contentType: "image/png" });
+  await page.setViewportSize({ width: 375, height: 812 });
+  await page.screenshot({ path: "test-results/screenshots/policy-phone.png", fullPage: true });
+  await testInfo.attach("policy-phone", { path: "test-results/screenshots/policy-phone.png", contentType: "image/png" });
+  await page.setViewportSize({ width: 1280, height: 720 });
   expect(await factory.db.client.findUniqueOrThrow({ where: { id: client.clientId } })).toMatchObject({ keysMustExpire: true, maxKeyLifetimeDays: 60 });
 
   await page.goto("/settings/api-keys");

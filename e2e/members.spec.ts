@@ -22,6 +22,11 @@ test("an Owner changes roles and removes people; the last Owner cannot step down
   fs.mkdirSync("test-results/screenshots", { recursive: true });
   await page.screenshot({ path: "test-results/screenshots/members-desktop.png", fullPage: true });
   await testInfo.attach("members-desktop", { path: "test-results/screenshots/members-desktop.png", contentType: "image/png" });
+  await page.setViewportSize({ width: 375, height: 812 });
+  await page.screenshot({ path: "test-results/screenshots/members-phone.png", fullPage: true });
+  await testInfo.attach("members-phone", { path: "test-results/screenshots/members-phone.png", contentType: "image/png" });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+  await page.setViewportSize({ width: 1280, height: 720 });
 
   await page.getByRole("button", { name: "Remove Mia Member" }).click();
   const confirm = page.getByRole("alertdialog", { name: "Remove member?" });
