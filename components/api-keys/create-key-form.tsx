@@ -5,6 +5,7 @@ import { useForm, useWatch } from "react-hook-form";
 import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { ClientOnly } from "@/components/ui/client-only";
+import { fieldClass } from "@/components/ui/field";
 import { formatDate } from "@/components/ui/dates";
 import { useNow } from "@/components/ui/use-now";
 import {
@@ -21,8 +22,7 @@ import { apiFetch, ProblemError } from "./api";
 
 export type KeyPolicy = { keysMustExpire: boolean; maxKeyLifetimeDays: number | null };
 
-const field =
-  "block w-full rounded-md border-0 px-3 py-2 text-sm text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 placeholder:text-slate-400 focus:ring-2 focus:ring-inset focus:ring-brand-600 aria-[invalid=true]:ring-red-500";
+const field = `${fieldClass} w-full`;
 
 export function CreateKeyForm({ policy, onCreated }: { policy: KeyPolicy; onCreated: (key: CreateApiKeyResponse) => void }) {
   const allowed = allowedChoices(policy);

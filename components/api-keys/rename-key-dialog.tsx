@@ -4,11 +4,11 @@ import { useForm } from "react-hook-form";
 import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
+import { fieldClass } from "@/components/ui/field";
 import { NAME_MAX, renameApiKeySchema, type ApiKeyView, type RenameApiKeyData, type RenameApiKeyInput } from "@/lib/api-keys/schemas";
 import { apiFetch, ProblemError } from "./api";
 
-const field =
-  "block w-full rounded-md border-0 px-3 py-2 text-sm text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 placeholder:text-slate-400 focus:ring-2 focus:ring-inset focus:ring-brand-600 aria-[invalid=true]:ring-red-500";
+const field = `${fieldClass} w-full`;
 
 /** Rename a key: the route's own schema validates the field; the key itself does not change. */
 export function RenameKeyDialog({ target, onClose, onRenamed }: { target: ApiKeyView | null; onClose: () => void; onRenamed: (k: ApiKeyView) => void }) {

@@ -7,6 +7,7 @@ import { toast } from "sonner";
 import { z } from "zod";
 import { apiFetch, ProblemError } from "@/components/api-keys/api";
 import { Button } from "@/components/ui/button";
+import { fieldClass } from "@/components/ui/field";
 import { keyPolicySchema, MAX_LIFETIME_DAYS, type KeyPolicy, type KeyPolicyView } from "@/lib/clients/schemas";
 
 // The form edits the API's schema; only the empty lifetime field needs translating (blank = no cap).
@@ -15,8 +16,7 @@ const formSchema = keyPolicySchema.extend({
   maxActiveKeys: z.preprocess((v) => (v === "" ? undefined : Number(v)), keyPolicySchema.shape.maxActiveKeys),
 });
 
-const field =
-  "mt-1 block w-40 rounded-md border-0 px-3 py-2 text-sm text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-inset focus:ring-brand-600 aria-[invalid=true]:ring-red-500";
+const field = `${fieldClass} mt-1 w-40`;
 
 /** The form's values: the policy alone (the count of active keys is shown, not edited). */
 const formValues = ({ keysMustExpire, maxKeyLifetimeDays, maxActiveKeys }: KeyPolicyView) => ({

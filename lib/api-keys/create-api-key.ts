@@ -1,6 +1,7 @@
 import "server-only";
 import { actorOf, auditRow } from "@/lib/audit/record-audit-event";
 import type { Principal } from "@/lib/auth/principal";
+import { lockClientSql, lockedOrNotFound, type LockedClient } from "@/lib/clients/lock";
 import type { Tx } from "@/lib/db/client";
 import { sqlQuery, sqlTransaction } from "@/lib/db/tx";
 import { uuidv7 } from "@/lib/db/uuid";
@@ -18,32 +19,6 @@ const DAY_MS = 86_400_000;
  * request may wait seconds for a connection and the lock, so allow for it.
  */
 export const KEY_WRITE_TX = { maxWait: 10_000, timeout: 15_000 };
-
-type LockedClient = { id: string; type: "Live" | "Sandbox"; keysMustExpire: boolean; maxKeyLifetimeDays: number | null; maxActiveKeys: number };
-
-/**
- * Lock the Client row until the transaction ends. Every key write (create,
- * rotate, revoke, leak report) takes this lock before it touches a key: the
- * cap check and the insert cannot race, and since the triggers that keep
- * "activeKeyCount" update this row, taking it first means no deadlock.
- * FOR NO KEY UPDATE, not FOR UPDATE: inserting a key takes a KEY SHARE lock on
- * the Client row (the foreign key), which NO KEY UPDATE does not conflict with.
- */
-export async function lockClient(tx: Tx, clientId: string): Promise<LockedClient> {
-  return lockedOrNotFound(await tx.$queryRaw<LockedClient[]>(lockClientSql(clientId)));
-}
-
-/** The locking SELECT itself. */
-function lockClientSql(clientId: string): Prisma.Sql {
-  return Prisma.sql`
-    SELECT id, type::text AS type, "keysMustExpire", "maxKeyLifetimeDays", "maxActiveKeys"
-    FROM "Client" WHERE id = ${clientId}::uuid FOR NO KEY UPDATE`;
-}
-
-function lockedOrNotFound(rows: LockedClient[]): LockedClient {
-  if (!rows[0]) throw new ApiError({ status: 404, code: "Client.NotFound", title: "Client not found" });
-  return rows[0];
-}
 
 /** Any expiry must be after now, whatever the policy. No I/O. */
 export function assertExpiryInFuture(expiresAt: Date | null, now: Date): void {

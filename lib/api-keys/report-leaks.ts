@@ -4,6 +4,7 @@ import "server-only";
 // database lookup; live matches are revoked at once and audited. The answer
 // never says which keys existed.
 import { recordAuditEvent } from "@/lib/audit/record-audit-event";
+import { lockClients } from "@/lib/clients/lock";
 import { db } from "@/lib/db/client";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { hashKey, isWellFormedKey } from "./key-format";
@@ -20,8 +21,7 @@ export async function reportLeakedKeys(keys: string[], meta: RequestMeta): Promi
       select: { id: true, clientId: true, name: true, keyPrefix: true },
     });
     // Client rows first, in one order, as every key write takes them (the key count's trigger updates them), so none deadlock.
-    const clientIds = [...new Set(live.map((k) => k.clientId))].sort();
-    if (clientIds.length) await tx.$queryRaw`SELECT id FROM "Client" WHERE id = ANY(${clientIds}::uuid[]) ORDER BY id FOR NO KEY UPDATE`;
+    await lockClients(tx, live.map((k) => k.clientId));
     for (const k of live) {
       const { count } = await tx.apiKey.updateMany({ where: { id: k.id, revokedAt: null }, data: { revokedAt: now, revokedReason: "Leaked" } });
       if (count === 0) continue;

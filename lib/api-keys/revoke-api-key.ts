@@ -1,11 +1,11 @@
 import "server-only";
 import { actorOf, recordAuditEvent } from "@/lib/audit/record-audit-event";
 import type { Principal } from "@/lib/auth/principal";
+import { lockClient } from "@/lib/clients/lock";
 import { db } from "@/lib/db/client";
 import { Problems } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { isUuid } from "@/lib/http/keyset";
-import { lockClient } from "./create-api-key";
 import { cacheForgetKey } from "./verify-cache";
 
 /** Revoke a key of the caller's Client. Idempotent: revoking a revoked key changes nothing and succeeds. */

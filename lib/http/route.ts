@@ -2,7 +2,7 @@
 // error handling and the request log. Handlers receive a resolved principal
 // and never deal with credentials or error formatting themselves.
 import type { NextRequest } from "next/server";
-import { authenticate, principalCan, type Principal } from "@/lib/auth/principal";
+import { authenticate, principalCan, type Principal, type UserPrincipal } from "@/lib/auth/principal";
 import type { Permission } from "@/lib/auth/permissions";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
@@ -106,6 +106,16 @@ export function withAuth<P = Record<string, never>>(
       if (!principalCan(principal, options.permission)) throw principal.type === "apiKey" ? Problems.notUserScoped() : Problems.forbidden();
       return handler({ req, params: await ctx.params, meta, principal });
     });
+}
+
+export type UserContext<P> = HandlerContext<P> & { principal: UserPrincipal };
+
+/** A route only a person may call (Bearer or session): an API key gets 403 Auth.NotUserScopedToken. */
+export function withUser<P = Record<string, never>>(options: { permission: Permission }, handler: (ctx: UserContext<P>) => Promise<Response>) {
+  return withAuth<P>(options, async (ctx) => {
+    if (ctx.principal.type !== "user") throw Problems.notUserScoped();
+    return handler({ ...ctx, principal: ctx.principal });
+  });
 }
 
 /** A route anyone may call (health, token exchange, leak reports): same errors and logs. */

@@ -2,7 +2,7 @@ import "server-only";
 // The Client's people: list, change a role, remove. Every change locks the
 // Client row first, so two Owners demoting each other at once cannot leave the
 // Client without an Owner.
-import { lockClient } from "@/lib/api-keys/create-api-key";
+import { lockClient } from "@/lib/clients/lock";
 import { actorOf, recordAuditEvent } from "@/lib/audit/record-audit-event";
 import type { UserPrincipal } from "@/lib/auth/principal";
 import type { Role } from "@/lib/auth/permissions";

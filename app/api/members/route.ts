@@ -1,8 +1,8 @@
 import { listQuerySchema } from "@/lib/api-keys/schemas";
-import { json, notAllowed, withAuth } from "@/lib/http/route";
+import { json, notAllowed, withUser } from "@/lib/http/route";
 import { listMembers } from "@/lib/members/members";
 
-export const GET = withAuth({ permission: "members:read" }, async ({ req, principal }) => {
+export const GET = withUser({ permission: "members:read" }, async ({ req, principal }) => {
   const query = listQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
   return json(await listMembers(principal.clientId, query));
 });

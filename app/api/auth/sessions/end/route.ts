@@ -1,10 +1,8 @@
 import { endAllSessions } from "@/lib/auth/sessions";
-import { Problems } from "@/lib/http/problem";
-import { noContent, notAllowed, withAuth } from "@/lib/http/route";
+import { noContent, notAllowed, withUser } from "@/lib/http/route";
 
-/** End all of the caller's sessions and Bearer tokens, this one included. Users only (an API key gets 403). */
-export const POST = withAuth({ permission: "account:sessions" }, async ({ principal }) => {
-  if (principal.type !== "user") throw Problems.notUserScoped(); // the permission table already refuses keys
+/** End all of the caller's sessions and Bearer tokens, this one included. */
+export const POST = withUser({ permission: "account:sessions" }, async ({ principal }) => {
   await endAllSessions(principal.userId);
   return noContent();
 });
