@@ -16,7 +16,7 @@ test("an Owner changes roles and removes people; the last Owner cannot step down
 
   // The last Owner: refused, and the page says why.
   await page.getByLabel("Role of Olivia Owner").selectOption("Admin");
-  await expect(page.getByText(/at least one Owner/)).toBeVisible();
+  await expect(page.getByText("A Client must keep at least one Owner. Make someone else an Owner first.")).toBeVisible(); // the toast
   expect((await factory.db.clientMember.findFirstOrThrow({ where: { clientId: client.clientId, userId: owner.id } })).role).toBe("Owner");
 
   fs.mkdirSync("test-results/screenshots", { recursive: true });
