@@ -60,12 +60,17 @@ export function checkExpiryPolicy(client: Omit<LockedClient, "id" | "type" | "ma
 }
 
 /**
- * Keys that count against the cap: not revoked, not expired, and not already
- * replaced by a rotation (an old key in its grace period is on its way out, so
- * a rotation never needs a free slot). Call it holding lockClient.
+ * Keys that count against the cap: not revoked, not expired, and not sharing
+ * a slot. A key in a rotation's grace period shares its replacement's slot
+ * (so a rotation never needs a free slot) while that replacement is live and
+ * has not itself been replaced: at most one uncounted predecessor per live
+ * key, so chained rotations cannot pile up working keys past the cap.
+ * `rotatingId`: the key a rotation is about to replace (it leaves the count,
+ * and the predecessor it was sharing its slot with counts again).
+ * Call it holding lockClient.
  */
-export async function countActiveKeys(tx: Tx, clientId: string, now: Date, excludeKeyId: string | null = null): Promise<number> {
-  const rows = await tx.$queryRaw<{ n: number }[]>(activeKeysSql(clientId, now, excludeKeyId));
+export async function countActiveKeys(tx: Tx, clientId: string, now: Date, rotatingId: string | null = null): Promise<number> {
+  const rows = await tx.$queryRaw<{ n: number }[]>(activeKeysSql(clientId, now, rotatingId));
   return rows[0].n;
 }
 
@@ -75,12 +80,16 @@ export async function activeKeyCount(clientId: string): Promise<number> {
   return n;
 }
 
-function activeKeysSql(clientId: string, now: Date, excludeKeyId: string | null): Prisma.Sql {
+function activeKeysSql(clientId: string, now: Date, rotatingId: string | null): Prisma.Sql {
   return Prisma.sql`
     SELECT count(*)::int AS n FROM "ApiKey" k
     WHERE k."clientId" = ${clientId}::uuid AND k."revokedAt" IS NULL AND (k."expiresAt" IS NULL OR k."expiresAt" > ${now})
-      AND NOT EXISTS (SELECT 1 FROM "ApiKey" r WHERE r."rotatedFromId" = k.id)
-      AND (${excludeKeyId}::uuid IS NULL OR k.id <> ${excludeKeyId}::uuid)`;
+      AND (${rotatingId}::uuid IS NULL OR k.id <> ${rotatingId}::uuid)
+      AND NOT EXISTS (
+        SELECT 1 FROM "ApiKey" r
+        WHERE r."rotatedFromId" = k.id AND r."revokedAt" IS NULL AND (r."expiresAt" IS NULL OR r."expiresAt" > ${now})
+          AND (${rotatingId}::uuid IS NULL OR r.id <> ${rotatingId}::uuid)
+          AND NOT EXISTS (SELECT 1 FROM "ApiKey" s WHERE s."rotatedFromId" = r.id))`;
 }
 
 export function limitReached(active: number, max: number): ApiError {
@@ -140,6 +149,12 @@ export async function createApiKey(principal: Principal, input: CreateApiKeyData
     metadata: { keyPrefix: key.keyPrefix, name: input.name, expiresAt: input.expiresAt?.toISOString() ?? null },
     meta,
   });
+  // The answer is built (and checked against its schema) before anything is written:
+  // a response that cannot be given must never follow a committed key.
+  const response = toCreatedResponse(
+    { id, clientId: principal.clientId, keyPrefix: key.keyPrefix, name: input.name, createdAt: now, expiresAt: input.expiresAt },
+    key.rawKey,
+  );
   const exp = input.expiresAt;
   const gate = Prisma.sql`
     SELECT id FROM "Client"
@@ -161,8 +176,5 @@ export async function createApiKey(principal: Principal, input: CreateApiKeyData
     });
     if (full) throw limitReached(full.active, full.max);
   }
-  return toCreatedResponse(
-    { id, clientId: principal.clientId, keyPrefix: key.keyPrefix, name: input.name, createdAt: now, expiresAt: input.expiresAt },
-    key.rawKey,
-  );
+  return response;
 }

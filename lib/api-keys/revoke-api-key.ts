@@ -11,7 +11,7 @@ import { cacheForgetKey } from "./verify-cache";
 /** Revoke a key of the caller's Client. Idempotent: revoking a revoked key changes nothing and succeeds. */
 export async function revokeApiKey(principal: Principal, id: string, meta: RequestMeta): Promise<void> {
   if (!isUuid(id)) throw Problems.notFound("ApiKey.NotFound", "API key");
-  await db().$transaction(async (tx) => {
+  const keyId = await db().$transaction(async (tx) => {
     // Client row first, as every key write takes it (the key count's trigger updates it), so none deadlock.
     await lockClient(tx, principal.clientId);
     const key = await tx.apiKey.findFirst({ where: { id, clientId: principal.clientId }, select: { id: true, name: true, keyPrefix: true } });
@@ -20,7 +20,7 @@ export async function revokeApiKey(principal: Principal, id: string, meta: Reque
       where: { id, clientId: principal.clientId, revokedAt: null },
       data: { revokedAt: new Date(), revokedReason: "Manual" },
     });
-    if (count === 0) return; // already revoked
+    if (count === 0) return key.id; // already revoked
     await recordAuditEvent(tx, {
       clientId: principal.clientId,
       action: "apiKey.revoked",
@@ -29,6 +29,9 @@ export async function revokeApiKey(principal: Principal, id: string, meta: Reque
       metadata: { keyPrefix: key.keyPrefix },
       meta,
     });
+    return key.id;
   });
-  cacheForgetKey(id); // after commit, so no request can re-cache the old state
+  // After commit, so no request can re-cache the old state; by the id the database holds
+  // (the caller's string may differ in case), or the entry would survive.
+  cacheForgetKey(keyId);
 }

@@ -9,7 +9,7 @@ import { checkExpiryPolicy, countActiveKeys, KEY_WRITE_TX, limitReached } from "
 import { generateKey } from "./key-format";
 import { isUuid } from "@/lib/http/keyset";
 import { cacheForgetKey } from "./verify-cache";
-import type { CreateApiKeyResponse, RotateApiKeyData } from "./schemas";
+import { MAX_EXPIRES_AT_MS, type CreateApiKeyResponse, type RotateApiKeyData } from "./schemas";
 import { createdKeySelect, toCreatedResponse } from "./view";
 
 const notActive = (detail: string) => new ApiError({ status: 409, code: "ApiKey.NotActive", title: "Key is not active", detail });
@@ -22,7 +22,7 @@ const notActive = (detail: string) => new ApiError({ status: 409, code: "ApiKey.
 export async function rotateApiKey(principal: Principal, id: string, input: RotateApiKeyData, meta: RequestMeta): Promise<CreateApiKeyResponse> {
   if (!isUuid(id)) throw Problems.notFound("ApiKey.NotFound", "API key");
   const now = new Date();
-  const { row, rawKey } = await db().$transaction(async (tx) => {
+  const { response, oldId } = await db().$transaction(async (tx) => {
     const client = await lockClient(tx, principal.clientId);
     const old = await tx.apiKey.findFirst({
       where: { id, clientId: client.id },
@@ -33,14 +33,15 @@ export async function rotateApiKey(principal: Principal, id: string, input: Rota
     if (old.expiresAt && old.expiresAt <= now) throw notActive("An expired key cannot be rotated. Create a new key instead.");
     if (old.rotatedTo) throw notActive("This key was already rotated; rotate its replacement instead.");
 
+    // The old lifetime counted from now, but never past the latest expiry a key can have.
     const expiresAt =
       input.expiresAt !== undefined
         ? input.expiresAt
         : old.expiresAt
-          ? new Date(now.getTime() + (old.expiresAt.getTime() - old.createdAt.getTime()))
+          ? new Date(Math.min(MAX_EXPIRES_AT_MS, now.getTime() + (old.expiresAt.getTime() - old.createdAt.getTime())))
           : null;
     checkExpiryPolicy(client, expiresAt, now);
-    // The key being replaced does not count against the cap: rotation never needs a free slot.
+    // The key being replaced shares its replacement's slot (rotation never needs a free slot); a key it had replaced counts again.
     const active = await countActiveKeys(tx, client.id, now, old.id);
     if (active >= client.maxActiveKeys) throw limitReached(active, client.maxActiveKeys);
 
@@ -59,8 +60,11 @@ export async function rotateApiKey(principal: Principal, id: string, input: Rota
       select: createdKeySelect,
     });
     // After the new key exists (so the Client's key count sees the old one as replaced, not expiring).
-    const graceEnd = new Date(now.getTime() + input.gracePeriodSeconds * 1000);
-    const oldExpiresAt = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
+    // The old key never outlives the grace period, its own expiry, or its replacement (it shares the
+    // replacement's slot under the cap, so it must not be left working alone).
+    const oldExpiresAt = new Date(
+      Math.min(now.getTime() + input.gracePeriodSeconds * 1000, old.expiresAt?.getTime() ?? Infinity, created.expiresAt?.getTime() ?? Infinity),
+    );
     await tx.apiKey.update({ where: { id: old.id }, data: { expiresAt: oldExpiresAt } });
     const actor = actorOf(principal);
     await recordAuditEvent(tx, {
@@ -85,8 +89,9 @@ export async function rotateApiKey(principal: Principal, id: string, input: Rota
       metadata: { keyPrefix: created.keyPrefix, name: created.name, expiresAt: created.expiresAt?.toISOString() ?? null, rotatedFromId: old.id },
       meta,
     });
-    return { row: created, rawKey: key.rawKey };
+    // Built inside the transaction: if the answer cannot be given, nothing is committed.
+    return { response: toCreatedResponse(created, key.rawKey), oldId: old.id };
   }, KEY_WRITE_TX);
-  cacheForgetKey(id); // the old key's new expiry applies here at once
-  return toCreatedResponse(row, rawKey);
+  cacheForgetKey(oldId); // the old key's new expiry applies here at once (by the id the database holds)
+  return response;
 }

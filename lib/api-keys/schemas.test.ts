@@ -19,6 +19,22 @@ describe("createApiKeySchema", () => {
     for (const name of ["a\u0000b", "a\nb", "\u0007", "\ud800", 42, true, {}, []]) expect(ok({ name })).toBe(false);
     expect(ok({ name: "Ünïcödé 🔑 名前" })).toBe(true);
   });
+  it("refuses format characters (bidi overrides, zero-width, BOM) and normalises to NFC", () => {
+    for (const name of ["pay\u202Eyolf", "a\u200Bb", "\u2066x\u2069", "na\ufeffme", "a\u00ADb", "a\u200Db"]) expect(ok({ name })).toBe(false);
+    expect(createApiKeySchema.parse({ name: "Cafe\u0301" }).name).toBe("Caf\u00e9");
+    expect(createApiKeySchema.parse({ name: "e\u0301".repeat(50) }).name).toBe("\u00e9".repeat(50));
+  });
+  it("expiresAt: nothing after 9999-12-31T23:59:59Z once converted to UTC", () => {
+    expect(createApiKeySchema.parse({ expiresAt: "9999-12-31T23:59:59Z" }).expiresAt?.toISOString()).toBe("9999-12-31T23:59:59.000Z");
+    expect(ok({ expiresAt: "9999-12-31T23:59:59.999Z" })).toBe(true);
+    expect(ok({ expiresAt: "9999-12-31T23:59:59+14:00" })).toBe(true); // earlier in UTC
+    for (const expiresAt of ["9999-12-31T23:59:59-14:00", "9999-12-31T23:59:59-00:01", "9999-12-31T23:00:00-01:00"]) {
+      const r = createApiKeySchema.safeParse({ expiresAt });
+      expect(r.success, expiresAt).toBe(false);
+      expect(r.error!.issues[0].path).toEqual(["expiresAt"]);
+    }
+    expect(rotateApiKeySchema.safeParse({ expiresAt: "9999-12-31T23:59:59-14:00" }).success).toBe(false);
+  });
   it("expiresAt: RFC 3339 with an offset, a real date; parsed to a Date", () => {
     expect(createApiKeySchema.parse({ expiresAt: "2030-01-01T00:00:00+02:00" }).expiresAt?.toISOString()).toBe("2029-12-31T22:00:00.000Z");
     expect(ok({ expiresAt: "2030-01-01T00:00:00.123456Z" })).toBe(true);

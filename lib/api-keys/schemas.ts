@@ -5,21 +5,38 @@ import { z } from "zod";
 
 export const NAME_MAX = 100;
 
-/** A display name: trimmed; blank -> null; at most 100 characters; no control characters. */
+/**
+ * A display name: trimmed and normalised to NFC; blank -> null; at most 100
+ * characters; no control characters, and no format characters (bidirectional
+ * overrides, zero-width and invisible characters) that would let a name show
+ * as something else in the list and the audit log.
+ */
 export const keyNameSchema = z
   .string({ error: "Name must be a string or null." })
   .trim()
   .max(NAME_MAX, `Name must be at most ${NAME_MAX} characters.`)
   .refine((s) => !/\p{Cc}/u.test(s), "Name must not contain control characters.")
+  .refine((s) => !/\p{Cf}/u.test(s), "Name must not contain invisible or text-direction characters.")
   .refine((s) => s.isWellFormed(), "Name must be valid Unicode text.")
+  .transform((s) => s.normalize("NFC"))
+  .refine((s) => s.length <= NAME_MAX, `Name must be at most ${NAME_MAX} characters.`)
   .transform((s) => (s === "" ? null : s))
   .nullable()
   .transform((s) => s ?? null);
+
+/**
+ * The latest expiry a key can have: the last moment whose ISO-8601 form (in
+ * UTC, with Z) still has a four-digit year. Later instants cannot be written
+ * in our own responses, so they are refused, never stored.
+ */
+export const MAX_EXPIRES_AT_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+export const MAX_EXPIRES_AT_ISO = "9999-12-31T23:59:59Z";
 
 /** RFC 3339 date-time with an explicit offset (Z or ±hh:mm). Must be in the future (checked at request time). */
 export const expiresAtSchema = z
   .iso.datetime({ offset: true, error: "expiresAt must be an RFC 3339 date-time with an offset, e.g. 2027-01-31T23:59:59Z." })
   .refine((s) => !Number.isNaN(Date.parse(s)), "expiresAt is not a real date.")
+  .refine((s) => !(Date.parse(s) > MAX_EXPIRES_AT_MS), `expiresAt must be at most ${MAX_EXPIRES_AT_ISO} (in UTC).`)
   .nullable();
 
 export const createApiKeySchema = z

@@ -32,7 +32,7 @@ export const keyPolicyViewSchema = keyPolicySchema
       .number()
       .int()
       .min(0)
-      .meta({ description: "Keys that count against maxActiveKeys right now: not revoked, not expired, not replaced by a rotation.", example: 3 }),
+      .meta({ description: "Keys that count against maxActiveKeys right now: not revoked, not expired; a key in a rotation's grace period shares its replacement's slot (one such key per live replacement).", example: 3 }),
   })
   .meta({ id: "KeyPolicyView" });
 
