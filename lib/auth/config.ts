@@ -3,6 +3,7 @@
 // API wrapper loads them from the database on every request.
 import NextAuth, { CredentialsSignin, type DefaultSession } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
+import { db } from "@/lib/db/client";
 import { ApiError } from "@/lib/http/problem";
 import { clientIp } from "@/lib/http/request-meta";
 import { logger } from "@/lib/log";
@@ -24,6 +25,22 @@ declare module "next-auth" {
     activeClientId: string | null;
     /** The user's session version when this session began (see User.sessionVersion). */
     sessionVersion: number;
+  }
+}
+
+/**
+ * Whether a session begun at version `sv` is still the user's current one.
+ * If the database cannot answer, the session is kept here: every request that
+ * does anything resolves the user again (and answers 503 meanwhile), and a
+ * brief outage must not sign everybody out.
+ */
+async function sessionIsCurrent(userId: string, sv: unknown): Promise<boolean> {
+  try {
+    const u = await db().user.findUnique({ where: { id: userId }, select: { sessionVersion: true } });
+    return u !== null && u.sessionVersion === (typeof sv === "number" ? sv : 0);
+  } catch (err) {
+    logger.warn({ err }, "could not check the session version");
+    return true;
   }
 }
 
@@ -56,6 +73,8 @@ export const { handlers, auth, signIn, signOut, unstable_update: updateSession }
         token.sub = user.id;
         token.activeClientId = (await memberships(user.id))[0]?.clientId ?? null;
         token.sv = (user as Partial<AuthenticatedUser>).sessionVersion ?? 0;
+      } else if (token.sub && !(await sessionIsCurrent(token.sub, token.sv))) {
+        return null; // ended by "sign out everywhere" (or the user is gone): clear the cookie, never re-issue it
       }
       if (trigger === "update" && token.sub && typeof session?.activeClientId === "string") {
         const mine = await memberships(token.sub);

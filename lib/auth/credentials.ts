@@ -11,10 +11,10 @@ export type AuthenticatedUser = { id: string; email: string; name: string; sessi
 
 /** Null when the email and password do not match. Failures are limited per IP (429 ApiError when spent). */
 export async function verifyCredentials(input: unknown, ip: string | null): Promise<AuthenticatedUser | null> {
-  const ipKey = ip ?? "unknown";
-  assertNotBlocked("signInFailures", ipKey);
+  // Per address; with none known, no bucket (never one shared by everybody).
+  if (ip !== null) assertNotBlocked("signInFailures", ip);
   const user = await check(input);
-  if (!user) await recordFailure("signInFailures", ipKey);
+  if (!user && ip !== null) await recordFailure("signInFailures", ip);
   return user;
 }
 

@@ -1,6 +1,7 @@
 // Who is calling: an API key (x-dolfin-api-key), a user by Bearer token, or a
 // user by the browser's session cookie; and, for users, which Client they act
 // for and with what role (always from the database).
+import type { Session } from "next-auth";
 import { decode } from "next-auth/jwt";
 import { verifyApiKey } from "@/lib/api-keys/verify-api-key";
 import { env } from "@/lib/env";
@@ -37,7 +38,7 @@ export function principalCan(p: Principal, permission: Permission): boolean {
   return p.type === "apiKey" ? API_KEY_PERMISSIONS.includes(permission) : can(p.role, permission);
 }
 
-type TokenClaims = { sub?: string; email?: string | null; name?: string | null; activeClientId?: string | null; sv?: number };
+export type TokenClaims = { sub?: string; email?: string | null; name?: string | null; activeClientId?: string | null; sv?: number };
 
 async function decodeBearer(token: string): Promise<TokenClaims | null> {
   if (token.length > 8192) return null;
@@ -53,7 +54,20 @@ async function decodeBearer(token: string): Promise<TokenClaims | null> {
 }
 
 
-export async function userPrincipal(via: "bearer" | "session", claims: TokenClaims, requestedClientId: string | null): Promise<UserPrincipal> {
+/**
+ * A user acting for one of their Clients: the one named in x-dolfin-client-id,
+ * else the one their token is bound to. A Client the user does not (or no
+ * longer) belong to is refused, never silently replaced by another: a token
+ * bound to a Sandbox must not start acting on a Live Client. Only a token
+ * bound to no Client (minted before the user had one), or a page asking with
+ * `fallbackToFirst` (it shows which Client it acts for), starts at the first.
+ */
+export async function userPrincipal(
+  via: "bearer" | "session",
+  claims: TokenClaims,
+  requestedClientId: string | null,
+  options: { fallbackToFirst?: boolean } = {},
+): Promise<UserPrincipal> {
   const userId = claims.sub!;
   const access = await userAccess(userId);
   // A deleted user, or a session begun before "sign out everywhere", is over (tokens from before versions existed count as 0).
@@ -61,9 +75,15 @@ export async function userPrincipal(via: "bearer" | "session", claims: TokenClai
   const mine = access.memberships;
   let active: Membership | undefined;
   if (requestedClientId !== null) {
-    // An explicit choice that is not one of the user's Clients is refused, never silently replaced.
-    active = isUuid(requestedClientId) ? mine.find((m) => m.clientId === requestedClientId) : undefined;
+    active = isUuid(requestedClientId) ? mine.find((m) => m.clientId === requestedClientId.toLowerCase()) : undefined;
     if (!active) throw Problems.forbidden("You are not a member of the Client named in x-dolfin-client-id.");
+  } else if (claims.activeClientId && !options.fallbackToFirst) {
+    active = mine.find((m) => m.clientId === claims.activeClientId);
+    if (!active) {
+      throw Problems.forbidden(
+        "You are no longer a member of the Client this token was issued for. Name a Client in x-dolfin-client-id, or get a new token (with clientId) or switch Client.",
+      );
+    }
   } else {
     active = mine.find((m) => m.clientId === claims.activeClientId) ?? mine[0];
     if (!active) throw Problems.forbidden("You are not a member of any Client.");
@@ -82,41 +102,59 @@ export async function userPrincipal(via: "bearer" | "session", claims: TokenClai
 }
 
 /**
+ * Failed key and token checks are limited per source address, so keys cannot
+ * be guessed at speed. The limit only ever refuses a credential that failed:
+ * one client's failures must never lock out a caller whose key is valid. With
+ * no address known there is no bucket (never one shared by everybody).
+ */
+async function refuseFailed(ip: string | null, problem: () => Error): Promise<never> {
+  if (ip !== null) {
+    assertNotBlocked("authFailures", ip);
+    await recordFailure("authFailures", ip);
+  }
+  throw problem();
+}
+
+/**
  * Resolve the caller. An API key wins over a Bearer token, which wins over the
  * cookie. Returns null when the request carries no credentials at all.
  */
 export async function authenticate(req: Request, ctx: { ip: string | null; userAgent: string | null }): Promise<Principal | null> {
-  // Failed key and token checks are limited per source IP, so keys cannot be guessed at speed.
-  const ipKey = ctx.ip ?? "unknown";
   const apiKey = req.headers.get("x-dolfin-api-key");
   if (apiKey !== null) {
-    assertNotBlocked("authFailures", ipKey);
     const key = await verifyApiKey(apiKey.trim(), ctx);
-    if (!key) {
-      await recordFailure("authFailures", ipKey);
-      throw Problems.invalidApiKey();
-    }
+    if (!key) return refuseFailed(ctx.ip, Problems.invalidApiKey);
     return { type: "apiKey", clientId: key.clientId, clientType: key.clientType, apiKeyId: key.id, keyPrefix: key.keyPrefix };
   }
   const requestedClientId = req.headers.get("x-dolfin-client-id");
   const authorization = req.headers.get("authorization");
   if (authorization !== null) {
-    assertNotBlocked("authFailures", ipKey);
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     const claims = m ? await decodeBearer(m[1]) : null;
-    if (!claims) {
-      await recordFailure("authFailures", ipKey);
-      throw Problems.invalidToken();
-    }
+    if (!claims) return refuseFailed(ctx.ip, Problems.invalidToken);
     return userPrincipal("bearer", claims, requestedClientId);
   }
   const session = await auth();
   if (session?.user?.id) {
-    return userPrincipal(
-      "session",
-      { sub: session.user.id, email: session.user.email, name: session.user.name, activeClientId: session.activeClientId, sv: session.sessionVersion },
-      requestedClientId,
-    );
+    return userPrincipal("session", sessionClaims(session), requestedClientId);
+  }
+  // next-auth refuses a cookie whose session was ended (or whose user is gone): if it is one of ours, say so.
+  const cookie = sessionCookie(req.headers.get("cookie"));
+  if (cookie !== null && (await decodeBearer(cookie))) throw Problems.sessionEnded();
+  return null;
+}
+
+function sessionCookie(header: string | null): string | null {
+  if (!header) return null;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    const name = part.slice(0, eq).trim();
+    if (eq > 0 && (SESSION_COOKIE_NAMES as readonly string[]).includes(name)) return part.slice(eq + 1).trim();
   }
   return null;
+}
+
+/** The claims of a next-auth session, in the shape a Bearer token carries them. */
+export function sessionClaims(session: Session): TokenClaims {
+  return { sub: session.user.id, email: session.user.email, name: session.user.name, activeClientId: session.activeClientId, sv: session.sessionVersion };
 }

@@ -3,7 +3,7 @@ import { redirect } from "next/navigation";
 import { cache } from "react";
 import { ApiError } from "@/lib/http/problem";
 import { auth } from "./config";
-import { userPrincipal, type UserPrincipal } from "./principal";
+import { sessionClaims, userPrincipal, type UserPrincipal } from "./principal";
 
 export function signInUrl(callbackPath: string): string {
   return `/sign-in?callbackUrl=${encodeURIComponent(callbackPath)}`;
@@ -16,11 +16,9 @@ const currentUser = cache(async (): Promise<PageUser | null> => {
   const session = await auth();
   if (!session?.user?.id) return null;
   try {
-    return await userPrincipal(
-      "session",
-      { sub: session.user.id, email: session.user.email, name: session.user.name, activeClientId: session.activeClientId, sv: session.sessionVersion },
-      null,
-    );
+    // A page says which Client it shows (and every request it makes names it), so a session whose
+    // Client was left may show the user's first one instead of nothing.
+    return await userPrincipal("session", sessionClaims(session), null, { fallbackToFirst: true });
   } catch (err) {
     if (err instanceof ApiError && err.init.code === "Member.Forbidden") return { noClient: true, email: session.user.email ?? "" };
     if (err instanceof ApiError && err.init.code === "Auth.SessionEnded") return null; // signed out everywhere: sign in again
@@ -43,8 +41,35 @@ export async function requireUser(callbackPath: string): Promise<PageUser> {
   return user;
 }
 
-/** Only same-site relative paths may be a post-sign-in destination. */
+/**
+ * The signed-in person behind a server action, resolved exactly as the API
+ * resolves a session: an ended session ("sign out everywhere"), a deleted
+ * user or one with no Client gets null, so an old cookie can do nothing.
+ */
+export async function actionUser(): Promise<UserPrincipal | null> {
+  const user = await currentUser();
+  return user && !("noClient" in user) ? user : null;
+}
+
+export const DEFAULT_AFTER_SIGN_IN = "/settings/api-keys";
+const SELF = "http://dolfin.invalid";
+
+/**
+ * A post-sign-in destination: the value resolved against our own origin the
+ * way a browser would (tabs and newlines dropped, backslashes as slashes),
+ * kept only if it stays on that origin, and returned as a plain, encoded
+ * path. Anything else is the default page.
+ */
 export function safeCallback(url: string | undefined | null): string {
-  if (!url || !url.startsWith("/") || url.startsWith("//") || url.startsWith("/\\")) return "/settings/api-keys";
-  return url;
+  if (!url || typeof url !== "string" || url.length > 2048) return DEFAULT_AFTER_SIGN_IN;
+  let u: URL;
+  try {
+    u = new URL(url, SELF);
+  } catch {
+    return DEFAULT_AFTER_SIGN_IN;
+  }
+  if (u.origin !== SELF) return DEFAULT_AFTER_SIGN_IN;
+  const path = u.pathname + u.search + u.hash;
+  // The path as resolved must read the same way again (no "//host" a second parse would take for an origin).
+  return path.startsWith("/") && !path.startsWith("//") ? path : DEFAULT_AFTER_SIGN_IN;
 }
