@@ -1,9 +1,10 @@
 import { headers } from "next/headers";
 import Link from "next/link";
-import { auth, signOut } from "@/lib/auth/config";
+import { signOut } from "@/lib/auth/config";
 import { endAllSessions } from "@/lib/auth/sessions";
 import { can } from "@/lib/auth/permissions";
-import { requireUser } from "@/lib/auth/session";
+import { actionUser, requireUser } from "@/lib/auth/session";
+import { ActiveClientProvider } from "@/components/ui/active-client";
 import { ClientSwitcher } from "./client-switcher";
 import { SettingsNav } from "./nav";
 
@@ -54,8 +55,9 @@ export default async function SettingsLayout({ children }: { children: React.Rea
             <form
               action={async () => {
                 "use server";
-                const session = await auth();
-                if (session?.user?.id) await endAllSessions(session.user.id);
+                // Resolved like the API: a session already ended cannot end the user's new ones.
+                const me = await actionUser();
+                if (me) await endAllSessions(me.userId);
                 await signOut({ redirectTo: "/sign-in" });
               }}
             >
@@ -81,7 +83,7 @@ export default async function SettingsLayout({ children }: { children: React.Rea
             You are not a member of any Client yet. Ask an Owner to invite you.
           </div>
         ) : (
-          children
+          <ActiveClientProvider clientId={user.clientId}>{children}</ActiveClientProvider>
         )}
       </main>
     </div>

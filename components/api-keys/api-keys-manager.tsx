@@ -5,7 +5,7 @@ import { useCallback, useState } from "react";
 import { toast } from "sonner";
 import type { KeyPolicyView } from "@/lib/clients/schemas";
 import type { ApiKeyStatus, ApiKeyView, CreateApiKeyResponse } from "@/lib/api-keys/schemas";
-import { apiFetch } from "./api";
+import { useApi } from "@/components/ui/active-client";
 import { CreateKeyForm, type KeyPolicy } from "./create-key-form";
 import { KeyCreatedDialog } from "./key-created-dialog";
 import { KeysList } from "./keys-list";
@@ -42,6 +42,7 @@ export function ApiKeysManager({
   usage: Usage;
   clientName: string;
 }) {
+  const api = useApi();
   const [keys, setKeys] = useState(initial.data);
   const [usage, setUsage] = useState(initialUsage);
   const [filter, setFilter] = useState<Filter>("");
@@ -57,20 +58,20 @@ export function ApiKeysManager({
   const reload = useCallback(
     async (f: Filter = filter) => {
       const [page, p] = await Promise.all([
-        apiFetch<Page>(listUrl(f, Math.max(20, Math.min(100, keys.length)))),
-        apiFetch<KeyPolicyView>("/api/key-policy"),
+        api<Page>(listUrl(f, Math.max(20, Math.min(100, keys.length)))),
+        api<KeyPolicyView>("/api/key-policy"),
       ]);
       setKeys(page.data);
       setCursor(page.nextCursor);
       setUsage({ active: p.activeKeys, max: p.maxActiveKeys });
     },
-    [filter, keys.length],
+    [api, filter, keys.length],
   );
 
   const changeFilter = async (f: Filter) => {
     setFilter(f);
     try {
-      const page = await apiFetch<Page>(listUrl(f, 20));
+      const page = await api<Page>(listUrl(f, 20));
       setKeys(page.data);
       setCursor(page.nextCursor);
     } catch (err) {
@@ -82,7 +83,7 @@ export function ApiKeysManager({
     if (!cursor) return;
     setLoadingMore(true);
     try {
-      const page = await apiFetch<Page>(listUrl(filter, 20, cursor));
+      const page = await api<Page>(listUrl(filter, 20, cursor));
       setKeys((prev) => [...prev, ...page.data.filter((k) => !prev.some((p) => p.id === k.id))]);
       setCursor(page.nextCursor);
     } finally {

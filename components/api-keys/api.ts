@@ -10,12 +10,18 @@ export class ProblemError extends Error {
   }
 }
 
-export async function apiFetch<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+export type ApiFetchInit = { method?: string; body?: unknown; clientId?: string | null };
+
+/** Pages call it through useApi(), which names the Client the page shows. */
+export async function apiFetch<T>(path: string, init: ApiFetchInit = {}): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (init.body !== undefined) headers["content-type"] = "application/json";
+  if (init.clientId) headers["x-dolfin-client-id"] = init.clientId;
   let res: Response;
   try {
     res = await fetch(path, {
       method: init.method ?? (init.body !== undefined ? "POST" : "GET"),
-      headers: init.body !== undefined ? { "content-type": "application/json" } : undefined,
+      headers,
       body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
       credentials: "same-origin",
       cache: "no-store",

@@ -18,13 +18,15 @@ import {
   type CreateKeyFormValues,
 } from "@/lib/api-keys/expiry";
 import { createApiKeySchema, NAME_MAX, type CreateApiKeyResponse } from "@/lib/api-keys/schemas";
-import { apiFetch, ProblemError } from "./api";
+import { ProblemError } from "./api";
+import { useApi } from "@/components/ui/active-client";
 
 export type KeyPolicy = { keysMustExpire: boolean; maxKeyLifetimeDays: number | null };
 
 const field = `${fieldClass} w-full`;
 
 export function CreateKeyForm({ policy, onCreated }: { policy: KeyPolicy; onCreated: (key: CreateApiKeyResponse) => void }) {
+  const api = useApi();
   const allowed = allowedChoices(policy);
   const defaultChoice = allowed.has(DEFAULT_EXPIRY) ? DEFAULT_EXPIRY : EXPIRY_PRESETS.find((p) => allowed.has(p.value))?.value ?? "custom";
   const form = useForm<CreateKeyFormValues>({
@@ -46,7 +48,7 @@ export function CreateKeyForm({ policy, onCreated }: { policy: KeyPolicy; onCrea
       const expiresAt = expiryFromChoice(values.expiration, values.customDate);
       // The very schema the route parses with: what we send is what it accepts.
       const body = createApiKeySchema.parse({ name: values.name, expiresAt: expiresAt?.toISOString() ?? null });
-      const created = await apiFetch<CreateApiKeyResponse>("/api/api-keys", {
+      const created = await api<CreateApiKeyResponse>("/api/api-keys", {
         body: { name: body.name, expiresAt: body.expiresAt?.toISOString() ?? null },
       });
       reset({ name: "", expiration: defaultChoice, customDate: "" });

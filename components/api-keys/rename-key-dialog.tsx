@@ -6,7 +6,8 @@ import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { fieldClass } from "@/components/ui/field";
 import { NAME_MAX, renameApiKeySchema, type ApiKeyView, type RenameApiKeyData, type RenameApiKeyInput } from "@/lib/api-keys/schemas";
-import { apiFetch, ProblemError } from "./api";
+import { ProblemError } from "./api";
+import { useApi } from "@/components/ui/active-client";
 
 const field = `${fieldClass} w-full`;
 
@@ -21,13 +22,14 @@ export function RenameKeyDialog({ target, onClose, onRenamed }: { target: ApiKey
 }
 
 function RenameForm({ target, onClose, onRenamed }: { target: ApiKeyView; onClose: () => void; onRenamed: (k: ApiKeyView) => void }) {
+  const api = useApi();
   const { register, handleSubmit, setError, formState } = useForm<RenameApiKeyInput, unknown, RenameApiKeyData>({
     resolver: zodResolver(renameApiKeySchema),
     defaultValues: { name: target.name ?? "" },
   });
   const save = handleSubmit(async (values) => {
     try {
-      const renamed = await apiFetch<ApiKeyView>(`/api/api-keys/${target.id}`, { method: "PATCH", body: values });
+      const renamed = await api<ApiKeyView>(`/api/api-keys/${target.id}`, { method: "PATCH", body: values });
       toast.success(renamed.name ? `Renamed to ${renamed.name}` : "Name removed");
       onRenamed(renamed);
     } catch (err) {

@@ -4,17 +4,18 @@ import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import type { ApiKeyView } from "@/lib/api-keys/schemas";
-import { apiFetch } from "./api";
+import { useApi } from "@/components/ui/active-client";
 import { keyLabel } from "./key-status";
 
 export function RevokeKeyDialog({ target, onClose, onRevoked }: { target: ApiKeyView | null; onClose: () => void; onRevoked: () => void }) {
+  const api = useApi();
   const [pending, setPending] = useState(false);
   const label = target ? keyLabel(target) : "";
   const revoke = async () => {
     if (!target || pending) return;
     setPending(true);
     try {
-      await apiFetch(`/api/api-keys/${target.id}/revoke`, { method: "POST" });
+      await api(`/api/api-keys/${target.id}/revoke`, { method: "POST" });
       toast.success(`Revoked ${label}`);
       onRevoked();
     } catch (err) {

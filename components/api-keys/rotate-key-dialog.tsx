@@ -4,7 +4,7 @@ import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { DEFAULT_GRACE_SECONDS, type ApiKeyView, type CreateApiKeyResponse } from "@/lib/api-keys/schemas";
-import { apiFetch } from "./api";
+import { useApi } from "@/components/ui/active-client";
 import { keyLabel } from "./key-status";
 
 const CHOICES = [
@@ -15,6 +15,7 @@ const CHOICES = [
 ] as const;
 
 export function RotateKeyDialog({ target, onClose, onRotated }: { target: ApiKeyView | null; onClose: () => void; onRotated: (k: CreateApiKeyResponse) => void }) {
+  const api = useApi();
   const [grace, setGrace] = useState<number>(DEFAULT_GRACE_SECONDS);
   const [pending, setPending] = useState(false);
   const label = target ? keyLabel(target) : "";
@@ -23,7 +24,7 @@ export function RotateKeyDialog({ target, onClose, onRotated }: { target: ApiKey
     if (!target || pending) return;
     setPending(true);
     try {
-      const k = await apiFetch<CreateApiKeyResponse>(`/api/api-keys/${target.id}/rotate`, { body: { gracePeriodSeconds: grace } });
+      const k = await api<CreateApiKeyResponse>(`/api/api-keys/${target.id}/rotate`, { body: { gracePeriodSeconds: grace } });
       setGrace(DEFAULT_GRACE_SECONDS);
       onRotated(k);
     } catch (err) {

@@ -1,6 +1,6 @@
 "use client";
 import { useState } from "react";
-import { apiFetch } from "@/components/api-keys/api";
+import { useApi } from "@/components/ui/active-client";
 import { Badge } from "@/components/api-keys/key-status";
 import { LoadMore } from "@/components/ui/load-more";
 import { ClientOnly } from "@/components/ui/client-only";
@@ -47,6 +47,7 @@ function describe(e: AuditEventView): string {
 }
 
 export function AuditLog({ initial, targetId }: { initial: Page; targetId?: string }) {
+  const api = useApi();
   const [events, setEvents] = useState(initial.data);
   const [cursor, setCursor] = useState(initial.nextCursor);
   const [loading, setLoading] = useState(false);
@@ -55,7 +56,7 @@ export function AuditLog({ initial, targetId }: { initial: Page; targetId?: stri
     if (!cursor) return;
     setLoading(true);
     try {
-      const p = await apiFetch<Page>(`/api/audit-events?Limit=50&Cursor=${encodeURIComponent(cursor)}${targetId ? `&TargetId=${targetId}` : ""}`);
+      const p = await api<Page>(`/api/audit-events?Limit=50&Cursor=${encodeURIComponent(cursor)}${targetId ? `&TargetId=${targetId}` : ""}`);
       setEvents((prev) => [...prev, ...p.data]);
       setCursor(p.nextCursor);
     } finally {

@@ -2,7 +2,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { toast } from "sonner";
-import { apiFetch } from "@/components/api-keys/api";
+import { useApi } from "@/components/ui/active-client";
 import { Button } from "@/components/ui/button";
 import { ClientOnly } from "@/components/ui/client-only";
 import { formatDate } from "@/components/ui/dates";
@@ -15,6 +15,7 @@ import type { MemberView } from "@/lib/members/schemas";
 type Page = { data: MemberView[]; nextCursor: string | null; hasMore: boolean };
 
 export function MembersList({ initial, me, canManage }: { initial: Page; me: { userId: string; role: Role }; canManage: boolean }) {
+  const api = useApi();
   const [members, setMembers] = useState(initial.data);
   const [cursor, setCursor] = useState(initial.nextCursor);
   const [loading, setLoading] = useState(false);
@@ -26,7 +27,7 @@ export function MembersList({ initial, me, canManage }: { initial: Page; me: { u
     if (!cursor) return;
     setLoading(true);
     try {
-      const p = await apiFetch<Page>(`/api/members?Limit=100&Cursor=${encodeURIComponent(cursor)}`);
+      const p = await api<Page>(`/api/members?Limit=100&Cursor=${encodeURIComponent(cursor)}`);
       setMembers((prev) => [...prev, ...p.data]);
       setCursor(p.nextCursor);
     } finally {
@@ -37,7 +38,7 @@ export function MembersList({ initial, me, canManage }: { initial: Page; me: { u
   const changeRole = async (m: MemberView, role: Role) => {
     setBusy(m.userId);
     try {
-      const updated = await apiFetch<MemberView>(`/api/members/${m.userId}`, { method: "PATCH", body: { role } });
+      const updated = await api<MemberView>(`/api/members/${m.userId}`, { method: "PATCH", body: { role } });
       setMembers((prev) => prev.map((x) => (x.userId === m.userId ? updated : x)));
       toast.success(`${m.name || m.email} is now ${role === "Admin" ? "an" : "a"} ${role}`);
       // Changing one's own role changes what this page may show.
@@ -54,7 +55,7 @@ export function MembersList({ initial, me, canManage }: { initial: Page; me: { u
     const m = removing;
     setBusy(m.userId);
     try {
-      await apiFetch(`/api/members/${m.userId}`, { method: "DELETE" });
+      await api(`/api/members/${m.userId}`, { method: "DELETE" });
       setRemoving(null);
       if (m.userId === me.userId) {
         router.push("/settings/api-keys"); // left this Client

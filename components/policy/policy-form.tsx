@@ -5,7 +5,8 @@ import { useState } from "react";
 import { useForm } from "react-hook-form";
 import { toast } from "sonner";
 import { z } from "zod";
-import { apiFetch, ProblemError } from "@/components/api-keys/api";
+import { ProblemError } from "@/components/api-keys/api";
+import { useApi } from "@/components/ui/active-client";
 import { Button } from "@/components/ui/button";
 import { fieldClass } from "@/components/ui/field";
 import { keyPolicySchema, MAX_LIFETIME_DAYS, type KeyPolicy, type KeyPolicyView } from "@/lib/clients/schemas";
@@ -26,6 +27,7 @@ const formValues = ({ keysMustExpire, maxKeyLifetimeDays, maxActiveKeys }: KeyPo
 });
 
 export function PolicyForm({ initial, canEdit }: { initial: KeyPolicyView; canEdit: boolean }) {
+  const api = useApi();
   const router = useRouter();
   const [activeKeys, setActiveKeys] = useState(initial.activeKeys);
   const { register, handleSubmit, formState, setError, reset } = useForm<z.input<typeof formSchema>, unknown, KeyPolicy>({
@@ -34,7 +36,7 @@ export function PolicyForm({ initial, canEdit }: { initial: KeyPolicyView; canEd
   });
   const save = handleSubmit(async (values) => {
     try {
-      const saved = await apiFetch<KeyPolicyView>("/api/key-policy", { method: "PUT", body: values });
+      const saved = await api<KeyPolicyView>("/api/key-policy", { method: "PUT", body: values });
       reset(formValues(saved));
       setActiveKeys(saved.activeKeys);
       toast.success("Key policy saved");
