@@ -4,6 +4,7 @@
 import { hash } from "@node-rs/argon2";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateKey } from "@/lib/api-keys/key-format";
 import { startEmbeddedPostgres, type EmbeddedDb } from "@/lib/db/embedded";
 import { applyMigrations } from "@/lib/db/migrate";
 import { PrismaClient } from "@/lib/generated/prisma/client";
@@ -108,6 +109,29 @@ describe("two instances, one database", () => {
     expect(blocked.headers.get("retry-after")).toBeTruthy();
     // Another IP is unaffected.
     expect((await call(b, "/api/me", { headers: { "x-forwarded-for": "198.51.100.8", "x-dolfin-api-key": bogus } })).status).toBe(401);
+  });
+
+  it("the failed-auth limit never refuses a valid credential: one client's bad keys cannot lock out good ones", async () => {
+    const tok = await token(a);
+    // Made behind the app (key writes are already at their limit here).
+    const client = await db.client.findFirstOrThrow({ where: { name: "Two Instances Inc" } });
+    const k = generateKey("Live");
+    await db.apiKey.create({ data: { clientId: client.id, keyPrefix: k.keyPrefix, keyHash: k.keyHash, name: "still good" } });
+    const good = { body: { rawKey: k.rawKey } };
+    const bogus = "dol_live_" + "C".repeat(49);
+    // Direct clients (no X-Forwarded-For of their own) and one that names an address.
+    for (const ip of [{}, { "x-forwarded-for": "198.51.100.9" }] as Record<string, string>[]) {
+      const statuses: number[] = [];
+      for (const s of [a, b, a, b, a, b]) statuses.push((await call(s, "/api/me", { headers: { ...ip, "x-dolfin-api-key": bogus } })).status);
+      expect(statuses.slice(-2)).toEqual([429, 429]);
+      // The same address, valid credentials: served, on both instances.
+      for (const s of [a, b]) {
+        expect((await call(s, "/api/me", { headers: { ...ip, "x-dolfin-api-key": good.body.rawKey } })).status).toBe(200);
+        expect((await call(s, "/api/me", { headers: { ...ip, authorization: `Bearer ${tok}` } })).status).toBe(200);
+      }
+      // And the blocked address's bad keys are still refused with 429.
+      expect((await call(a, "/api/me", { headers: { ...ip, "x-dolfin-api-key": bogus } })).status).toBe(429);
+    }
   });
 
   it("leak reports and failed sign-ins are limited per IP", async () => {

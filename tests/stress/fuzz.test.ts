@@ -26,6 +26,11 @@ const nasty = [
   "'; DROP TABLE \"ApiKey\"; --", "\" OR 1=1 --", "../../etc/passwd", "%00", "\u0000", "${7*7}", "{{constructor.constructor('x')()}}",
   "<script>alert(1)</script>", "\ud800", "\udfff", "\u202e", "\ufeff", "𝕯𝖔𝖑𝖋𝖎𝖓", "👩‍👩‍👧‍👦".repeat(30), "a\u0301".repeat(60), " ", "\t\n", "x".repeat(101), "x".repeat(10_000),
   "__proto__", "constructor", "2030-01-01T00:00:00Z", "0000-00-00T00:00:00Z", "9999-12-31T23:59:59Z", "+275760-09-13T00:00:00Z", "NaN", "-1", "1e309",
+  // The end of time, reached through offsets (a key past 9999 in UTC once broke its Client's list).
+  "9999-12-31T23:59:59-14:00", "9999-12-31T23:59:59+14:00", "9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59-00:01", "9999-12-31T10:00:00-13:59",
+  "0001-01-01T00:00:00+14:00", "2999-12-31T23:59:59-23:59",
+  // Format characters a name must not hide behind.
+  "pay\u202Eyolf", "a\u200Bb", "\u2066x\u2069", "Cafe\u0301",
 ];
 
 const jsonish = fc.oneof(
@@ -45,14 +50,26 @@ const body: fc.Arbitrary<Body> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: "none" as const }) },
 );
 
+/** Victims by id, sometimes in upper case (the same key: ids are UUIDs). */
+const victimId = fc.tuple(fc.nat(19), fc.boolean()).map(([i, upper]) => ({ victim: i, upper }));
+const idOf = (id: { victim: number; upper: boolean } | { raw: string }) =>
+  "victim" in id ? (id.upper ? victims[id.victim].toUpperCase() : victims[id.victim]) : id.raw === "foreign" ? foreignKeyId : id.raw;
+
+const callbackUrls = [
+  "/%09/evil.example", "/%0A/x", "/%E3%80%82/x", "//evil.example", "/%5Cevil.example", "https://evil.example/", "javascript:alert(1)", "/\\/evil",
+  "%2F%2Fevil.example", "/settings/../..//evil.example", "/settings/audit?key=1", "", "%00", "/%ZZ", "/" + "a".repeat(5000), "http:evil.example",
+];
+
 const target = fc.oneof(
   fc.constant({ op: "create", path: () => "/api/api-keys", method: "POST" }),
   fc.constant({ op: "list", path: () => "/api/api-keys", method: "GET" }),
   fc.constant({ op: "leaks", path: () => "/api/api-keys/leaks", method: "POST" }),
-  fc.tuple(fc.constantFrom("rotate", "revoke"), fc.oneof(fc.nat(19).map((i) => ({ victim: i })), fc.constantFrom("foreign", "nope", "00000000-0000-0000-0000-000000000000", "..%2F..%2Fme", "%00", "%E2%80%AE", "a".repeat(300)).map((x) => ({ raw: x }))))
-    .map(([op, id]) => ({ op, method: "POST", path: () => `/api/api-keys/${"victim" in id ? victims[id.victim] : id.raw === "foreign" ? foreignKeyId : id.raw}/${op}` })),
-  fc.oneof(fc.nat(19).map((i) => ({ victim: i })), fc.constantFrom("foreign", "nope", "00000000-0000-0000-0000-000000000000", "%00", "a".repeat(300)).map((x) => ({ raw: x })))
-    .map((id) => ({ op: "rename", method: "PATCH", path: () => `/api/api-keys/${"victim" in id ? victims[id.victim] : id.raw === "foreign" ? foreignKeyId : id.raw}` })),
+  fc.tuple(fc.constantFrom("rotate", "revoke"), fc.oneof(victimId, fc.constantFrom("foreign", "nope", "00000000-0000-0000-0000-000000000000", "..%2F..%2Fme", "%00", "%E2%80%AE", "a".repeat(300)).map((x) => ({ raw: x }))))
+    .map(([op, id]) => ({ op, method: "POST", path: () => `/api/api-keys/${idOf(id)}/${op}` })),
+  fc.oneof(victimId, fc.constantFrom("foreign", "nope", "00000000-0000-0000-0000-000000000000", "%00", "a".repeat(300)).map((x) => ({ raw: x })))
+    .map((id) => ({ op: "rename", method: "PATCH", path: () => `/api/api-keys/${idOf(id)}` })),
+  fc.oneof(fc.constantFrom(...callbackUrls), fc.string().map(encodeURIComponent), fc.string())
+    .map((cb) => ({ op: "sign-in", method: "GET", path: () => `/sign-in?callbackUrl=${cb}` })),
 );
 
 const query = fc.oneof(
@@ -84,7 +101,7 @@ describe("fuzzing", () => {
         const i = next++;
         if (i >= cases.length) return;
         const c = cases[i];
-        const method = c.methodOverride ?? c.target.method;
+        const method = c.target.op === "sign-in" ? "GET" : (c.methodOverride ?? c.target.method);
         const headers: Record<string, string> = { ...c.extra };
         if (c.contentType) headers["content-type"] = c.contentType;
         if (c.auth === "key" || c.auth === "both") headers["x-dolfin-api-key"] = s.apiKey;
@@ -97,11 +114,16 @@ describe("fuzzing", () => {
           else if (c.body.kind === "bytes") payload = c.body.value as unknown as BodyInit;
           else if (c.body.kind === "raw") payload = c.body.value;
         }
-        const r = await fetch(`${s.server.url}${c.target.path()}${c.query}`, { method, headers, body: payload, signal: AbortSignal.timeout(15_000), redirect: "manual" });
+        const path = c.target.path();
+        const r = await fetch(`${s.server.url}${path}${c.target.op === "sign-in" ? "" : c.query}`, { method, headers, body: payload, signal: AbortSignal.timeout(15_000), redirect: "manual" });
         const text = await r.text();
         const type = r.headers.get("content-type") ?? "";
         let code: string | undefined;
-        if (r.status >= 400 && method !== "HEAD") {
+        if (c.target.op === "sign-in") {
+          // A page, not the API: never a 5xx (checked below), and a redirect only ever to our own origin.
+          const loc = r.headers.get("location");
+          if (loc) expect(new URL(loc, s.server.url).origin, `case ${i}: ${path} -> ${loc}`).toBe(new URL(s.server.url).origin);
+        } else if (r.status >= 400 && method !== "HEAD") {
           expect(type, `case ${i}: ${method} ${c.target.path()} → ${r.status}`).toBe("application/problem+json");
           const p = JSON.parse(text);
           expect(p.status).toBe(r.status);
@@ -109,6 +131,12 @@ describe("fuzzing", () => {
           code = p.code;
         }
         outcomes.push({ i, op: c.target.op, method, status: r.status, type, code });
+        if (r.status < 300 && method !== "GET" && method !== "HEAD" && c.target.op !== "sign-in") {
+          // Whatever a request could write, the Client's key list still answers.
+          const list = await fetch(`${s.server.url}/api/api-keys?Limit=100`, { headers: { "x-dolfin-api-key": s.apiKey }, signal: AbortSignal.timeout(15_000) });
+          expect(list.status, `list after case ${i}: ${method} ${path} -> ${r.status}`).toBe(200);
+          await list.arrayBuffer();
+        }
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));
@@ -127,7 +155,8 @@ describe("fuzzing", () => {
     for (const k of keys) {
       if (k.name !== null) {
         expect(k.name.length).toBeLessThanOrEqual(100);
-        expect(k.name).not.toMatch(/\p{Cc}/u);
+        expect(k.name).not.toMatch(/[\p{Cc}\p{Cf}]/u);
+        expect(k.name).toBe(k.name.normalize("NFC"));
         expect(k.name.trim()).toBe(k.name);
       }
       expect(k.keyHash).toMatch(/^[0-9a-f]{64}$/);
