@@ -121,10 +121,12 @@ describe("the served document agrees with the seed contract (create API key)", (
     const page = await fetch(`${BASE}/docs/api`);
     expect(page.status).toBe(200);
     const html = await page.text();
-    expect(html).toContain("/api/openapi.json");
-    expect(html).toContain("/docs/api/scalar.js");
-    const script = await fetch(`${BASE}/docs/api/scalar.js`);
+    expect(await (await fetch(`${BASE}/docs/api/assets/init.js`)).text()).toContain("/api/openapi.json");
+    expect(html).toContain("/docs/api/assets/swagger-ui-bundle.js");
+    const script = await fetch(`${BASE}/docs/api/assets/swagger-ui-bundle.js`);
     expect(script.status).toBe(200);
     expect((await script.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
+    expect((await fetch(`${BASE}/docs/api/assets/init.js`)).status).toBe(200);
+    expect((await fetch(`${BASE}/docs/api/assets/package.json`)).status).toBe(404);
   });
 });
