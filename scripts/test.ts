@@ -115,7 +115,7 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(err instanceof Error ? err.stack : err);
+  console.error(err instanceof Error ? (err.name === "SetupError" ? err.message : err.stack) : err);
   console.log(`Tests: ${total.passed} passed, ${total.failed + 1} failed`);
   process.exit(1);
 });

