@@ -1,8 +1,11 @@
 // Runs once when the server starts (not during `next build`): a bad
-// environment fails the boot with a clear message instead of the first request.
+// environment fails the boot with a clear message instead of the first request;
+// then the email outbox worker starts (when SMTP is configured).
 export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
     const { env } = await import("./lib/env");
     env();
+    const { startMailWorker } = await import("./lib/mail/outbox");
+    startMailWorker();
   }
 }

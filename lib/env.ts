@@ -15,6 +15,22 @@ const schema = z.object({
   RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   /** The app's public origin (https://keys.example.com), for the same-origin check. Default: the request's Host. */
   APP_URL: z.url().optional(),
+  /** Wrong passwords per account (any address), per 15 minutes: a spray from many addresses at one account stops. */
+  RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  /** Invitations (create + resend) per Client per hour. */
+  RATE_LIMIT_INVITES_PER_HOUR: z.coerce.number().int().min(1).default(50),
+  /** Email over SMTP (smtp://user:pass@host:587, smtps://...). Unset: no email; invite links are copied by hand. */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional(),
+  /** The sender of every email. */
+  MAIL_FROM: z.string().min(3).default("Dolfin <no-reply@dolfin.localhost>"),
+  /** How long an invitation link works. */
+  INVITE_TTL_DAYS: z.coerce.number().int().min(1).max(30).default(7),
+  /** At most this many pending invitations per Client. */
+  MAX_PENDING_INVITES: z.coerce.number().int().min(1).default(100),
+  /** How often each server looks for email to send, in ms. */
+  MAIL_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(2000),
+  /** First retry of a failed send after this many ms; doubling each time, at most an hour; given up after 8 tries. */
+  MAIL_RETRY_BASE_MS: z.coerce.number().int().min(10).default(30_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

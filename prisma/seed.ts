@@ -1,22 +1,11 @@
 // Demo data (idempotent): `npm run db:seed`, and `npm run dev` on an empty database.
 import { hash } from "@node-rs/argon2";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaClient, type ClientType, type MemberRole } from "../lib/generated/prisma/client";
+import { PrismaClient } from "../lib/generated/prisma/client";
 
-export const DEMO_PASSWORD = "dolfin-demo-password";
+import { DEMO_CLIENTS, DEMO_PASSWORD, DEMO_USERS } from "./demo-accounts";
 
-export const DEMO_CLIENTS: { name: string; type: ClientType }[] = [
-  { name: "Acme Payments", type: "Live" },
-  { name: "Acme Sandbox", type: "Sandbox" },
-  { name: "Globex", type: "Live" },
-];
-
-export const DEMO_USERS: { email: string; name: string; memberships: [string, MemberRole][] }[] = [
-  { email: "owner@acme.test", name: "Olivia Owner", memberships: [["Acme Payments", "Owner"], ["Acme Sandbox", "Owner"]] },
-  { email: "admin@acme.test", name: "Adam Admin", memberships: [["Acme Payments", "Admin"]] },
-  { email: "member@acme.test", name: "Mia Member", memberships: [["Acme Payments", "Member"]] },
-  { email: "owner@globex.test", name: "Greta Globex", memberships: [["Globex", "Owner"]] },
-];
+export { DEMO_PASSWORD };
 
 export async function seed(databaseUrl: string, log = console.log): Promise<void> {
   const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
@@ -55,6 +44,17 @@ export async function isEmpty(databaseUrl: string): Promise<boolean> {
   const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
   try {
     return (await db.user.count()) === 0;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+/** The demo users present in the database (a production start refuses them). */
+export async function demoAccountsIn(databaseUrl: string): Promise<string[]> {
+  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+  try {
+    const rows = await db.user.findMany({ where: { email: { in: DEMO_USERS.map((u) => u.email) } }, select: { email: true } });
+    return rows.map((r) => r.email);
   } finally {
     await db.$disconnect();
   }

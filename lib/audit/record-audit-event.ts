@@ -13,13 +13,18 @@ export const AUDIT_ACTIONS = [
   "client.policyChanged",
   "member.roleChanged",
   "member.removed",
+  "invite.created",
+  "invite.resent",
+  "invite.revoked",
+  "invite.accepted",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export type Actor =
   | { type: "user"; userId: string; label: string }
   | { type: "apiKey"; apiKeyId: string; label: string }
-  | { type: "anonymous"; label: string };
+  | { type: "anonymous"; label: string }
+  | { type: "operator"; label: string };
 
 export function actorOf(p: Principal): Actor {
   return p.type === "apiKey"
@@ -31,7 +36,7 @@ export type AuditInput = {
   clientId: string;
   action: AuditAction;
   actor: Actor;
-  target: { type: "apiKey" | "client" | "user"; id: string; label?: string | null };
+  target: { type: "apiKey" | "client" | "user" | "invite"; id: string; label?: string | null };
   metadata?: Prisma.InputJsonValue;
   meta: Pick<RequestMeta, "ip" | "userAgent">;
 };
@@ -41,6 +46,7 @@ export function auditRow(e: AuditInput) {
   return {
     clientId: e.clientId,
     action: e.action,
+    // The operator's command line has no account: recorded as an anonymous actor with its label.
     actorType: (e.actor.type === "user" ? "User" : e.actor.type === "apiKey" ? "ApiKey" : "Anonymous") as "User" | "ApiKey" | "Anonymous",
     actorUserId: e.actor.type === "user" ? e.actor.userId : null,
     actorApiKeyId: e.actor.type === "apiKey" ? e.actor.apiKeyId : null,

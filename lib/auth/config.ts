@@ -56,10 +56,12 @@ export const { handlers, auth, signIn, signOut, unstable_update: updateSession }
   pages: { signIn: "/sign-in" },
   providers: [
     Credentials({
-      credentials: { email: { label: "Email" }, password: { label: "Password", type: "password" } },
+      credentials: { email: { label: "Email" }, password: { label: "Password", type: "password" }, clientId: {} },
       authorize: async (creds, request) => {
         try {
-          return await verifyCredentials(creds, clientIp(request.headers));
+          const user = await verifyCredentials(creds, clientIp(request.headers));
+          // Which Client the new session starts on (an accepted invitation's), when the user belongs to it.
+          return user && { ...user, preferredClientId: typeof creds?.clientId === "string" ? creds.clientId : null };
         } catch (err) {
           if (err instanceof ApiError && err.init.status === 429) throw new TooManySignIns();
           throw err;
@@ -71,7 +73,9 @@ export const { handlers, auth, signIn, signOut, unstable_update: updateSession }
     async jwt({ token, user, trigger, session }) {
       if (user?.id) {
         token.sub = user.id;
-        token.activeClientId = (await memberships(user.id))[0]?.clientId ?? null;
+        const mine = await memberships(user.id);
+        const preferred = (user as { preferredClientId?: string | null }).preferredClientId;
+        token.activeClientId = (mine.find((m) => m.clientId === preferred) ?? mine[0])?.clientId ?? null;
         token.sv = (user as Partial<AuthenticatedUser>).sessionVersion ?? 0;
       } else if (token.sub && !(await sessionIsCurrent(token.sub, token.sv))) {
         return null; // ended by "sign out everywhere" (or the user is gone): clear the cookie, never re-issue it

@@ -9,12 +9,29 @@ let dummyHash: Promise<string> | undefined;
 
 export type AuthenticatedUser = { id: string; email: string; name: string; sessionVersion: number };
 
-/** Null when the email and password do not match. Failures are limited per IP (429 ApiError when spent). */
+/**
+ * Null when the email and password do not match. Failures are limited per
+ * address and per account (429 ApiError when spent): a spray from many
+ * addresses at one account stops too. The account bucket is keyed by the
+ * email as typed (normalised), whether or not it exists, so the answers are
+ * the same for both.
+ */
 export async function verifyCredentials(input: unknown, ip: string | null): Promise<AuthenticatedUser | null> {
+  const parsed = credentialsSchema.safeParse(input);
+  const account = parsed.success ? parsed.data.email : null;
   // Per address; with none known, no bucket (never one shared by everybody).
   if (ip !== null) assertNotBlocked("signInFailures", ip);
+  if (account !== null) assertNotBlocked("signInAccount", account);
   const user = await check(input);
-  if (!user && ip !== null) await recordFailure("signInFailures", ip);
+  if (!user) {
+    // Both counted, whichever of them is now spent (each throws its 429).
+    const counted = await Promise.allSettled([
+      ip !== null ? recordFailure("signInFailures", ip) : null,
+      account !== null ? recordFailure("signInAccount", account) : null,
+    ]);
+    const spent = counted.find((r) => r.status === "rejected");
+    if (spent) throw spent.reason;
+  }
   return user;
 }
 

@@ -11,6 +11,8 @@ export const PERMISSIONS = {
   "members:read": ["Owner", "Admin", "Member"],
   /** Change roles and remove people. Only an Owner may touch the Owner role (lib/members). */
   "members:write": ["Owner", "Admin"],
+  /** Invite people (only an Owner may invite an Owner: lib/members/rules.ts), resend and revoke invitations. */
+  "invites:write": ["Owner", "Admin"],
   /** End one's own sessions everywhere: any signed-in user, never an API key. */
   "account:sessions": ["Owner", "Admin", "Member"],
 } as const satisfies Record<string, readonly Role[]>;

@@ -35,3 +35,11 @@ export function pool(): pg.Pool {
 export function db(): PrismaClient {
   return (g.__dolfinDb ??= new PrismaClient({ adapter: new PrismaPg(pool()) }));
 }
+
+/** Close the pool (scripts that stop their database afterwards). */
+export async function closeDatabase(): Promise<void> {
+  await g.__dolfinDb?.$disconnect().catch(() => {});
+  await g.__dolfinPool?.end().catch(() => {});
+  g.__dolfinDb = undefined;
+  g.__dolfinPool = undefined;
+}

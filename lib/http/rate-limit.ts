@@ -7,7 +7,7 @@ import { env } from "@/lib/env";
 import { logger } from "@/lib/log";
 import { ApiError } from "./problem";
 
-export type LimitName = "keyWrites" | "authFailures" | "leakReports" | "signInFailures";
+export type LimitName = "keyWrites" | "authFailures" | "leakReports" | "signInFailures" | "signInAccount" | "invites";
 
 const g = globalThis as unknown as { __dolfinLimiters?: Map<LimitName, RateLimiterPostgres>; __dolfinLimiterPool?: pg.Pool };
 
@@ -28,8 +28,13 @@ function points(name: LimitName): number {
     authFailures: e.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
     leakReports: e.RATE_LIMIT_LEAK_REPORTS_PER_MINUTE,
     signInFailures: e.RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE,
+    signInAccount: e.RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT,
+    invites: e.RATE_LIMIT_INVITES_PER_HOUR,
   }[name];
 }
+
+/** The window of each limit, in seconds. */
+const WINDOW: Record<LimitName, number> = { keyWrites: 60, authFailures: 60, leakReports: 60, signInFailures: 60, signInAccount: 900, invites: 3600 };
 
 function limiter(name: LimitName): RateLimiterPostgres {
   g.__dolfinLimiters ??= new Map();
@@ -42,7 +47,7 @@ function limiter(name: LimitName): RateLimiterPostgres {
       tableCreated: true, // created by the migrations
       keyPrefix: name,
       points: points(name),
-      duration: 60,
+      duration: WINDOW[name],
     });
     g.__dolfinLimiters.set(name, l);
   }
@@ -60,7 +65,7 @@ function exceeded(name: LimitName, s: RateLimitState): ApiError {
     status: 429,
     code: "RateLimit.Exceeded",
     title: "Too many requests",
-    detail: `Rate limit for ${name} exceeded (${s.limit} a minute). Retry in ${s.resetSeconds} s.`,
+    detail: `Rate limit for ${name} exceeded (${s.limit} per ${WINDOW[name] === 60 ? "minute" : `${WINDOW[name] / 60} minutes`}). Retry in ${s.resetSeconds} s.`,
     headers: { "retry-after": String(s.resetSeconds), ...rateLimitHeaders(s) },
   });
 }

@@ -10,6 +10,7 @@ import { db, type Tx } from "@/lib/db/client";
 import { after, isUuid, NEWEST_FIRST, page, resolveCursor } from "@/lib/http/keyset";
 import { Problems } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
+import { revokePendingInvitesFor } from "@/lib/invites/invites";
 import { assertMayChange } from "./rules";
 import { memberPageSchema, memberSchema, type MemberView } from "./schemas";
 
@@ -61,6 +62,8 @@ export async function removeMember(principal: UserPrincipal, userId: string, met
     const { target, actorRole, owners } = await lockedState(tx, principal, userId);
     assertMayChange(actorRole, target.role, null, owners);
     await tx.clientMember.delete({ where: { id: target.id } });
+    // Nor can they come back through an invitation sent before.
+    await revokePendingInvitesFor(tx, principal.clientId, target.user.email);
     await recordAuditEvent(tx, {
       clientId: principal.clientId,
       action: "member.removed",

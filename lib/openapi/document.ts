@@ -18,6 +18,7 @@ import { meSchema, tokenRequestSchema, tokenResponseSchema } from "@/lib/auth/sc
 import { keyPolicySchema, keyPolicyViewSchema } from "@/lib/clients/schemas";
 import { changeRoleSchema, memberPageSchema, memberSchema } from "@/lib/members/schemas";
 import { problemSchema } from "@/lib/http/problem";
+import { acceptedInviteSchema, acceptInviteSchema, createdInviteSchema, createInviteSchema, invitePageSchema } from "@/lib/invites/schemas";
 
 const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: problemSchema } } });
 
@@ -97,7 +98,7 @@ export function buildOpenApiDocument() {
     },
     servers: [{ url: "/", description: "This server" }],
     security: [{ ApiKeyAuth: [] }, { BearerAuth: [] }, { SessionCookie: [] }],
-    tags: [{ name: "ApiKeys" }, { name: "Audit" }, { name: "Clients" }, { name: "Auth" }, { name: "Meta" }],
+    tags: [{ name: "ApiKeys" }, { name: "Audit" }, { name: "Clients" }, { name: "ClientInvites" }, { name: "Auth" }, { name: "Meta" }],
     components: {
       securitySchemes: {
         ApiKeyAuth: { type: "apiKey", in: "header", name: "x-dolfin-api-key", description: "A raw key: dol_live_… or dol_test_…" },
@@ -274,6 +275,86 @@ export function buildOpenApiDocument() {
             "404": problem("`Member.NotFound`."),
             "409": problem("`Member.LastOwner`."),
             ...common,
+          },
+        },
+      },
+      "/api/client-invites": {
+        get: {
+          operationId: "listClientInvites",
+          tags: ["ClientInvites"],
+          summary: "List invitations",
+          description: "The active Client's invitations (pending, accepted, revoked, expired), newest first. Admin/Owner; users only. Never a token.",
+          security: [{ BearerAuth: [] }, { SessionCookie: [] }],
+          requestParams: { query: listQuery },
+          responses: { "200": { description: "A page of invitations.", content: { "application/json": { schema: invitePageSchema } } }, "400": problem("`Request.Invalid`."), ...common },
+        },
+        post: {
+          operationId: "createClientInvite",
+          tags: ["ClientInvites"],
+          summary: "Invite someone",
+          description:
+            "Admin/Owner; only an Owner may invite an Owner. The answer's `inviteUrl` carries the secret token and is returned here only (like `rawKey`); when the server has mail configured, the link is also emailed. The link works once, for the invited email, until `expiresAt` (7 days by default). Audited.",
+          security: [{ BearerAuth: [] }, { SessionCookie: [] }],
+          requestBody: { required: true, content: { "application/json": { schema: createInviteSchema, examples: { admin: { value: { email: "alice@example.com", role: "Admin" } } } } } },
+          responses: {
+            "201": { description: "Invited.", content: { "application/json": { schema: createdInviteSchema } } },
+            "400": problem("`Request.Invalid` with field `errors`."),
+            "409": problem("`ClientInvite.AlreadyMember`, `ClientInvite.AlreadyPending` (resend instead), `ClientInvite.TooMany`."),
+            ...bodyErrors,
+            ...common,
+          },
+        },
+      },
+      "/api/client-invites/{id}/resend": {
+        post: {
+          operationId: "resendClientInvite",
+          tags: ["ClientInvites"],
+          summary: "Resend an invitation",
+          description: "A new link and a new expiry for a pending or expired invitation; the old link stops working. Returns the new `inviteUrl` (once). Audited.",
+          security: [{ BearerAuth: [] }, { SessionCookie: [] }],
+          requestParams: { path: z.object({ id: z.uuid().meta({ description: "The invitation's id." }) }) },
+          responses: {
+            "200": { description: "Resent.", content: { "application/json": { schema: createdInviteSchema } } },
+            "404": problem("`ClientInvite.NotFound` (also for another Client's)."),
+            "409": problem("`ClientInvite.NotPending`: accepted or revoked."),
+            ...common,
+          },
+        },
+      },
+      "/api/client-invites/{id}/revoke": {
+        post: {
+          operationId: "revokeClientInvite",
+          tags: ["ClientInvites"],
+          summary: "Revoke an invitation",
+          description: "The link stops working at once. Idempotent. Audited.",
+          security: [{ BearerAuth: [] }, { SessionCookie: [] }],
+          requestParams: { path: z.object({ id: z.uuid().meta({ description: "The invitation's id." }) }) },
+          responses: {
+            "204": { description: "Revoked (or already was)." },
+            "404": problem("`ClientInvite.NotFound`."),
+            "409": problem("`ClientInvite.NotPending`: already accepted (remove the member instead)."),
+            ...common,
+          },
+        },
+      },
+      "/api/client-invites/accept": {
+        post: {
+          operationId: "acceptClientInvite",
+          tags: ["ClientInvites"],
+          summary: "Accept an invitation",
+          description:
+            "Exchange an invitation token for membership. If an account has the invited email, send its `password`; otherwise send `name` and a new `password` (at least 12 characters, not the email) and the account is made. Works once: any invalid, expired, revoked or used token gets the same `400 ClientInvite.Invalid`. Failures are rate limited per address like sign-ins.",
+          security: [{}],
+          requestBody: { required: true, content: { "application/json": { schema: acceptInviteSchema } } },
+          responses: {
+            "200": { description: "Joined.", content: { "application/json": { schema: acceptedInviteSchema } } },
+            "400": problem("`ClientInvite.Invalid`, or `Request.Invalid` with field `errors` (name, password)."),
+            "401": problem("`Auth.InvalidCredentials`: the existing account's password is wrong."),
+            "409": problem("`ClientInvite.AccountExists`: an account for the email was made meanwhile; send its password."),
+            "429": common["429"],
+            ...bodyErrors,
+            "503": common["503"],
+            default: common.default,
           },
         },
       },
