@@ -1,11 +1,14 @@
-// Shared by `npm run dev` and `npm start`: a migrated, seeded database and a
-// session secret, then Next.js in the foreground.
+// Shared by `npm run dev` and `npm start`: a migrated database and a session
+// secret, then Next.js in the foreground. Only `npm run dev` seeds demo data
+// (on an empty database) and runs a local mail catcher; `npm start` never
+// seeds, and refuses a database that holds the demo accounts.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { applyMigrations } from "../../lib/db/migrate";
-import { isEmpty, seed } from "../../prisma/seed";
+import { demoAccountsIn, isEmpty, seed } from "../../prisma/seed";
+import { startMailCatcher } from "./mail-catcher";
 import { devDatabase } from "./database";
 
 /** AUTH_SECRET from the environment, or one generated once for this checkout (kept in .data/). */
@@ -23,14 +26,33 @@ export async function runNext(mode: "dev" | "start"): Promise<void> {
   const db = await devDatabase();
   const applied = await applyMigrations(db.url);
   if (applied.length) console.log(`Migrated: ${applied.join(", ")}`);
-  if (await isEmpty(db.url)) await seed(db.url);
   const port = process.env.PORT ?? "3000";
+  const env: NodeJS.ProcessEnv = { NEXT_TELEMETRY_DISABLED: "1", ...process.env, DATABASE_URL: db.url, AUTH_SECRET: localAuthSecret() };
+  let signIn: string;
+  if (mode === "dev") {
+    if (await isEmpty(db.url)) await seed(db.url);
+    signIn = "Sign in as owner@acme.test / dolfin-demo-password";
+    if (!process.env.SMTP_URL) {
+      const catcher = await startMailCatcher();
+      env.SMTP_URL = catcher.smtpUrl;
+      signIn += `\nEmail the app sends (invitations) is caught locally: ${catcher.webUrl}`;
+    }
+  } else {
+    // Production: nothing is seeded, and the demo accounts (whose password is in our README) are refused.
+    const demo = await demoAccountsIn(db.url);
+    if (demo.length && process.env.ALLOW_DEMO_ACCOUNTS !== "1") {
+      await db.stop().catch(() => {});
+      throw new Error(
+        `Refusing to start: this database has the demo accounts (${demo.join(", ")}), whose password is public. Remove them with \`npm run admin -- remove-demo-accounts\`, or set ALLOW_DEMO_ACCOUNTS=1 for a staging demo.`,
+      );
+    }
+    signIn = (await isEmpty(db.url))
+      ? "No users yet. Create the first Client and invite its Owner:\n  npm run admin -- create-client --name \"Acme Payments\" --type Live --owner-email you@example.com"
+      : "Sign in with your account.";
+  }
   console.log(`\nDolfin on http://localhost:${port}  (database: ${db.embedded ? "embedded PostgreSQL, .data/pg" : "DATABASE_URL"})`);
-  console.log("Sign in as owner@acme.test / dolfin-demo-password\n");
-  const child = spawn("npx", ["--no-install", "next", mode, "-p", port], {
-    stdio: "inherit",
-    env: { NEXT_TELEMETRY_DISABLED: "1", ...process.env, DATABASE_URL: db.url, AUTH_SECRET: localAuthSecret() },
-  });
+  console.log(`${signIn}\n`);
+  const child = spawn("npx", ["--no-install", "next", mode, "-p", port], { stdio: "inherit", env });
   const stopAll = async (code: number) => {
     await db.stop().catch(() => {});
     process.exit(code);
