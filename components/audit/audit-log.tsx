@@ -19,6 +19,10 @@ const ACTIONS: Record<string, { label: string; tone: "green" | "blue" | "red" | 
   "client.policyChanged": { label: "Policy changed", tone: "amber" },
   "member.roleChanged": { label: "Role changed", tone: "blue" },
   "member.removed": { label: "Member removed", tone: "red" },
+  "invite.created": { label: "Invited", tone: "blue" },
+  "invite.resent": { label: "Invite resent", tone: "blue" },
+  "invite.revoked": { label: "Invite revoked", tone: "red" },
+  "invite.accepted": { label: "Joined", tone: "green" },
 };
 
 function describe(e: AuditEventView): string {
@@ -41,6 +45,13 @@ function describe(e: AuditEventView): string {
       return `${target}: ${m.before} → ${m.after}`;
     case "member.removed":
       return `${target} (${m.role}) no longer has access`;
+    case "invite.created":
+    case "invite.resent":
+      return `${target} as ${m.role}, link valid until ${m.expiresAt ? formatDateTime(String(m.expiresAt)) : "?"}`;
+    case "invite.revoked":
+      return `${target}'s invitation (${m.role}) no longer works`;
+    case "invite.accepted":
+      return `${target} joined as ${m.role}${m.newAccount ? " (new account)" : ""}`;
     default:
       return target;
   }

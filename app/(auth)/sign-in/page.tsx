@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { safeCallback, signedInUser } from "@/lib/auth/session";
+import { Logo } from "@/components/ui/logo";
 import { SignInForm } from "./sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in" };
@@ -22,14 +23,5 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         </div>
       </div>
     </main>
-  );
-}
-
-function Logo() {
-  return (
-    <span className="inline-flex items-center gap-2 text-xl font-bold text-brand-700">
-      <span aria-hidden="true" className="grid h-9 w-9 place-items-center rounded-lg bg-brand-600 text-white">D</span>
-      Dolfin
-    </span>
   );
 }

@@ -1,0 +1,28 @@
+import type { Metadata } from "next";
+import { PasswordForm } from "@/components/account/password-form";
+import { requireUser } from "@/lib/auth/session";
+
+export const metadata: Metadata = { title: "Your account" };
+
+export default async function AccountPage({ searchParams }: { searchParams: Promise<{ changed?: string }> }) {
+  const user = await requireUser("/settings/account");
+  const changed = (await searchParams).changed === "1";
+  return (
+    <div className="space-y-6">
+      <div>
+        <h1 className="text-2xl font-semibold tracking-tight text-slate-900">Your account</h1>
+        <p className="mt-1 text-sm text-slate-600">Signed in as <strong>{user.email}</strong>.</p>
+      </div>
+      {changed && (
+        <p role="status" className="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800 ring-1 ring-inset ring-emerald-200">
+          Password changed. Every other session and Bearer token of yours has ended; this browser stays signed in.
+        </p>
+      )}
+      <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
+        <h2 className="text-base font-semibold text-slate-900">Change password</h2>
+        <p className="mt-1 mb-4 text-sm text-slate-600">Changing it signs you out everywhere else.</p>
+        <PasswordForm />
+      </section>
+    </div>
+  );
+}
