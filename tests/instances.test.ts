@@ -15,6 +15,7 @@ const LIMITS = {
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: "4",
   RATE_LIMIT_LEAK_REPORTS_PER_MINUTE: "3",
   RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: "3",
+  RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT: "5",
 };
 
 let pg: EmbeddedDb;
@@ -132,6 +133,25 @@ describe("two instances, one database", () => {
       // And the blocked address's bad keys are still refused with 429.
       expect((await call(a, "/api/me", { headers: { ...ip, "x-dolfin-api-key": bogus } })).status).toBe(429);
     }
+  });
+
+  it("wrong passwords are limited per account too: a spray from many addresses stops, with the same answers for an unknown email", async () => {
+    const sprayed = "sprayed@instances.test";
+    await db.user.create({ data: { email: sprayed, name: "Sprayed", passwordHash: await hash(PASSWORD) } });
+    const seen: Record<string, number[]> = {};
+    for (const email of [sprayed, "nobody@instances.test"]) {
+      seen[email] = [];
+      for (let i = 0; i < 6; i++) {
+        const ip = `203.0.113.${100 + i}`;
+        seen[email].push((await call(i % 2 ? a : b, "/api/auth/token", { body: { email: email.toUpperCase(), password: `guess ${i}` }, headers: { "x-forwarded-for": ip } })).status);
+      }
+    }
+    expect(seen[sprayed]).toEqual([401, 401, 401, 401, 401, 429]);
+    expect(seen["nobody@instances.test"]).toEqual(seen[sprayed]);
+    // Until the window passes, even the right password waits (else the spray would simply go on).
+    expect((await call(a, "/api/auth/token", { body: { email: sprayed, password: PASSWORD }, headers: { "x-forwarded-for": "203.0.113.200" } })).status).toBe(429);
+    // Other accounts are unaffected.
+    expect((await call(a, "/api/auth/token", { body: { email: ownerEmail, password: PASSWORD }, headers: { "x-forwarded-for": "203.0.113.201" } })).status).toBe(200);
   });
 
   it("leak reports and failed sign-ins are limited per IP", async () => {
