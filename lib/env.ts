@@ -31,6 +31,16 @@ const schema = z.object({
   MAIL_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(2000),
   /** First retry of a failed send after this many ms; doubling each time, at most an hour; given up after 8 tries. */
   MAIL_RETRY_BASE_MS: z.coerce.number().int().min(10).default(30_000),
+  /**
+   * Proxies whose X-Forwarded-For is believed (comma-separated IPs or CIDRs, or proxy-addr's names
+   * loopback, linklocal, uniquelocal). Default none: the client IP is the socket's address.
+   */
+  TRUSTED_PROXIES: z.string().default(""),
+  /** Tokens our own services send in x-dolfin-service-token to call the verify API (comma-separated, 32+ characters each; several for rotation). */
+  VERIFY_SERVICE_TOKENS: z
+    .string()
+    .default("")
+    .refine((s) => s.split(",").map((t) => t.trim()).filter(Boolean).every((t) => t.length >= 32), "each token must be at least 32 characters"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

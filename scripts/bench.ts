@@ -1,6 +1,8 @@
 // npm run bench: the production server against real PostgreSQL, loaded from a
-// separate process (autocannon) on loopback. Results are ratios against our
-// own floor: what Next.js costs (floor) and one database round trip (db-floor).
+// separate process (autocannon) on loopback. Results are ratios against
+// floors measured in the same run: a bare Node.js server (node-floor) and a
+// bare Next.js app (next-floor), each in its own process, and our own routes
+// without work (floor) and with one database round trip (db-floor).
 //   BENCH_DURATION=10 BENCH_CONNECTIONS=32 BENCH_WARMUP=3 SKIP_BUILD=1 npm run bench
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -9,7 +11,30 @@ import { hash } from "@node-rs/argon2";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../lib/generated/prisma/client";
 import { generateKey } from "../lib/api-keys/key-format";
+import { freePort } from "../lib/db/embedded";
 import { build, migrate, randomSecret, startServer, startTestDatabase } from "./lib/stack";
+
+const SERVICE_TOKEN = "bench-service-token-0123456789abcdefghijklmnop";
+
+/** A floor server in its own process, up once it answers `path`. */
+async function startFloor(args: string[], path: string): Promise<{ url: string; stop: () => void }> {
+  const port = await freePort();
+  const p = spawn("node", [...args, ...(args[0].includes("next") ? ["-p", String(port), "-H", "127.0.0.1"] : [])], {
+    stdio: "ignore",
+    env: { ...process.env, PORT: String(port), NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 240; i++) {
+    try {
+      if ((await fetch(url + path)).ok) return { url, stop: () => p.kill("SIGTERM") };
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  p.kill("SIGKILL");
+  throw new Error(`floor server ${args.join(" ")} did not start`);
+}
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -35,6 +60,10 @@ function autocannon(url: string, opts: { method?: string; headers?: Record<strin
     p.stderr.on("data", (d) => (err += d));
     p.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`autocannon exited ${code}: ${err}`))));
   });
+}
+
+function verifyOpts(rawKey: string) {
+  return { method: "POST", headers: { "content-type": "application/json", "x-dolfin-service-token": SERVICE_TOKEN }, body: JSON.stringify({ key: rawKey, ip: "203.0.113.7" }) };
 }
 
 type Scenario = { name: string; url: string; opts: { method?: string; headers?: Record<string, string>; body?: string }; note: string; expect2xx?: boolean };
@@ -113,6 +142,14 @@ function svg(results: Result[]): string {
 
 async function main() {
   if (process.env.SKIP_BUILD !== "1" || !fs.existsSync(".next/BUILD_ID")) build();
+  // The bare Next.js app, built with our own next.
+  if (process.env.SKIP_BUILD !== "1" || !fs.existsSync("bench/next-floor/.next/BUILD_ID")) {
+    const { spawnSync } = await import("node:child_process");
+    const r = spawnSync("node", ["node_modules/next/dist/bin/next", "build", "bench/next-floor"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+    if (r.status !== 0) throw new Error("building bench/next-floor failed");
+  }
+  const nodeFloor = await startFloor(["bench/node-floor.mjs"], "/");
+  const nextFloor = await startFloor(["node_modules/next/dist/bin/next", "start", "bench/next-floor"], "/floor");
   const pg = await startTestDatabase("bench");
   await migrate(pg.url);
   const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: pg.url }) });
@@ -124,6 +161,7 @@ async function main() {
       RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: "100000000",
       RATE_LIMIT_LEAK_REPORTS_PER_MINUTE: "100000000",
       RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: "100000000",
+      VERIFY_SERVICE_TOKENS: SERVICE_TOKEN,
     },
   });
   const results: Result[] = [];
@@ -147,7 +185,10 @@ async function main() {
     // verify@1k runs while the table holds ~1k keys besides the list Client's 10k (a different Client: its rows do not touch the lookup by hash).
     results.push(
       ...(await measureAll([
-        { name: "floor", url: `${server.url}/api/health`, opts: {}, note: "Next.js route, no auth, no database" },
+        { name: "node-floor", url: `${nodeFloor.url}/`, opts: {}, note: "bare Node.js http server, own process" },
+        { name: "next-floor", url: `${nextFloor.url}/floor`, opts: {}, note: "bare Next.js 16 app, one route handler, own process" },
+        { name: "verify-api", url: `${server.url}/api/api-keys/verify`, opts: verifyOpts(key.rawKey), note: "POST /api/api-keys/verify (service token, valid key), answered by our server outside Next" },
+        { name: "floor", url: `${server.url}/api/health`, opts: {}, note: "our Next.js route, no auth, no database" },
         { name: "db-floor", url: `${server.url}/api/health/ready`, opts: {}, note: "Next.js route + SELECT 1" },
         { name: "verify", url: `${server.url}/api/me`, opts: { headers: auth }, note: `GET /api/me with a valid key; ${keys1k.toLocaleString("en")} keys (+10,001 of the list Client) in the table` },
         { name: "verify-invalid", url: `${server.url}/api/me`, opts: { headers: { "x-dolfin-api-key": invalid } }, note: "well-formed unknown key (401); failures counted per IP in PostgreSQL", expect2xx: false },
@@ -163,8 +204,15 @@ async function main() {
     await db.$executeRawUnsafe(`ANALYZE "ApiKey"`);
     console.log(`${Math.round((Date.now() - t0) / 1000)}s`);
     const keys1m = await db.apiKey.count();
-    results.push(...(await measureAll([{ name: "verify@1M", url: `${server.url}/api/me`, opts: { headers: auth }, note: `GET /api/me with a valid key, ${keys1m.toLocaleString("en")} keys in the table` }])));
+    results.push(
+      ...(await measureAll([
+        { name: "verify@1M", url: `${server.url}/api/me`, opts: { headers: auth }, note: `GET /api/me with a valid key, ${keys1m.toLocaleString("en")} keys in the table` },
+        { name: "verify-api@1M", url: `${server.url}/api/api-keys/verify`, opts: verifyOpts(key.rawKey), note: `the verify API, ${keys1m.toLocaleString("en")} keys in the table` },
+      ])),
+    );
   } finally {
+    nodeFloor.stop();
+    nextFloor.stop();
     await server.stop();
     await db.$disconnect();
     await pg.stop();
@@ -173,16 +221,24 @@ async function main() {
   const get = (n: string) => results.find((r) => r.scenario === n)!;
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
   const ratios = {
+    "verify-api / next-floor (throughput)": ratio(get("verify-api").rps, get("next-floor").rps),
+    "verify-api p99 (ms)": get("verify-api").p99,
+    "verify-api@1M / verify-api (p50 latency)": ratio(get("verify-api@1M").p50 || 0.5, get("verify-api").p50 || 0.5),
+    "verify (GET /api/me) / next-floor (throughput)": ratio(get("verify").rps, get("next-floor").rps),
+    "create / next-floor (throughput)": ratio(get("create").rps, get("next-floor").rps),
     "verify / db-floor (throughput)": ratio(get("verify").rps, get("db-floor").rps),
-    "verify / floor (throughput)": ratio(get("verify").rps, get("floor").rps),
-    "create / db-floor (throughput)": ratio(get("create").rps, get("db-floor").rps),
     "verify@1M / verify@1k (p50 latency)": ratio(get("verify@1M").p50 || 0.5, get("verify").p50 || 0.5),
+    "next-floor / node-floor (throughput)": ratio(get("next-floor").rps, get("node-floor").rps),
   };
   const targets: Record<string, string> = {
+    "verify-api / next-floor (throughput)": "≥ 10",
+    "verify-api p99 (ms)": "≤ 5",
+    "verify-api@1M / verify-api (p50 latency)": "≤ 1.2",
+    "verify (GET /api/me) / next-floor (throughput)": "≥ 0.9",
+    "create / next-floor (throughput)": "≥ 0.5",
     "verify / db-floor (throughput)": "≥ 0.9",
-    "verify / floor (throughput)": "near 1 (stretch)",
-    "create / db-floor (throughput)": "≥ 0.5",
     "verify@1M / verify@1k (p50 latency)": "≤ 1.2",
+    "next-floor / node-floor (throughput)": "(what the framework costs)",
   };
   const machine = `${process.platform} ${process.arch}, ${(await import("node:os")).cpus().length} cores, Node ${process.version}, PostgreSQL ${process.env.DATABASE_URL ? "(DATABASE_URL)" : "18 (embedded)"}`;
   const md = [

@@ -10,11 +10,17 @@ import path from "node:path";
 import { ensureChromium } from "./lib/chromium";
 import { build, migrate, randomSecret, startServer, startTestDatabase, type Db, type Server } from "./lib/stack";
 
+/** The service token the tests call the verify API with (not a secret: a throwaway server's). */
+const TEST_SERVICE_TOKEN = "test-service-token-0123456789abcdefghijklmnop";
+
 const GENEROUS_LIMITS = {
   RATE_LIMIT_KEY_WRITES_PER_MINUTE: "100000",
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: "100000",
   RATE_LIMIT_LEAK_REPORTS_PER_MINUTE: "100000",
   RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: "100000",
+  // The tests stand in for a proxy on loopback: the X-Forwarded-For they send is believed.
+  TRUSTED_PROXIES: "loopback",
+  VERIFY_SERVICE_TOKENS: TEST_SERVICE_TOKEN,
 };
 
 type Counts = { passed: number; failed: number; skipped: number };
@@ -87,7 +93,7 @@ async function main() {
       // tests/instances.test.ts starts its own servers with small ones.
       server = await startServer({ databaseUrl: db.url, authSecret, logFile, env: GENEROUS_LIMITS });
       console.log(`  server ${server.url}, database ${db.url.replace(/:[^:@/]*@/, ":***@")}`);
-      const env = { TEST_BASE_URL: server.url, TEST_DATABASE_URL: db.url, TEST_AUTH_SECRET: authSecret, TEST_SERVER_LOG: logFile };
+      const env = { TEST_BASE_URL: server.url, TEST_DATABASE_URL: db.url, TEST_AUTH_SECRET: authSecret, TEST_SERVER_LOG: logFile, TEST_SERVICE_TOKEN };
 
       if (only.includes("integration")) {
         console.log("\n▶ integration tests (HTTP against next start + PostgreSQL)");

@@ -102,13 +102,15 @@ describe("the served document agrees with the seed contract (create API key)", (
     }
   });
 
-  it("the document covers every endpoint, its responses and the three ways of authenticating", async () => {
+  it("the document covers every endpoint, its responses, the three ways of authenticating and our services' token", async () => {
     const { doc } = await ours();
     expect(doc.openapi).toMatch(/^3\.1/);
-    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(["ApiKeyAuth", "BearerAuth", "SessionCookie"]);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(["ApiKeyAuth", "BearerAuth", "ServiceToken", "SessionCookie"]);
+    expect(doc.components.securitySchemes.ServiceToken).toMatchObject({ in: "header", name: "x-dolfin-service-token" });
     expect(doc.components.securitySchemes.ApiKeyAuth).toMatchObject({ in: "header", name: "x-dolfin-api-key" });
     const ops = Object.entries(doc.paths).flatMap(([p, item]) => Object.keys(item as object).map((m) => `${m.toUpperCase()} ${p}`));
     for (const op of [
+      "POST /api/api-keys/verify", "POST /api/client-invites", "POST /api/client-invites/accept",
       "POST /api/api-keys", "GET /api/api-keys", "GET /api/api-keys/{id}", "PATCH /api/api-keys/{id}", "POST /api/api-keys/{id}/revoke", "POST /api/api-keys/{id}/rotate",
       "POST /api/api-keys/leaks", "GET /api/audit-events", "GET /api/key-policy", "PUT /api/key-policy", "GET /api/me", "POST /api/auth/token", "POST /api/auth/sessions/end", "GET /api/members", "PATCH /api/members/{userId}", "DELETE /api/members/{userId}",
     ]) expect(ops).toContain(op);

@@ -1,4 +1,4 @@
-import "server-only";
+// No "server-only" import: the custom server (plain Node) loads this module too.
 // Failed authentications with well-formed keys are counted in memory and
 // flushed as one upsert per (hour, subject) every few seconds: a burst of
 // guesses costs a handful of writes, not one row each.

@@ -179,3 +179,45 @@ export const leakReportSchema = z
 export const leakReportResponseSchema = z
   .strictObject({ accepted: z.number().int().describe("How many strings had a valid Dolfin key format and checksum, and were checked.") })
   .meta({ id: "LeakReportResponse" });
+
+/** A scope string: `<resource>:read` or `<resource>:write` (the restricted-keys work gives it meaning). */
+export const SCOPE_PATTERN = /^[a-z][A-Za-z]{1,39}:(read|write)$/;
+
+export const verifyRequestSchema = z
+  .strictObject(
+    {
+      key: z.string({ error: "key must be a string." }).min(1, "key is required.").max(1000),
+      ip: z
+        .string({ error: "ip must be a string or null." })
+        .max(64)
+        .refine((s) => z.union([z.ipv4(), z.ipv6()]).safeParse(s).success, "ip must be an IPv4 or IPv6 address.")
+        .nullable()
+        .optional()
+        .describe("The end client's address as the calling service saw it (recorded as the key's last use)."),
+      permission: z
+        .string({ error: "permission must be a string or null." })
+        .regex(SCOPE_PATTERN, "permission must look like invoices:read or bills:write.")
+        .nullable()
+        .optional()
+        .describe("The scope the request needs, e.g. invoices:write. Validated; enforced once keys carry scopes."),
+    },
+    { error: (iss) => (iss.code === "unrecognized_keys" ? undefined : "The body must be a JSON object.") },
+  )
+  .meta({ id: "VerifyApiKeyRequest" });
+
+export const VERIFY_REFUSALS = ["ApiKey.Invalid", "ApiKey.Expired", "ApiKey.Revoked"] as const;
+
+export const verifyResponseSchema = z
+  .discriminatedUnion("valid", [
+    z.strictObject({
+      valid: z.literal(true),
+      keyId: z.uuid(),
+      clientId: z.uuid(),
+      clientType: z.enum(["Live", "Sandbox"]),
+      keyPrefix: z.string(),
+      expiresAt: isoDate.nullable(),
+    }),
+    z.strictObject({ valid: z.literal(false), code: z.enum(VERIFY_REFUSALS).describe("Why: unknown or malformed, expired, or revoked.") }),
+  ])
+  .meta({ id: "VerifyApiKeyResponse" });
+export type VerifyResponse = z.infer<typeof verifyResponseSchema>;

@@ -1,11 +1,18 @@
-import "server-only";
+// The one verification module: our own x-dolfin-api-key routes and the verify
+// API (server/verify-endpoint.ts) both call checkApiKey. No "server-only"
+// import: the custom server (plain Node) loads it too.
 import { db } from "@/lib/db/client";
 import { logger } from "@/lib/log";
 import { countAuthFailure } from "./auth-failures";
 import { hashKey, isWellFormedKey } from "./key-format";
-import { cacheGet, cacheSet } from "./verify-cache";
+import { cacheGet, cacheSet, type CacheEntry } from "./verify-cache";
 
 export type VerifiedKey = { id: string; clientId: string; clientType: "Live" | "Sandbox"; keyPrefix: string };
+
+/** Why a key was refused: the verify API tells our services; the integration only ever sees one 401. */
+export type RefusalReason = "unknown" | "expired" | "revoked";
+
+export type VerifyOutcome = { ok: true; key: VerifiedKey; expiresAt: number | null } | { ok: false; reason: RefusalReason };
 
 /** At most one last-use write per key per minute (per instance here, and across instances in SQL). */
 export const LAST_USE_WRITE_INTERVAL_MS = 60_000;
@@ -28,13 +35,13 @@ function recordLastUse(keyId: string, ctx: { ip: string | null; userAgent: strin
 }
 
 /**
- * The hot path of every API-key request. A malformed key or a bad checksum is
- * refused without touching the database; otherwise an in-process cache (TTL
- * below a second) or one indexed lookup by hash. Unknown, expired and revoked
- * keys are indistinguishable to the caller (null).
+ * The hot path of every API-key check. A malformed key or a bad checksum is
+ * refused without touching the database; otherwise the in-process cache
+ * (invalidated by every key write, on every instance) or one indexed lookup
+ * by hash. Records last use, or counts the failure.
  */
-export async function verifyApiKey(rawKey: string, ctx: { ip: string | null; userAgent: string | null }): Promise<VerifiedKey | null> {
-  if (!isWellFormedKey(rawKey)) return null;
+export async function checkApiKey(rawKey: string, ctx: { ip: string | null; userAgent: string | null }): Promise<VerifyOutcome> {
+  if (!isWellFormedKey(rawKey)) return { ok: false, reason: "unknown" };
   const hash = hashKey(rawKey);
   const now = Date.now();
   let entry = cacheGet(hash, now);
@@ -43,21 +50,25 @@ export async function verifyApiKey(rawKey: string, ctx: { ip: string | null; use
       where: { keyHash: hash },
       select: { id: true, clientId: true, keyPrefix: true, expiresAt: true, revokedAt: true, client: { select: { type: true } } },
     });
-    if (!row) entry = { at: now, key: null, reason: "unknown" };
-    else if (row.revokedAt !== null) entry = { at: now, key: null, reason: "revoked", clientId: row.clientId, id: row.id };
-    else
-      entry = {
-        at: now,
-        key: { id: row.id, clientId: row.clientId, clientType: row.client.type, keyPrefix: row.keyPrefix, expiresAt: row.expiresAt?.getTime() ?? null },
-      };
-    cacheSet(hash, entry);
+    let e: CacheEntry;
+    if (!row) e = { at: now, key: null, reason: "unknown" };
+    else if (row.revokedAt !== null) e = { at: now, key: null, reason: "revoked", clientId: row.clientId, id: row.id };
+    else e = { at: now, key: { id: row.id, clientId: row.clientId, clientType: row.client.type, keyPrefix: row.keyPrefix, expiresAt: row.expiresAt?.getTime() ?? null } };
+    cacheSet(hash, e);
+    entry = e;
   }
   const key = entry.key;
   if (key && (key.expiresAt === null || key.expiresAt > now)) {
     recordLastUse(key.id, ctx);
-    return { id: key.id, clientId: key.clientId, clientType: key.clientType, keyPrefix: key.keyPrefix };
+    return { ok: true, key: { id: key.id, clientId: key.clientId, clientType: key.clientType, keyPrefix: key.keyPrefix }, expiresAt: key.expiresAt };
   }
-  const reason = key ? "expired" : (entry.reason ?? "unknown");
+  const reason: RefusalReason = key ? "expired" : (entry.reason ?? "unknown");
   countAuthFailure({ subject: key?.id ?? entry.id ?? "unknown", clientId: key?.clientId ?? entry.clientId ?? null, reason, ip: ctx.ip });
-  return null;
+  return { ok: false, reason };
+}
+
+/** For our own routes: the key, or null (unknown, expired and revoked look the same to the caller). */
+export async function verifyApiKey(rawKey: string, ctx: { ip: string | null; userAgent: string | null }): Promise<VerifiedKey | null> {
+  const r = await checkApiKey(rawKey, ctx);
+  return r.ok ? r.key : null;
 }

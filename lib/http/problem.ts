@@ -41,8 +41,8 @@ export function problemType(code: string): string {
   return `urn:dolfin:problem:${code}`;
 }
 
-export function problemResponse(init: ProblemInit, ctx: { instance: string | null; traceId: string }): Response {
-  const body: Problem = {
+export function problemBody(init: ProblemInit, ctx: { instance: string | null; traceId: string }): Problem {
+  return {
     type: problemType(init.code),
     title: init.title,
     status: init.status,
@@ -52,6 +52,10 @@ export function problemResponse(init: ProblemInit, ctx: { instance: string | nul
     traceId: ctx.traceId,
     ...(init.errors ? { errors: init.errors } : {}),
   };
+}
+
+export function problemResponse(init: ProblemInit, ctx: { instance: string | null; traceId: string }): Response {
+  const body = problemBody(init, ctx);
   return new Response(JSON.stringify(body), {
     status: init.status,
     headers: { "content-type": "application/problem+json", "cache-control": "no-store", ...init.headers },

@@ -11,6 +11,8 @@ import {
   leakReportSchema,
   rotateApiKeySchema,
   renameApiKeySchema,
+  verifyRequestSchema,
+  verifyResponseSchema,
   API_KEY_STATUSES,
 } from "@/lib/api-keys/schemas";
 import { auditEventPageSchema } from "@/lib/audit/schemas";
@@ -104,6 +106,7 @@ export function buildOpenApiDocument() {
         ApiKeyAuth: { type: "apiKey", in: "header", name: "x-dolfin-api-key", description: "A raw key: dol_live_… or dol_test_…" },
         BearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWE", description: "A user's session token from POST /api/auth/token." },
         SessionCookie: { type: "apiKey", in: "cookie", name: "authjs.session-token", description: "The browser session (same-origin writes only)." },
+        ServiceToken: { type: "apiKey", in: "header", name: "x-dolfin-service-token", description: "A token of one of Dolfin's own services (VERIFY_SERVICE_TOKENS): the verify API only." },
       },
     },
     paths: {
@@ -275,6 +278,25 @@ export function buildOpenApiDocument() {
             "404": problem("`Member.NotFound`."),
             "409": problem("`Member.LastOwner`."),
             ...common,
+          },
+        },
+      },
+      "/api/api-keys/verify": {
+        post: {
+          operationId: "verifyApiKey",
+          tags: ["ApiKeys"],
+          summary: "Verify an API key (for Dolfin's own services)",
+          description:
+            "Answered by the serving layer itself, without the Next.js router: the hot path of every AR/AP request on the platform. Our services send the integration's key, the end client's `ip` (recorded as the key's last use) and the `permission` the request needs (a scope string; validated now, enforced once keys carry scopes). A refused key is `200 { valid: false, code }` with the reason, which the integration itself never learns (it gets one 401 for all three). Authenticate with `x-dolfin-service-token` (VERIFY_SERVICE_TOKENS).",
+          security: [{ ServiceToken: [] }],
+          requestBody: { required: true, content: { "application/json": { schema: verifyRequestSchema, examples: { check: { value: { key: "dol_live_…", ip: "203.0.113.7", permission: "invoices:write" } } } } } },
+          responses: {
+            "200": { description: "The verdict.", content: { "application/json": { schema: verifyResponseSchema } } },
+            "400": problem("`Request.Invalid` with field `errors`, or `Request.InvalidJson`."),
+            "401": problem("`Service.Unauthenticated`: no valid x-dolfin-service-token."),
+            ...bodyErrors,
+            "503": common["503"],
+            default: common.default,
           },
         },
       },

@@ -31,11 +31,15 @@ export function build(): void {
   if (r.status !== 0) throw new Error("next build failed");
 }
 
+/** How every script starts the server: node + tsx's loader on server/index.ts. */
+export const SERVER_ARGS = ["--import", "tsx", "server/index.ts"];
+
 export type Server = { url: string; port: number; proc: ChildProcess; logFile: string; logs: () => string; stop: () => Promise<void> };
 
 /**
- * `next start` on a free port. Its output goes straight to a file (never a
- * pipe: a parent busy in spawnSync would stop draining it, and a full pipe
+ * The production server (server/index.ts: our custom server over `next
+ * start`'s handler) on a free port. Its output goes straight to a file (never
+ * a pipe: a parent busy in spawnSync would stop draining it, and a full pipe
  * blocks the server on its next log line).
  */
 export async function startServer(opts: { databaseUrl: string; authSecret: string; env?: Record<string, string>; logFile?: string; nodeArgs?: string[] }): Promise<Server> {
@@ -43,13 +47,15 @@ export async function startServer(opts: { databaseUrl: string; authSecret: strin
   const port = await freePort();
   const logFile = opts.logFile ?? path.join(os.tmpdir(), `dolfin-server-${port}-${Date.now()}.log`);
   const fd = fs.openSync(logFile, "a");
-  const proc = spawn("node", [...(opts.nodeArgs ?? []), "node_modules/next/dist/bin/next", "start", "-p", String(port), "-H", "127.0.0.1"], {
+  const proc = spawn("node", [...(opts.nodeArgs ?? []), ...SERVER_ARGS], {
     env: {
       ...process.env,
       NODE_ENV: "production",
       NEXT_TELEMETRY_DISABLED: "1",
       DATABASE_URL: opts.databaseUrl,
       AUTH_SECRET: opts.authSecret,
+      PORT: String(port),
+      HOST: "127.0.0.1",
       ...opts.env,
     },
     stdio: ["ignore", fd, fd],
@@ -59,14 +65,14 @@ export async function startServer(opts: { databaseUrl: string; authSecret: strin
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`next start exited (${proc.exitCode}):\n${logs()}`);
+    if (proc.exitCode !== null) throw new Error(`the server exited (${proc.exitCode}):\n${logs()}`);
     try {
       const r = await fetch(`${url}/api/health`);
       if (r.ok) break;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`next start did not become healthy:\n${logs()}`);
+    if (Date.now() > deadline) throw new Error(`the server did not become healthy:\n${logs()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
   return {

@@ -13,6 +13,8 @@ export const RAISED = {
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: "1000000",
   RATE_LIMIT_LEAK_REPORTS_PER_MINUTE: "1000000",
   RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: "1000000",
+  // The tests stand in for a proxy on loopback: the X-Forwarded-For they send is believed.
+  TRUSTED_PROXIES: "loopback",
 };
 
 export type Stack = { pg: EmbeddedDb; server: Server; db: PrismaClient; clientId: string; otherClientId: string; token: string; apiKey: string; stop: () => Promise<void> };

@@ -1,0 +1,17 @@
+-- Hand-written (no Prisma schema change). Every change to a key that matters
+-- for verification is announced on channel "dolfin_api_key_changed" with the
+-- key's id; each app instance drops that key from its verification cache when
+-- told (lib/api-keys/key-events.ts). NOTIFY is delivered at commit, so no
+-- instance can re-cache the old state of a change that is still in flight.
+CREATE FUNCTION "dolfin_api_key_notify"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('dolfin_api_key_changed', COALESCE(NEW.id, OLD.id)::text);
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER "ApiKey_notify_change" AFTER UPDATE OF "revokedAt", "expiresAt" ON "ApiKey"
+  FOR EACH ROW WHEN (OLD."revokedAt" IS DISTINCT FROM NEW."revokedAt" OR OLD."expiresAt" IS DISTINCT FROM NEW."expiresAt")
+  EXECUTE FUNCTION "dolfin_api_key_notify"();
+
+CREATE TRIGGER "ApiKey_notify_delete" AFTER DELETE ON "ApiKey"
+  FOR EACH ROW EXECUTE FUNCTION "dolfin_api_key_notify"();

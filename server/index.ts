@@ -1,0 +1,75 @@
+// The serving layer (a Next.js custom server): it owns the socket. It resolves
+// the true client IP for every request, answers the verify API itself (no
+// Next.js router on the hot path), hands everything else to Next's request
+// handler, listens for key invalidations, and shuts down gracefully.
+//   npm start / npm run dev / the tests / the benchmark all run this.
+// Environment: PORT (3000), HOST (0.0.0.0), DOLFIN_DEV=1 for `next dev`, plus the app's.
+import http from "node:http";
+import next from "next";
+import { startKeyEventListener } from "@/lib/api-keys/key-events";
+import { closeDatabase } from "@/lib/db/client";
+import { env } from "@/lib/env";
+import { logger } from "@/lib/log";
+import { compileTrust, rewriteForwardedHeaders } from "./client-ip";
+import { handleVerify, VERIFY_PATH } from "./verify-endpoint";
+
+const dev = process.env.DOLFIN_DEV === "1";
+const port = Number(process.env.PORT ?? 3000);
+const hostname = process.env.HOST ?? "0.0.0.0";
+/** How long in-flight requests may take to finish after SIGTERM. */
+const DRAIN_MS = Number(process.env.SHUTDOWN_DRAIN_MS ?? 10_000);
+
+async function main() {
+  const e = env(); // a bad environment stops the boot here, with the reason
+  const trust = compileTrust(e.TRUSTED_PROXIES);
+  const app = next({ dev, hostname, port, dir: process.cwd() });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+  const listener = startKeyEventListener();
+
+  let inFlight = 0;
+  let draining = false;
+  const server = http.createServer((req, res) => {
+    inFlight++;
+    res.once("close", () => inFlight--);
+    if (draining) res.setHeader("connection", "close");
+    rewriteForwardedHeaders(req, trust);
+    const path = req.url ? req.url.split("?")[0] : "/";
+    if (path === VERIFY_PATH) {
+      void handleVerify(req, res);
+      return;
+    }
+    handle(req, res).catch((err) => {
+      logger.error({ err }, "request handler failed");
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeouts
+  server.headersTimeout = 66_000;
+
+  await new Promise<void>((resolve) => server.listen(port, hostname, resolve));
+  logger.info({ event: "listening", port, hostname, dev }, `ready on http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`);
+
+  const shutdown = async (signal: string) => {
+    if (draining) return;
+    draining = true;
+    logger.info({ event: "shutdown", signal, inFlight }, "stopping: no new connections, finishing requests in flight");
+    server.close(); // stop accepting
+    server.closeIdleConnections();
+    const deadline = Date.now() + DRAIN_MS;
+    while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    server.closeAllConnections();
+    await listener.stop();
+    await closeDatabase();
+    await app.close().catch(() => {});
+    logger.info({ event: "stopped", unfinished: inFlight }, "stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

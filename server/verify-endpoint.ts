@@ -1,0 +1,108 @@
+// POST /api/api-keys/verify, answered by the custom server itself (never
+// entering Next's router): our own services ask whether a key is good, and
+// learn why not. Authenticated by x-dolfin-service-token (VERIFY_SERVICE_TOKENS,
+// constant-time comparison). Same verification module as our routes.
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { checkApiKey } from "@/lib/api-keys/verify-api-key";
+import { verifyRequestSchema, type VerifyResponse } from "@/lib/api-keys/schemas";
+import { env } from "@/lib/env";
+import { db } from "@/lib/db/client";
+import { toProblemChecked } from "@/lib/http/errors";
+import { ApiError, problemBody, type ProblemInit } from "@/lib/http/problem";
+
+export const VERIFY_PATH = "/api/api-keys/verify";
+const MAX_BODY = 16 * 1024;
+const REFUSAL = { unknown: "ApiKey.Invalid", expired: "ApiKey.Expired", revoked: "ApiKey.Revoked" } as const;
+
+const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
+let tokens: { raw: string; digests: Buffer[] } | undefined;
+
+function serviceTokenOk(given: string | undefined): boolean {
+  const raw = env().VERIFY_SERVICE_TOKENS;
+  if (tokens?.raw !== raw) tokens = { raw, digests: raw.split(",").map((t) => t.trim()).filter(Boolean).map(digest) };
+  if (!given || tokens.digests.length === 0) return false;
+  const d = digest(given);
+  let ok = false;
+  for (const t of tokens.digests) ok = timingSafeEqual(d, t) || ok; // every token compared, whatever matched
+  return ok;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, requestId: string, type = "application/json", extra: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": type,
+    "content-length": Buffer.byteLength(text),
+    "cache-control": "no-store",
+    "x-request-id": requestId,
+    "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    ...extra,
+  });
+  res.end(text);
+}
+
+function fail(res: ServerResponse, init: ProblemInit, requestId: string): void {
+  send(res, init.status, problemBody(init, { instance: VERIFY_PATH, traceId: requestId }), requestId, "application/problem+json", init.headers);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > MAX_BODY) return reject(new ApiError({ status: 413, code: "Request.TooLarge", title: "Request body too large", detail: `The body may be at most ${MAX_BODY} bytes.` }));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        req.removeAllListeners("data");
+        req.resume();
+        reject(new ApiError({ status: 413, code: "Request.TooLarge", title: "Request body too large", detail: `The body may be at most ${MAX_BODY} bytes.` }));
+      } else chunks.push(c);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+export async function handleVerify(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const incoming = req.headers["x-request-id"];
+  const requestId = typeof incoming === "string" && /^[A-Za-z0-9._-]{8,64}$/.test(incoming) ? incoming : randomUUID();
+  try {
+    if (req.method !== "POST") {
+      req.resume();
+      throw new ApiError({ status: 405, code: "Request.MethodNotAllowed", title: "Method not allowed", detail: "Use POST.", headers: { allow: "POST" } });
+    }
+    const token = req.headers["x-dolfin-service-token"];
+    if (!serviceTokenOk(typeof token === "string" ? token : undefined)) {
+      req.resume();
+      throw new ApiError({
+        status: 401,
+        code: "Service.Unauthenticated",
+        title: "Service token required",
+        detail: "The verify API is for Dolfin's own services: send a valid x-dolfin-service-token.",
+      });
+    }
+    const type = String(req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+    if (type !== "application/json") {
+      req.resume();
+      throw new ApiError({ status: 415, code: "Request.UnsupportedMediaType", title: "Unsupported media type", detail: "Send application/json." });
+    }
+    const text = await readBody(req);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new ApiError({ status: 400, code: "Request.InvalidJson", title: "Malformed JSON", detail: "The body is not valid JSON." });
+    }
+    const input = verifyRequestSchema.parse(json);
+    const r = await checkApiKey(input.key.trim(), { ip: input.ip ?? null, userAgent: null });
+    const body: VerifyResponse = r.ok
+      ? { valid: true, keyId: r.key.id, clientId: r.key.clientId, clientType: r.key.clientType, keyPrefix: r.key.keyPrefix, expiresAt: r.expiresAt === null ? null : new Date(r.expiresAt).toISOString() }
+      : { valid: false, code: REFUSAL[r.reason] };
+    send(res, 200, body, requestId);
+  } catch (err) {
+    // The one error handler, as for every route: bad input is problem details, an outage a 503.
+    fail(res, await toProblemChecked(err, requestId, () => db().$queryRaw`SELECT 1`), requestId);
+  }
+}
