@@ -183,6 +183,8 @@ export const leakReportResponseSchema = z
 /** A scope string: `<resource>:read` or `<resource>:write` (the restricted-keys work gives it meaning). */
 export const SCOPE_PATTERN = /^[a-z][A-Za-z]{1,39}:(read|write)$/;
 
+const ipAddress = z.union([z.ipv4(), z.ipv6()]);
+
 export const verifyRequestSchema = z
   .strictObject(
     {
@@ -190,7 +192,7 @@ export const verifyRequestSchema = z
       ip: z
         .string({ error: "ip must be a string or null." })
         .max(64)
-        .refine((s) => z.union([z.ipv4(), z.ipv6()]).safeParse(s).success, "ip must be an IPv4 or IPv6 address.")
+        .refine((s) => ipAddress.safeParse(s).success, "ip must be an IPv4 or IPv6 address.")
         .nullable()
         .optional()
         .describe("The end client's address as the calling service saw it (recorded as the key's last use)."),
