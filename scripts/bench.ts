@@ -17,10 +17,11 @@ import { build, migrate, randomSecret, startServer, startTestDatabase } from "./
 const SERVICE_TOKEN = "bench-service-token-0123456789abcdefghijklmnop";
 
 /** A floor server in its own process, up once it answers `path`. */
-async function startFloor(args: string[], path: string): Promise<{ url: string; stop: () => void }> {
+async function startFloor(args: string[], path: string, cwd?: string): Promise<{ url: string; stop: () => void }> {
   const port = await freePort();
   const p = spawn("node", [...args, ...(args[0].includes("next") ? ["-p", String(port), "-H", "127.0.0.1"] : [])], {
     stdio: "ignore",
+    cwd,
     env: { ...process.env, PORT: String(port), NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
   });
   const url = `http://127.0.0.1:${port}`;
@@ -145,11 +146,11 @@ async function main() {
   // The bare Next.js app, built with our own next.
   if (process.env.SKIP_BUILD !== "1" || !fs.existsSync("bench/next-floor/.next/BUILD_ID")) {
     const { spawnSync } = await import("node:child_process");
-    const r = spawnSync("node", ["node_modules/next/dist/bin/next", "build", "bench/next-floor"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+    const r = spawnSync("node", ["../../node_modules/next/dist/bin/next", "build"], { cwd: "bench/next-floor", stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
     if (r.status !== 0) throw new Error("building bench/next-floor failed");
   }
   const nodeFloor = await startFloor(["bench/node-floor.mjs"], "/");
-  const nextFloor = await startFloor(["node_modules/next/dist/bin/next", "start", "bench/next-floor"], "/floor");
+  const nextFloor = await startFloor(["../../node_modules/next/dist/bin/next", "start"], "/floor", "bench/next-floor");
   const pg = await startTestDatabase("bench");
   await migrate(pg.url);
   const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: pg.url }) });

@@ -1,0 +1,1 @@
+export function register() {} // nothing: the bare floor
