@@ -33,12 +33,13 @@ async function main() {
     inFlight++;
     res.once("close", () => inFlight--);
     if (draining) res.setHeader("connection", "close");
-    rewriteForwardedHeaders(req, trust);
-    const path = req.url ? req.url.split("?")[0] : "/";
-    if (path === VERIFY_PATH) {
+    const url = req.url ?? "/";
+    if (url === VERIFY_PATH || url.startsWith(VERIFY_PATH + "?")) {
+      // The calling service passes the end client's address in the body; its own headers are not rewritten (hot path).
       void handleVerify(req, res);
       return;
     }
+    rewriteForwardedHeaders(req, trust);
     handle(req, res).catch((err) => {
       logger.error({ err }, "request handler failed");
       if (!res.headersSent) res.writeHead(500).end();

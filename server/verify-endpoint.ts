@@ -4,7 +4,7 @@
 // constant-time comparison). Same verification module as our routes.
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { checkApiKey } from "@/lib/api-keys/verify-api-key";
+import { checkApiKey, checkApiKeyCached, type VerifyOutcome } from "@/lib/api-keys/verify-api-key";
 import { verifyRequestSchema, type VerifyResponse } from "@/lib/api-keys/schemas";
 import { env } from "@/lib/env";
 import { db } from "@/lib/db/client";
@@ -46,36 +46,48 @@ function fail(res: ServerResponse, init: ProblemInit, requestId: string): void {
   send(res, init.status, problemBody(init, { instance: VERIFY_PATH, traceId: requestId }), requestId, "application/problem+json", init.headers);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > MAX_BODY) return reject(new ApiError({ status: 413, code: "Request.TooLarge", title: "Request body too large", detail: `The body may be at most ${MAX_BODY} bytes.` }));
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        req.removeAllListeners("data");
-        req.resume();
-        reject(new ApiError({ status: 413, code: "Request.TooLarge", title: "Request body too large", detail: `The body may be at most ${MAX_BODY} bytes.` }));
-      } else chunks.push(c);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
+const tooLarge = () => new ApiError({ status: 413, code: "Request.TooLarge", title: "Request body too large", detail: `The body may be at most ${MAX_BODY} bytes.` });
+
+function answer(res: ServerResponse, r: VerifyOutcome, requestId: string): void {
+  const body: VerifyResponse = r.ok
+    ? { valid: true, keyId: r.key.id, clientId: r.key.clientId, clientType: r.key.clientType, keyPrefix: r.key.keyPrefix, expiresAt: r.expiresAt === null ? null : new Date(r.expiresAt).toISOString() }
+    : { valid: false, code: REFUSAL[r.reason] };
+  send(res, 200, body, requestId);
 }
 
-export async function handleVerify(req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Any throw: the one error handler, as for every route (bad input is problem details, an outage a 503). */
+function failWith(res: ServerResponse, err: unknown, requestId: string): void {
+  void toProblemChecked(err, requestId, () => db().$queryRaw`SELECT 1`).then((init) => fail(res, init, requestId));
+}
+
+/** The body once read, parsed and checked; answered without a promise when the cache knows the key. */
+function decide(res: ServerResponse, text: string, requestId: string): void {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ApiError({ status: 400, code: "Request.InvalidJson", title: "Malformed JSON", detail: "The body is not valid JSON." });
+  }
+  const input = verifyRequestSchema.parse(json);
+  const key = input.key.trim();
+  const ctx = { ip: input.ip ?? null, userAgent: null };
+  const cached = checkApiKeyCached(key, ctx);
+  if (cached) return answer(res, cached, requestId);
+  checkApiKey(key, ctx).then(
+    (r) => answer(res, r, requestId),
+    (err) => failWith(res, err, requestId),
+  );
+}
+
+export function handleVerify(req: IncomingMessage, res: ServerResponse): void {
   const incoming = req.headers["x-request-id"];
   const requestId = typeof incoming === "string" && /^[A-Za-z0-9._-]{8,64}$/.test(incoming) ? incoming : randomUUID();
   try {
     if (req.method !== "POST") {
-      req.resume();
       throw new ApiError({ status: 405, code: "Request.MethodNotAllowed", title: "Method not allowed", detail: "Use POST.", headers: { allow: "POST" } });
     }
     const token = req.headers["x-dolfin-service-token"];
     if (!serviceTokenOk(typeof token === "string" ? token : undefined)) {
-      req.resume();
       throw new ApiError({
         status: 401,
         code: "Service.Unauthenticated",
@@ -84,25 +96,31 @@ export async function handleVerify(req: IncomingMessage, res: ServerResponse): P
       });
     }
     const type = String(req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
-    if (type !== "application/json") {
-      req.resume();
-      throw new ApiError({ status: 415, code: "Request.UnsupportedMediaType", title: "Unsupported media type", detail: "Send application/json." });
-    }
-    const text = await readBody(req);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new ApiError({ status: 400, code: "Request.InvalidJson", title: "Malformed JSON", detail: "The body is not valid JSON." });
-    }
-    const input = verifyRequestSchema.parse(json);
-    const r = await checkApiKey(input.key.trim(), { ip: input.ip ?? null, userAgent: null });
-    const body: VerifyResponse = r.ok
-      ? { valid: true, keyId: r.key.id, clientId: r.key.clientId, clientType: r.key.clientType, keyPrefix: r.key.keyPrefix, expiresAt: r.expiresAt === null ? null : new Date(r.expiresAt).toISOString() }
-      : { valid: false, code: REFUSAL[r.reason] };
-    send(res, 200, body, requestId);
+    if (type !== "application/json") throw new ApiError({ status: 415, code: "Request.UnsupportedMediaType", title: "Unsupported media type", detail: "Send application/json." });
+    if (Number(req.headers["content-length"] ?? 0) > MAX_BODY) throw tooLarge();
   } catch (err) {
-    // The one error handler, as for every route: bad input is problem details, an outage a 503.
-    fail(res, await toProblemChecked(err, requestId, () => db().$queryRaw`SELECT 1`), requestId);
+    req.resume();
+    return failWith(res, err, requestId);
   }
+  // Read the body with callbacks (no promise per request on the hot path).
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  req.on("data", (c: Buffer) => {
+    if (over) return;
+    size += c.length;
+    if (size > MAX_BODY) {
+      over = true;
+      failWith(res, tooLarge(), requestId);
+    } else chunks.push(c);
+  });
+  req.on("end", () => {
+    if (over) return;
+    try {
+      decide(res, chunks.length === 1 ? chunks[0].toString("utf8") : Buffer.concat(chunks).toString("utf8"), requestId);
+    } catch (err) {
+      failWith(res, err, requestId);
+    }
+  });
+  req.on("error", (err) => failWith(res, err, requestId));
 }

@@ -34,29 +34,8 @@ function recordLastUse(keyId: string, ctx: { ip: string | null; userAgent: strin
     .catch((err) => logger.warn({ err, keyId }, "could not record key last use"));
 }
 
-/**
- * The hot path of every API-key check. A malformed key or a bad checksum is
- * refused without touching the database; otherwise the in-process cache
- * (invalidated by every key write, on every instance) or one indexed lookup
- * by hash. Records last use, or counts the failure.
- */
-export async function checkApiKey(rawKey: string, ctx: { ip: string | null; userAgent: string | null }): Promise<VerifyOutcome> {
-  if (!isWellFormedKey(rawKey)) return { ok: false, reason: "unknown" };
-  const hash = hashKey(rawKey);
-  const now = Date.now();
-  let entry = cacheGet(hash, now);
-  if (!entry) {
-    const row = await db().apiKey.findUnique({
-      where: { keyHash: hash },
-      select: { id: true, clientId: true, keyPrefix: true, expiresAt: true, revokedAt: true, client: { select: { type: true } } },
-    });
-    let e: CacheEntry;
-    if (!row) e = { at: now, key: null, reason: "unknown" };
-    else if (row.revokedAt !== null) e = { at: now, key: null, reason: "revoked", clientId: row.clientId, id: row.id };
-    else e = { at: now, key: { id: row.id, clientId: row.clientId, clientType: row.client.type, keyPrefix: row.keyPrefix, expiresAt: row.expiresAt?.getTime() ?? null } };
-    cacheSet(hash, e);
-    entry = e;
-  }
+/** The verdict for a cache entry: records last use, or counts the failure. */
+function verdict(entry: CacheEntry, now: number, ctx: { ip: string | null; userAgent: string | null }): VerifyOutcome {
   const key = entry.key;
   if (key && (key.expiresAt === null || key.expiresAt > now)) {
     recordLastUse(key.id, ctx);
@@ -65,6 +44,40 @@ export async function checkApiKey(rawKey: string, ctx: { ip: string | null; user
   const reason: RefusalReason = key ? "expired" : (entry.reason ?? "unknown");
   countAuthFailure({ subject: key?.id ?? entry.id ?? "unknown", clientId: key?.clientId ?? entry.clientId ?? null, reason, ip: ctx.ip });
   return { ok: false, reason };
+}
+
+/**
+ * The verdict without any I/O, when one is possible: a malformed key or bad
+ * checksum, or a key in the cache (invalidated by every key write on every
+ * instance). Undefined when the database must be asked. Synchronous on
+ * purpose: the verify API answers most requests without a single promise.
+ */
+export function checkApiKeyCached(rawKey: string, ctx: { ip: string | null; userAgent: string | null }): VerifyOutcome | undefined {
+  if (!isWellFormedKey(rawKey)) return { ok: false, reason: "unknown" };
+  const now = Date.now();
+  const entry = cacheGet(hashKey(rawKey), now);
+  return entry ? verdict(entry, now, ctx) : undefined;
+}
+
+/**
+ * The hot path of every API-key check: the cache, else one indexed lookup by
+ * hash (whose answer is cached). Records last use, or counts the failure.
+ */
+export async function checkApiKey(rawKey: string, ctx: { ip: string | null; userAgent: string | null }): Promise<VerifyOutcome> {
+  const cached = checkApiKeyCached(rawKey, ctx);
+  if (cached) return cached;
+  const hash = hashKey(rawKey);
+  const now = Date.now();
+  const row = await db().apiKey.findUnique({
+    where: { keyHash: hash },
+    select: { id: true, clientId: true, keyPrefix: true, expiresAt: true, revokedAt: true, client: { select: { type: true } } },
+  });
+  let e: CacheEntry;
+  if (!row) e = { at: now, key: null, reason: "unknown" };
+  else if (row.revokedAt !== null) e = { at: now, key: null, reason: "revoked", clientId: row.clientId, id: row.id };
+  else e = { at: now, key: { id: row.id, clientId: row.clientId, clientType: row.client.type, keyPrefix: row.keyPrefix, expiresAt: row.expiresAt?.getTime() ?? null } };
+  cacheSet(hash, e);
+  return verdict(e, now, ctx);
 }
 
 /** For our own routes: the key, or null (unknown, expired and revoked look the same to the caller). */
