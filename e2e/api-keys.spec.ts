@@ -1,10 +1,13 @@
 import fs from "node:fs";
 import { apiCreateKey, apiWrite, expect, factory, PASSWORD, signIn, test } from "./fixtures";
 
-const localDate = (d: Date) => new Intl.DateTimeFormat("en-US", { day: "numeric", month: "short", year: "numeric" }).format(d);
-const ymd = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+// Dates as the browser shows them: in its time zone (below), not the test process's (UTC on CI),
+// or the test fails every day between 23:00 and midnight UTC.
+const TZ = "Europe/Paris";
+const localDate = (d: Date) => new Intl.DateTimeFormat("en-US", { day: "numeric", month: "short", year: "numeric", timeZone: TZ }).format(d);
+const ymd = (d: Date) => new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone: TZ }).format(d);
 
-test.use({ locale: "en-US", timezoneId: "Europe/Paris" });
+test.use({ locale: "en-US", timezoneId: TZ });
 
 test("an Owner signs in, creates a 30-day key, copies it once, and the copied key works", async ({ page, request }) => {
   const client = await factory.client();
