@@ -41,6 +41,8 @@ const schema = z.object({
     .string()
     .default("")
     .refine((s) => s.split(",").map((t) => t.trim()).filter(Boolean).every((t) => t.length >= 32), "each token must be at least 32 characters"),
+  /** Keys expiring within this many days are "expiring soon" (the list filter and the page's banner). */
+  EXPIRING_SOON_DAYS: z.coerce.number().int().min(1).max(90).default(14),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -153,6 +153,29 @@ describe("GET /api/api-keys?Status=", () => {
     expect([second.body.data[0].id, second.body.hasMore]).toEqual([live[0].id, false]);
     const bad = await api("/api/api-keys?Status=deleted", { token: o.token });
     expect([bad.status, bad.body.code]).toEqual([400, "Request.Invalid"]);
-    expect(bad.body.errors.Status).toEqual(["Status must be active, expired or revoked."]);
+    expect(bad.body.errors.Status).toEqual(["Status must be active, expiring, expired or revoked."]);
+  });
+});
+
+describe("GET /api/api-keys?Status=expiring", () => {
+  it("keeps active keys that expire within 14 days, not replaced ones, expired, revoked or later ones", async () => {
+    const c = await makeClient();
+    const o = await makeUser([[c, "Owner"]]);
+    const days = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString();
+    const soon = await createKey({ token: o.token }, { name: "soon", expiresAt: days(3) });
+    await createKey({ token: o.token }, { name: "later", expiresAt: days(60) });
+    await createKey({ token: o.token }, { name: "never" });
+    const gone = await createKey({ token: o.token }, { name: "revoked soon", expiresAt: days(2) });
+    await api(`/api/api-keys/${gone.id}/revoke`, { token: o.token, method: "POST" });
+    const old = await createKey({ token: o.token }, { name: "expired" });
+    await db.apiKey.update({ where: { id: old.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    const rotating = await createKey({ token: o.token }, { name: "rotated", expiresAt: days(5) });
+    const rotated = await api(`/api/api-keys/${rotating.id}/rotate`, { token: o.token, body: { gracePeriodSeconds: 3600 } });
+    expect(rotated.status).toBe(201);
+    const r = await api("/api/api-keys?Status=expiring", { token: o.token });
+    expect(r.status).toBe(200);
+    // The replacement counts (it expires in 5 days too); the key it replaced, going away in an hour, does not.
+    expect(r.body.data.map((k: { id: string }) => k.id)).toEqual([rotated.body.id, soon.id]);
+    for (const k of r.body.data) expect(k.status).toBe("active");
   });
 });

@@ -4,9 +4,10 @@ import Link from "next/link";
 import { useCallback, useState } from "react";
 import { toast } from "sonner";
 import type { KeyPolicyView } from "@/lib/clients/schemas";
-import type { ApiKeyStatus, ApiKeyView, CreateApiKeyResponse } from "@/lib/api-keys/schemas";
+import type { ApiKeyListFilter, ApiKeyView, CreateApiKeyResponse } from "@/lib/api-keys/schemas";
 import { useApi } from "@/components/ui/active-client";
 import { CreateKeyForm, type KeyPolicy } from "./create-key-form";
+import { ExpiringBanner } from "./expiring-banner";
 import { KeyCreatedDialog } from "./key-created-dialog";
 import { KeysList } from "./keys-list";
 import { RenameKeyDialog } from "./rename-key-dialog";
@@ -15,11 +16,12 @@ import { RotateKeyDialog } from "./rotate-key-dialog";
 
 type Page = { data: ApiKeyView[]; nextCursor: string | null; hasMore: boolean };
 type Usage = { active: number; max: number };
-type Filter = "" | ApiKeyStatus;
+type Filter = "" | ApiKeyListFilter;
 
 const FILTERS: { value: Filter; label: string; empty: string }[] = [
   { value: "", label: "All keys", empty: "" },
   { value: "active", label: "Active", empty: "No active keys." },
+  { value: "expiring", label: "Expiring soon", empty: "No key expires soon." },
   { value: "expired", label: "Expired", empty: "No expired keys." },
   { value: "revoked", label: "Revoked", empty: "No revoked keys." },
 ];
@@ -34,8 +36,12 @@ export function ApiKeysManager({
   policy,
   usage: initialUsage,
   clientName,
+  expiring: initialExpiring,
+  soonDays,
 }: {
   initial: Page;
+  expiring: ApiKeyView[];
+  soonDays: number;
   canManage: boolean;
   canSeeHistory: boolean;
   policy: KeyPolicy;
@@ -45,6 +51,7 @@ export function ApiKeysManager({
   const api = useApi();
   const [keys, setKeys] = useState(initial.data);
   const [usage, setUsage] = useState(initialUsage);
+  const [expiring, setExpiring] = useState(initialExpiring);
   const [filter, setFilter] = useState<Filter>("");
   const [cursor, setCursor] = useState(initial.nextCursor);
   const [loadingMore, setLoadingMore] = useState(false);
@@ -57,13 +64,15 @@ export function ApiKeysManager({
 
   const reload = useCallback(
     async (f: Filter = filter) => {
-      const [page, p] = await Promise.all([
+      const [page, p, soon] = await Promise.all([
         api<Page>(listUrl(f, Math.max(20, Math.min(100, keys.length)))),
         api<KeyPolicyView>("/api/key-policy"),
+        api<Page>(listUrl("expiring", 10)),
       ]);
       setKeys(page.data);
       setCursor(page.nextCursor);
       setUsage({ active: p.activeKeys, max: p.maxActiveKeys });
+      setExpiring(soon.data);
     },
     [api, filter, keys.length],
   );
@@ -101,6 +110,7 @@ export function ApiKeysManager({
 
   return (
     <div className="space-y-8">
+      <ExpiringBanner keys={expiring} days={soonDays} canManage={canManage} onRotate={setRotating} />
       {canManage ? (
         <section aria-labelledby="create-heading" className="rounded-lg bg-white p-5 shadow-sm ring-1 ring-slate-200 sm:p-6">
           <h2 id="create-heading" className="text-base font-semibold text-slate-900">Create a key</h2>
@@ -148,7 +158,7 @@ export function ApiKeysManager({
         </div>
         {keys.length === 0 && filter ? (
           <p className="rounded-lg bg-white px-6 py-8 text-center text-sm text-slate-600 shadow-sm ring-1 ring-slate-200" data-testid="filtered-empty">
-            {FILTERS.find((f) => f.value === filter)?.empty}{" "}
+            {filter === "expiring" ? `No key expires within ${soonDays} days.` : FILTERS.find((f) => f.value === filter)?.empty}{" "}
             <button type="button" onClick={() => void changeFilter("")} className="font-medium text-brand-700 underline-offset-2 hover:underline">
               Show all keys
             </button>

@@ -106,7 +106,16 @@ export function KeysList({
               </div>
               <div className="text-slate-600" data-testid="key-expires">
                 <span className="text-xs text-slate-500 md:hidden">Expires </span>
-                {k.expiresAt ? <ClientOnly>{formatDate(k.expiresAt)}</ClientOnly> : <span>Never</span>}
+                {k.expiresAt ? (
+                  <ClientOnly>
+                    <span title={formatDateTime(k.expiresAt)}>
+                      {formatDate(k.expiresAt)}
+                      {!k.revokedAt && <span className="block text-xs text-slate-500" data-testid="key-expires-relative">{relativeTime(k.expiresAt, now)}</span>}
+                    </span>
+                  </ClientOnly>
+                ) : (
+                  <span>Never</span>
+                )}
                 {k.revokedAt && (
                   <span className="block text-xs text-slate-500">
                     revoked <ClientOnly>{formatDate(k.revokedAt)}</ClientOnly>

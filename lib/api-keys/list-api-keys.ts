@@ -3,12 +3,16 @@ import { db } from "@/lib/db/client";
 import { after, isUuid, NEWEST_FIRST, page, resolveCursor } from "@/lib/http/keyset";
 import { Problems } from "@/lib/http/problem";
 import type { Prisma } from "@/lib/generated/prisma/client";
-import { apiKeyPageSchema, type ApiKeyListQuery, type ApiKeyStatus } from "./schemas";
+import { env } from "@/lib/env";
+import { apiKeyPageSchema, type ApiKeyListFilter, type ApiKeyListQuery } from "./schemas";
 import { apiKeyViewSelect, toApiKeyView } from "./view";
 
-/** The same rule as the `status` each key is shown with (view.ts statusOf). */
-function statusWhere(status: ApiKeyStatus, now: Date): Prisma.ApiKeyWhereInput {
+/** The same rule as the `status` each key is shown with (view.ts statusOf); "expiring" is active and due soon. */
+function statusWhere(status: ApiKeyListFilter, now: Date): Prisma.ApiKeyWhereInput {
   switch (status) {
+    case "expiring":
+      // Not replaced by a rotation: a key in its grace period is meant to go.
+      return { revokedAt: null, rotatedTo: { is: null }, expiresAt: { gt: now, lte: new Date(now.getTime() + env().EXPIRING_SOON_DAYS * 86_400_000) } };
     case "active":
       return { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
     case "expired":

@@ -125,9 +125,13 @@ export const listQuerySchema = z.strictObject({
     .default(20),
 });
 
+/** What the list can keep: a status, or "expiring" (active, not replaced, expiring within EXPIRING_SOON_DAYS). */
+export const API_KEY_LIST_FILTERS = ["active", "expiring", "expired", "revoked"] as const;
+export type ApiKeyListFilter = (typeof API_KEY_LIST_FILTERS)[number];
+
 /** GET /api/api-keys: the list conventions, plus an optional `Status` filter. */
 export const apiKeyListQuerySchema = listQuerySchema.extend({
-  Status: z.enum(API_KEY_STATUSES, { error: "Status must be active, expired or revoked." }).optional(),
+  Status: z.enum(API_KEY_LIST_FILTERS, { error: "Status must be active, expiring, expired or revoked." }).optional(),
 });
 export type ApiKeyListQuery = z.output<typeof apiKeyListQuerySchema>;
 

@@ -13,7 +13,7 @@ import {
   renameApiKeySchema,
   verifyRequestSchema,
   verifyResponseSchema,
-  API_KEY_STATUSES,
+  API_KEY_LIST_FILTERS,
 } from "@/lib/api-keys/schemas";
 import { auditEventPageSchema } from "@/lib/audit/schemas";
 import { meSchema, tokenRequestSchema, tokenResponseSchema } from "@/lib/auth/schemas";
@@ -116,8 +116,8 @@ export function buildOpenApiDocument() {
           operationId: "listApiKeys",
           tags: ["ApiKeys"],
           summary: "List API keys",
-          description: "The active Client's keys, newest first. Any member or key of the Client. Never a raw key or hash. `Status` keeps only active, expired or revoked keys.",
-          requestParams: { query: listQuery.extend({ Status: z.enum(API_KEY_STATUSES).optional().meta({ description: "Only keys with this status." }) }) },
+          description: "The active Client's keys, newest first. Any member or key of the Client. Never a raw key or hash. `Status` keeps only active, expired or revoked keys, or `expiring`: active keys (not replaced by a rotation) that expire within EXPIRING_SOON_DAYS (default 14).",
+          requestParams: { query: listQuery.extend({ Status: z.enum(API_KEY_LIST_FILTERS).optional().meta({ description: "Only keys with this status, or expiring soon." }) }) },
           responses: { "200": { description: "A page of keys.", content: { "application/json": { schema: apiKeyPageSchema } } }, "400": problem("`Request.Invalid`: bad Limit or Status, or a Cursor this list did not return."), ...common },
         },
       },

@@ -6,14 +6,16 @@ import { can } from "@/lib/auth/permissions";
 import { requireUser } from "@/lib/auth/session";
 import { getKeyPolicy } from "@/lib/clients/key-policy";
 import { db } from "@/lib/db/client";
+import { env } from "@/lib/env";
 
 export const metadata: Metadata = { title: "API keys" };
 
 export default async function ApiKeysPage() {
   const user = await requireUser("/settings/api-keys");
   if ("noClient" in user) return null;
-  const [page, client, policy] = await Promise.all([
+  const [page, expiring, client, policy] = await Promise.all([
     listApiKeys(user.clientId, { Limit: 20 }),
+    listApiKeys(user.clientId, { Limit: 10, Status: "expiring" }),
     db().client.findUniqueOrThrow({ where: { id: user.clientId }, select: { name: true } }),
     getKeyPolicy(user.clientId),
   ]);
@@ -37,6 +39,8 @@ export default async function ApiKeysPage() {
         policy={{ keysMustExpire: policy.keysMustExpire, maxKeyLifetimeDays: policy.maxKeyLifetimeDays }}
         usage={{ active: policy.activeKeys, max: policy.maxActiveKeys }}
         clientName={client.name}
+        expiring={expiring.data}
+        soonDays={env().EXPIRING_SOON_DAYS}
       />
     </div>
   );
