@@ -53,10 +53,17 @@ function verdict(entry: CacheEntry, now: number, ctx: { ip: string | null; userA
  * purpose: the verify API answers most requests without a single promise.
  */
 export function checkApiKeyCached(rawKey: string, ctx: { ip: string | null; userAgent: string | null }): VerifyOutcome | undefined {
+  const r = lookupCached(rawKey, ctx);
+  return "hash" in r ? undefined : r;
+}
+
+/** The verdict from the format or the cache, or the hash the database must be asked about (computed once). */
+function lookupCached(rawKey: string, ctx: { ip: string | null; userAgent: string | null }): VerifyOutcome | { hash: string } {
   if (!isWellFormedKey(rawKey)) return { ok: false, reason: "unknown" };
+  const hash = hashKey(rawKey);
   const now = Date.now();
-  const entry = cacheGet(hashKey(rawKey), now);
-  return entry ? verdict(entry, now, ctx) : undefined;
+  const entry = cacheGet(hash, now);
+  return entry ? verdict(entry, now, ctx) : { hash };
 }
 
 /**
@@ -64,9 +71,9 @@ export function checkApiKeyCached(rawKey: string, ctx: { ip: string | null; user
  * hash (whose answer is cached). Records last use, or counts the failure.
  */
 export async function checkApiKey(rawKey: string, ctx: { ip: string | null; userAgent: string | null }): Promise<VerifyOutcome> {
-  const cached = checkApiKeyCached(rawKey, ctx);
-  if (cached) return cached;
-  const hash = hashKey(rawKey);
+  const cached = lookupCached(rawKey, ctx);
+  if (!("hash" in cached)) return cached;
+  const { hash } = cached;
   const now = Date.now();
   const row = await db().apiKey.findUnique({
     where: { keyHash: hash },

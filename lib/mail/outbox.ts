@@ -12,7 +12,7 @@ import { env } from "@/lib/env";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { logger } from "@/lib/log";
 import { seal, unseal } from "./seal";
-import { LINK, type Email } from "./templates";
+import { escapeHtml, LINK, type Email } from "./templates";
 
 export const MAX_ATTEMPTS = 8;
 const CLAIM_SECONDS = 120;
@@ -37,7 +37,6 @@ export async function enqueueEmail(tx: Tx, e: Email & { to: string; secretLink?:
 
 type Claimed = { id: string; to: string; subject: string; text: string; html: string; secretLink: string | null; attempts: number };
 
-const escHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 let transport: Transporter | undefined;
 function smtp(): Transporter {
@@ -66,7 +65,7 @@ export async function sendDueEmails(limit = 20): Promise<number> {
         to: r.to,
         subject: r.subject,
         text: r.text.replaceAll(LINK, link),
-        html: r.html.replaceAll(LINK, escHtml(link)),
+        html: r.html.replaceAll(LINK, escapeHtml(link)),
       });
       await sqlQuery(Prisma.sql`
         UPDATE "EmailOutbox" SET status = 'Sent', "sentAt" = now(), "secretLink" = NULL, "lockedUntil" = NULL, "lastError" = NULL

@@ -2,7 +2,7 @@
 // send time, so the stored body never holds it.
 export const LINK = "{{link}}";
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 export type Email = { subject: string; text: string; html: string };
 
@@ -20,10 +20,10 @@ export function inviteEmail(i: { clientName: string; clientType: "Live" | "Sandb
     `If you did not expect this, ignore this email: nothing happens unless the link is used.`,
   ].join("\n");
   const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#0f172a;line-height:1.5">
-<p><strong>${esc(i.invitedBy)}</strong> invited you to join <strong>${esc(what)}</strong> on Dolfin as <strong>${esc(i.role)}</strong>.</p>
+<p><strong>${escapeHtml(i.invitedBy)}</strong> invited you to join <strong>${escapeHtml(what)}</strong> on Dolfin as <strong>${escapeHtml(i.role)}</strong>.</p>
 <p><a href="${LINK}" style="display:inline-block;background:#1d4ed8;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none">Accept the invitation</a></p>
-<p>As ${esc(i.role)} you will ${esc(roleText(i.role))}.</p>
-<p style="color:#475569">The link works once and expires on ${esc(when)}. If you did not expect this, ignore this email: nothing happens unless the link is used.</p>
+<p>As ${escapeHtml(i.role)} you will ${escapeHtml(roleText(i.role))}.</p>
+<p style="color:#475569">The link works once and expires on ${escapeHtml(when)}. If you did not expect this, ignore this email: nothing happens unless the link is used.</p>
 </body></html>`;
   return { subject, text, html };
 }

@@ -6,6 +6,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
+import { escapeHtml } from "../../lib/mail/templates";
 
 export type CaughtMail = { from: string; to: string[]; subject: string; text: string; html: string; date: Date };
 
@@ -20,7 +21,7 @@ export type MailCatcher = {
   stop: () => Promise<void>;
 };
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const esc = escapeHtml;
 
 export async function startMailCatcher(opts: { smtpPort?: number; webPort?: number | null } = {}): Promise<MailCatcher> {
   const messages: CaughtMail[] = [];
