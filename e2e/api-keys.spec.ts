@@ -245,6 +245,10 @@ test("keyboard only: create a key, copy it and close the dialog without a mouse"
   await page.keyboard.type("Keyboard key");
   await page.keyboard.press("Tab"); // Expiration
   await expect(page.getByLabel("Expiration")).toBeFocused();
+  await page.keyboard.press("Tab"); // Permissions: the checked radio ("Full access")
+  await expect(page.getByRole("radio", { name: /Full access/ })).toBeFocused();
+  await page.keyboard.press("Tab"); // IP allowlist
+  await expect(page.getByTestId("allowed-ips")).toBeFocused();
   await page.keyboard.press("Tab"); // Create key
   await expect(page.getByRole("button", { name: "Create key" })).toBeFocused();
   await page.keyboard.press("Enter");

@@ -11,6 +11,7 @@ import { hash } from "@node-rs/argon2";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../lib/generated/prisma/client";
 import { generateKey } from "../lib/api-keys/key-format";
+import { READ_SCOPES } from "../lib/api-keys/access";
 import { freePort } from "../lib/db/embedded";
 import { build, migrate, randomSecret, startServer, startTestDatabase } from "./lib/stack";
 
@@ -63,9 +64,17 @@ function autocannon(url: string, opts: { method?: string; headers?: Record<strin
   });
 }
 
-function verifyOpts(rawKey: string) {
-  return { method: "POST", headers: { "content-type": "application/json", "x-dolfin-service-token": SERVICE_TOKEN }, body: JSON.stringify({ key: rawKey, ip: "203.0.113.7" }) };
+function verifyOpts(rawKey: string, ip = "203.0.113.7", permission?: string) {
+  return { method: "POST", headers: { "content-type": "application/json", "x-dolfin-service-token": SERVICE_TOKEN }, body: JSON.stringify({ key: rawKey, ip, permission }) };
 }
+
+/** A restricted key's worst case: 30 scopes and 20 CIDRs, the address in the last range, the permission the last scope. */
+const RESTRICTED = {
+  scopes: READ_SCOPES.slice(0, 30),
+  allowedIps: Array.from({ length: 20 }, (_, i) => `198.18.${i}.0/24`),
+  ip: "198.18.19.7",
+  permission: READ_SCOPES[29],
+};
 
 type Scenario = { name: string; url: string; opts: { method?: string; headers?: Record<string, string>; body?: string }; note: string; expect2xx?: boolean };
 
@@ -174,6 +183,14 @@ async function main() {
     await db.clientMember.createMany({ data: [live, listed].map((c) => ({ clientId: c.id, userId: owner.id, role: "Owner" as const })) });
     const tok = await (await fetch(`${server.url}/api/auth/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "bench@example.test", password: "bench-password", clientId: live.id }) })).json();
     const key = await (await fetch(`${server.url}/api/api-keys`, { method: "POST", headers: { authorization: `Bearer ${tok.token}`, "content-type": "application/json" }, body: "{}" })).json();
+    const restricted = await (
+      await fetch(`${server.url}/api/api-keys`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${tok.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ scopes: RESTRICTED.scopes, allowedIps: RESTRICTED.allowedIps }),
+      })
+    ).json();
+    if (!restricted.rawKey) throw new Error(`could not create the restricted key: ${JSON.stringify(restricted)}`);
     const listTok = await (await fetch(`${server.url}/api/auth/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "bench@example.test", password: "bench-password", clientId: listed.id }) })).json();
     const listKey = await (await fetch(`${server.url}/api/api-keys`, { method: "POST", headers: { authorization: `Bearer ${listTok.token}`, "content-type": "application/json" }, body: "{}" })).json();
     await bulkKeys(db, bulk.id, 999, "small");
@@ -188,7 +205,13 @@ async function main() {
       ...(await measureAll([
         { name: "node-floor", url: `${nodeFloor.url}/`, opts: {}, note: "bare Node.js http server, own process" },
         { name: "next-floor", url: `${nextFloor.url}/floor`, opts: {}, note: "bare Next.js 16 app, one route handler, own process" },
-        { name: "verify-api", url: `${server.url}/api/api-keys/verify`, opts: verifyOpts(key.rawKey), note: "POST /api/api-keys/verify (service token, valid key), answered by our server outside Next" },
+        { name: "verify-api", url: `${server.url}/api/api-keys/verify`, opts: verifyOpts(key.rawKey, RESTRICTED.ip, RESTRICTED.permission), note: "POST /api/api-keys/verify (service token, valid full-access key, ip + permission), answered by our server outside Next" },
+        {
+          name: "verify-api-restricted",
+          url: `${server.url}/api/api-keys/verify`,
+          opts: verifyOpts(restricted.rawKey, RESTRICTED.ip, RESTRICTED.permission),
+          note: "the verify API with a key holding 30 scopes and 20 CIDRs (address in the last range, permission the last scope)",
+        },
         { name: "floor", url: `${server.url}/api/health`, opts: {}, note: "our Next.js route, no auth, no database" },
         { name: "db-floor", url: `${server.url}/api/health/ready`, opts: {}, note: "Next.js route + SELECT 1" },
         { name: "verify", url: `${server.url}/api/me`, opts: { headers: auth }, note: `GET /api/me with a valid key; ${keys1k.toLocaleString("en")} keys (+10,001 of the list Client) in the table` },
@@ -224,6 +247,7 @@ async function main() {
   const ratios = {
     "verify-api / next-floor (throughput)": ratio(get("verify-api").rps, get("next-floor").rps),
     "verify-api p99 (ms)": get("verify-api").p99,
+    "verify-api / verify-api-restricted (throughput)": ratio(get("verify-api").rps, get("verify-api-restricted").rps),
     "verify-api@1M / verify-api (p50 latency)": ratio(get("verify-api@1M").p50 || 0.5, get("verify-api").p50 || 0.5),
     "verify (GET /api/me) / next-floor (throughput)": ratio(get("verify").rps, get("next-floor").rps),
     "create / next-floor (throughput)": ratio(get("create").rps, get("next-floor").rps),
@@ -234,6 +258,7 @@ async function main() {
   const targets: Record<string, string> = {
     "verify-api / next-floor (throughput)": "≥ 10",
     "verify-api p99 (ms)": "≤ 5",
+    "verify-api / verify-api-restricted (throughput)": "≤ 1.1",
     "verify-api@1M / verify-api (p50 latency)": "≤ 1.2",
     "verify (GET /api/me) / next-floor (throughput)": "≥ 0.9",
     "create / next-floor (throughput)": "≥ 0.5",

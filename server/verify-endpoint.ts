@@ -13,7 +13,13 @@ import { ApiError, problemBody, type ProblemInit } from "@/lib/http/problem";
 
 export const VERIFY_PATH = "/api/api-keys/verify";
 const MAX_BODY = 16 * 1024;
-const REFUSAL = { unknown: "ApiKey.Invalid", expired: "ApiKey.Expired", revoked: "ApiKey.Revoked" } as const;
+const REFUSAL = {
+  unknown: "ApiKey.Invalid",
+  expired: "ApiKey.Expired",
+  revoked: "ApiKey.Revoked",
+  ip: "ApiKey.IpNotAllowed",
+  scope: "ApiKey.InsufficientScope",
+} as const;
 
 const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
 let tokens: { raw: string; digests: Buffer[] } | undefined;
@@ -50,7 +56,7 @@ const tooLarge = () => new ApiError({ status: 413, code: "Request.TooLarge", tit
 
 function answer(res: ServerResponse, r: VerifyOutcome, requestId: string): void {
   const body: VerifyResponse = r.ok
-    ? { valid: true, keyId: r.key.id, clientId: r.key.clientId, clientType: r.key.clientType, keyPrefix: r.key.keyPrefix, expiresAt: r.expiresAt === null ? null : new Date(r.expiresAt).toISOString() }
+    ? { valid: true, keyId: r.key.id, clientId: r.key.clientId, clientType: r.key.clientType, keyPrefix: r.key.keyPrefix, expiresAt: r.expiresAt === null ? null : new Date(r.expiresAt).toISOString(), scopes: r.key.scopes }
     : { valid: false, code: REFUSAL[r.reason] };
   send(res, 200, body, requestId);
 }
@@ -70,7 +76,7 @@ function decide(res: ServerResponse, text: string, requestId: string): void {
   }
   const input = verifyRequestSchema.parse(json);
   const key = input.key.trim();
-  const ctx = { ip: input.ip ?? null, userAgent: null };
+  const ctx = { ip: input.ip ?? null, userAgent: null, permission: input.permission ?? null };
   const cached = checkApiKeyCached(key, ctx);
   if (cached) return answer(res, cached, requestId);
   checkApiKey(key, ctx).then(

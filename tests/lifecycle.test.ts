@@ -27,7 +27,7 @@ describe("rotate", () => {
     const old = await createKey({ token: t.owner.token }, { name: "Rotating", expiresAt: inFuture(30) });
     const r = await api(`/api/api-keys/${old.id}/rotate`, { token: t.owner.token, method: "POST" });
     expect(r.status).toBe(201);
-    expect(Object.keys(r.body).sort()).toEqual(["clientId", "createdAt", "expiresAt", "id", "keyPrefix", "name", "rawKey"]);
+    expect(Object.keys(r.body).sort()).toEqual(["allowedIps", "clientId", "createdAt", "expiresAt", "id", "keyPrefix", "name", "rawKey", "scopes"]);
     expect(r.headers.get("location")).toBe(`/api/api-keys/${r.body.id}`);
     expect(r.body.name).toBe("Rotating");
     // Same lifetime, counted from now.

@@ -26,7 +26,7 @@ describe("POST /api/api-keys/verify", () => {
     const k = await createKey({ token: t.owner.token }, { expiresAt: inFuture(3) });
     const r = await verify({ key: k.rawKey, ip: "::ffff:203.0.113.9", permission: "invoices:write" });
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ valid: true, keyId: k.id, clientId: t.client.id, clientType: "Sandbox", keyPrefix: k.keyPrefix, expiresAt: k.expiresAt });
+    expect(r.body).toEqual({ valid: true, keyId: k.id, clientId: t.client.id, clientType: "Sandbox", keyPrefix: k.keyPrefix, expiresAt: k.expiresAt, scopes: null });
     expect(r.headers.get("x-request-id")).toBeTruthy();
     expect((await afterLastUse(k.id)).lastUsedIp).toBe("::ffff:203.0.113.9");
   });

@@ -7,6 +7,7 @@ import type { KeyPolicyView } from "@/lib/clients/schemas";
 import type { ApiKeyListFilter, ApiKeyView, CreateApiKeyResponse } from "@/lib/api-keys/schemas";
 import { useApi } from "@/components/ui/active-client";
 import { CreateKeyForm, type KeyPolicy } from "./create-key-form";
+import { EditAccessDialog } from "./edit-access-dialog";
 import { ExpiringBanner } from "./expiring-banner";
 import { KeyCreatedDialog } from "./key-created-dialog";
 import { KeysList } from "./keys-list";
@@ -33,6 +34,7 @@ export function ApiKeysManager({
   initial,
   canManage,
   canSeeHistory,
+  grantable,
   policy,
   usage: initialUsage,
   clientName,
@@ -44,6 +46,7 @@ export function ApiKeysManager({
   soonDays: number;
   canManage: boolean;
   canSeeHistory: boolean;
+  grantable: readonly string[] | null;
   policy: KeyPolicy;
   usage: Usage;
   clientName: string;
@@ -58,6 +61,8 @@ export function ApiKeysManager({
   // The raw key lives only here, and only until the dialog is closed.
   const [rawKey, setRawKey] = useState<string | null>(null);
   const [rawKeyTitle, setRawKeyTitle] = useState<string | undefined>(undefined);
+  const [rawKeyAccess, setRawKeyAccess] = useState<{ scopes: string[] | null; allowedIps: string[] } | null>(null);
+  const [editing, setEditing] = useState<ApiKeyView | null>(null);
   const [revoking, setRevoking] = useState<ApiKeyView | null>(null);
   const [rotating, setRotating] = useState<ApiKeyView | null>(null);
   const [renaming, setRenaming] = useState<ApiKeyView | null>(null);
@@ -102,6 +107,7 @@ export function ApiKeysManager({
 
   const onCreated = (k: CreateApiKeyResponse, title?: string) => {
     setRawKeyTitle(title);
+    setRawKeyAccess({ scopes: k.scopes ?? null, allowedIps: k.allowedIps ?? [] });
     setRawKey(k.rawKey);
     // Show the new key in the list, whatever the filter was.
     setFilter("");
@@ -123,7 +129,7 @@ export function ApiKeysManager({
               <Link href="/settings/policy" className="font-medium underline underline-offset-2">Key policy</Link>.
             </div>
           )}
-          <CreateKeyForm policy={policy} onCreated={(k) => onCreated(k)} />
+          <CreateKeyForm policy={policy} grantable={grantable} onCreated={(k) => onCreated(k)} />
         </section>
       ) : (
         <div role="note" className="rounded-lg bg-brand-50 p-4 text-sm text-brand-900 ring-1 ring-inset ring-brand-100" data-testid="member-note">
@@ -173,11 +179,20 @@ export function ApiKeysManager({
             </p>
           </div>
         ) : (
-          <KeysList keys={keys} canManage={canManage} onRevoke={setRevoking} onRotate={setRotating} onRename={setRenaming} canSeeHistory={canSeeHistory} hasMore={cursor !== null} loadingMore={loadingMore} onLoadMore={loadMore} />
+          <KeysList keys={keys} canManage={canManage} onRevoke={setRevoking} onRotate={setRotating} onRename={setRenaming} onEditAccess={setEditing} canSeeHistory={canSeeHistory} hasMore={cursor !== null} loadingMore={loadingMore} onLoadMore={loadMore} />
         )}
       </section>
 
-      <KeyCreatedDialog key={rawKey ?? "none"} rawKey={rawKey} title={rawKeyTitle} onDone={() => setRawKey(null)} />
+      <KeyCreatedDialog key={rawKey ?? "none"} rawKey={rawKey} title={rawKeyTitle} access={rawKeyAccess} onDone={() => setRawKey(null)} />
+      <EditAccessDialog
+        target={editing}
+        grantable={grantable}
+        onClose={() => setEditing(null)}
+        onSaved={(saved) => {
+          setEditing(null);
+          setKeys((prev) => prev.map((k) => (k.id === saved.id ? saved : k)));
+        }}
+      />
       <RotateKeyDialog
         target={rotating}
         onClose={() => setRotating(null)}

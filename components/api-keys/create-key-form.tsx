@@ -18,6 +18,7 @@ import {
   type CreateKeyFormValues,
 } from "@/lib/api-keys/expiry";
 import { createApiKeySchema, NAME_MAX, type CreateApiKeyResponse } from "@/lib/api-keys/schemas";
+import { AccessFields, initialAccess, ipErrors, ipLines, scopesOf, type AccessValue } from "./access-fields";
 import { ProblemError } from "./api";
 import { useApi } from "@/components/ui/active-client";
 
@@ -25,7 +26,16 @@ export type KeyPolicy = { keysMustExpire: boolean; maxKeyLifetimeDays: number | 
 
 const field = `${fieldClass} w-full`;
 
-export function CreateKeyForm({ policy, onCreated }: { policy: KeyPolicy; onCreated: (key: CreateApiKeyResponse) => void }) {
+export function CreateKeyForm({
+  policy,
+  grantable,
+  onCreated,
+}: {
+  policy: KeyPolicy;
+  /** The most this person may grant (null: every scope). */
+  grantable: readonly string[] | null;
+  onCreated: (key: CreateApiKeyResponse) => void;
+}) {
   const api = useApi();
   const allowed = allowedChoices(policy);
   const defaultChoice = allowed.has(DEFAULT_EXPIRY) ? DEFAULT_EXPIRY : EXPIRY_PRESETS.find((p) => allowed.has(p.value))?.value ?? "custom";
@@ -38,25 +48,45 @@ export function CreateKeyForm({ policy, onCreated }: { policy: KeyPolicy; onCrea
   const [expiration, customDate] = useWatch({ control, name: ["expiration", "customDate"] });
   const [pending, setPending] = useState(false);
   const inFlight = useRef(false);
+  const fresh = () => (grantable === null ? initialAccess() : { ...initialAccess(), mode: "restricted" as const });
+  const [access, setAccess] = useState<AccessValue>(fresh);
+  const [accessError, setAccessError] = useState<string | undefined>(undefined);
 
   const now = useNow();
 
   const create = async (values: CreateKeyFormValues) => {
+    const badIps = ipErrors(access.ips);
+    if (badIps.length > 0) {
+      setAccessError(badIps[0]);
+      return;
+    }
+    setAccessError(undefined);
     inFlight.current = true;
     setPending(true);
     try {
       const expiresAt = expiryFromChoice(values.expiration, values.customDate);
       // The very schema the route parses with: what we send is what it accepts.
-      const body = createApiKeySchema.parse({ name: values.name, expiresAt: expiresAt?.toISOString() ?? null });
+      const body = createApiKeySchema.parse({
+        name: values.name,
+        expiresAt: expiresAt?.toISOString() ?? null,
+        scopes: scopesOf(access),
+        allowedIps: ipLines(access.ips),
+      });
       const created = await api<CreateApiKeyResponse>("/api/api-keys", {
-        body: { name: body.name, expiresAt: body.expiresAt?.toISOString() ?? null },
+        body: { name: body.name, expiresAt: body.expiresAt?.toISOString() ?? null, scopes: body.scopes, allowedIps: body.allowedIps },
       });
       reset({ name: "", expiration: defaultChoice, customDate: "" });
+      setAccess(fresh());
       onCreated(created);
     } catch (err) {
       if (err instanceof ProblemError && err.errors) {
         let placed = false;
         for (const [k, msgs] of Object.entries(err.errors)) {
+          if (k.startsWith("allowedIps") || k.startsWith("scopes")) {
+            setAccessError(msgs[0]);
+            placed = true;
+            continue;
+          }
           const target = k === "name" ? "name" : k === "expiresAt" ? (values.expiration === "custom" ? "customDate" : "expiration") : null;
           if (target) {
             setError(target, { message: msgs[0] });
@@ -154,6 +184,17 @@ export function CreateKeyForm({ policy, onCreated }: { policy: KeyPolicy; onCrea
               {policy.maxKeyLifetimeDays !== null ? ` Keys may live at most ${policy.maxKeyLifetimeDays} days.` : ""}
             </p>
           )}
+        </div>
+        <div className="sm:col-span-2">
+          <AccessFields
+            value={access}
+            onChange={(v) => {
+              setAccess(v);
+              setAccessError(undefined);
+            }}
+            grantable={grantable}
+            ipServerError={accessError}
+          />
         </div>
         {expiration === "never" && (
           <div role="note" className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800 ring-1 ring-inset ring-amber-200 sm:col-span-2">

@@ -1,8 +1,19 @@
 "use client";
 // The one-time key: shown once, copied, then gone from the page for good.
 import { OneTimeSecretDialog } from "@/components/ui/one-time-secret-dialog";
+import { AccessDescription } from "./access-fields";
 
-export function KeyCreatedDialog({ rawKey, title = "Your new API key", onDone }: { rawKey: string | null; title?: string; onDone: () => void }) {
+export function KeyCreatedDialog({
+  rawKey,
+  title = "Your new API key",
+  access,
+  onDone,
+}: {
+  rawKey: string | null;
+  title?: string;
+  access?: { scopes: string[] | null; allowedIps: string[] } | null;
+  onDone: () => void;
+}) {
   return (
     <OneTimeSecretDialog
       secret={rawKey}
@@ -23,6 +34,12 @@ export function KeyCreatedDialog({ rawKey, title = "Your new API key", onDone }:
         ),
         noun: "key",
         testId: "raw-key",
+        children: access ? (
+          <p className="mt-3 text-sm text-slate-700" data-testid="created-access">
+            <span className="font-medium text-slate-900">What it may do: </span>
+            <AccessDescription scopes={access.scopes} allowedIps={access.allowedIps} />
+          </p>
+        ) : undefined,
       }}
     />
   );

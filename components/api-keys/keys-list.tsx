@@ -5,6 +5,7 @@ import { Button } from "@/components/ui/button";
 import { LoadMore } from "@/components/ui/load-more";
 import { formatDate, formatDateTime, relativeTime } from "@/components/ui/dates";
 import type { ApiKeyView } from "@/lib/api-keys/schemas";
+import { accessSummary, displayCidr, ipSummary, resourceLabel } from "@/lib/api-keys/access";
 import { StatusBadge } from "./key-status";
 import { useNow } from "@/components/ui/use-now";
 
@@ -19,6 +20,7 @@ export function KeysList({
   onRevoke,
   onRotate,
   onRename,
+  onEditAccess,
   canSeeHistory = false,
   hasMore,
   loadingMore,
@@ -29,6 +31,7 @@ export function KeysList({
   onRevoke: (k: ApiKeyView) => void;
   onRotate?: (k: ApiKeyView) => void;
   onRename?: (k: ApiKeyView) => void;
+  onEditAccess?: (k: ApiKeyView) => void;
   canSeeHistory?: boolean;
   hasMore: boolean;
   loadingMore: boolean;
@@ -91,6 +94,7 @@ export function KeysList({
                     </Link>
                   )}
                 </div>
+                <KeyAccess k={k} onEdit={canManage && active && onEditAccess ? () => onEditAccess(k) : undefined} />
                 {(k.rotatedFromId || k.rotatedToId) && (
                   <p className="mt-1 text-xs text-slate-500">
                     {k.rotatedToId && <>Rotated to {byId.get(k.rotatedToId)?.keyPrefix ?? "a newer key"}…</>}
@@ -154,6 +158,53 @@ export function KeysList({
         })}
       </ul>
       <LoadMore visible={hasMore} pending={loadingMore} onClick={onLoadMore} />
+    </div>
+  );
+}
+
+/** What a key may do at a glance ("Restricted: 6 resources · 2 IP ranges"), its refusals, and the details on demand. */
+function KeyAccess({ k, onEdit }: { k: ApiKeyView; onEdit?: () => void }) {
+  const ips = ipSummary(k.allowedIps);
+  const tone = k.scopes === null ? "bg-slate-100 text-slate-700 ring-slate-200" : "bg-brand-50 text-brand-800 ring-brand-100";
+  return (
+    <div className="mt-1 text-xs">
+    <details className="group" data-testid="key-access">
+      <summary className="inline-flex cursor-pointer list-none flex-wrap items-center gap-1.5 rounded focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-600 [&::-webkit-details-marker]:hidden">
+        <span className={`rounded px-1.5 py-0.5 font-medium ring-1 ring-inset ${tone}`} data-testid="access-summary">
+          {accessSummary(k.scopes)}
+        </span>
+        {ips && <span className="rounded bg-slate-100 px-1.5 py-0.5 font-medium text-slate-700 ring-1 ring-inset ring-slate-200">{ips}</span>}
+        <span className="text-brand-700 underline-offset-2 group-open:hidden hover:underline">Details</span>
+        <span className="hidden text-brand-700 underline-offset-2 group-open:inline hover:underline">Hide</span>
+      </summary>
+      <div className="mt-2 space-y-1.5 rounded-md bg-slate-50 p-2.5 text-slate-700 ring-1 ring-inset ring-slate-200">
+        <p>
+          <span className="font-medium text-slate-900">Permissions: </span>
+          {k.scopes === null
+            ? "full access (everything this Client's keys can do)"
+            : k.scopes.length === 0
+              ? "none (the key can only prove who it is)"
+              : k.scopes.map((s) => `${resourceLabel(s.split(":")[0])} (${s.split(":")[1]})`).join(", ")}
+        </p>
+        <p>
+          <span className="font-medium text-slate-900">From: </span>
+          {k.allowedIps.length === 0 ? "any address" : k.allowedIps.map(displayCidr).join(", ")}
+        </p>
+        {onEdit && (
+          <button type="button" onClick={onEdit} className="font-medium text-brand-700 underline-offset-2 hover:underline" aria-label={`Edit access of ${k.name ?? k.keyPrefix}`}>
+            Edit access
+          </button>
+        )}
+      </div>
+    </details>
+      {(k.refusals.ip > 0 || k.refusals.scope > 0) && (
+        <p className="mt-1 text-amber-800" data-testid="key-refusals">
+          {k.refusals.ip > 0 && <>Refused {k.refusals.ip.toLocaleString()} {k.refusals.ip === 1 ? "time" : "times"} from outside the allowlist</>}
+          {k.refusals.ip > 0 && k.refusals.scope > 0 && " · "}
+          {k.refusals.scope > 0 && <>refused {k.refusals.scope.toLocaleString()} {k.refusals.scope === 1 ? "time" : "times"} for a missing permission</>}
+          <span className="text-amber-700"> (30 days)</span>
+        </p>
+      )}
     </div>
   );
 }

@@ -5,7 +5,7 @@ import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { fieldClass } from "@/components/ui/field";
-import { NAME_MAX, renameApiKeySchema, type ApiKeyView, type RenameApiKeyData, type RenameApiKeyInput } from "@/lib/api-keys/schemas";
+import { NAME_MAX, updateApiKeySchema, type ApiKeyView, type UpdateApiKeyData, type UpdateApiKeyInput } from "@/lib/api-keys/schemas";
 import { ProblemError } from "./api";
 import { useApi } from "@/components/ui/active-client";
 
@@ -23,8 +23,8 @@ export function RenameKeyDialog({ target, onClose, onRenamed }: { target: ApiKey
 
 function RenameForm({ target, onClose, onRenamed }: { target: ApiKeyView; onClose: () => void; onRenamed: (k: ApiKeyView) => void }) {
   const api = useApi();
-  const { register, handleSubmit, setError, formState } = useForm<RenameApiKeyInput, unknown, RenameApiKeyData>({
-    resolver: zodResolver(renameApiKeySchema),
+  const { register, handleSubmit, setError, formState } = useForm<UpdateApiKeyInput, unknown, UpdateApiKeyData>({
+    resolver: zodResolver(updateApiKeySchema),
     defaultValues: { name: target.name ?? "" },
   });
   const save = handleSubmit(async (values) => {

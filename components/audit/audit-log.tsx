@@ -7,6 +7,7 @@ import { ClientOnly } from "@/components/ui/client-only";
 import { formatDateTime, relativeTime } from "@/components/ui/dates";
 import { useNow } from "@/components/ui/use-now";
 import type { AuditEventView } from "@/lib/audit/schemas";
+import { accessSummary, displayCidr } from "@/lib/api-keys/access";
 
 type Page = { data: AuditEventView[]; nextCursor: string | null; hasMore: boolean };
 
@@ -15,6 +16,7 @@ const ACTIONS: Record<string, { label: string; tone: "green" | "blue" | "red" | 
   "apiKey.rotated": { label: "Key rotated", tone: "blue" },
   "apiKey.revoked": { label: "Key revoked", tone: "red" },
   "apiKey.renamed": { label: "Key renamed", tone: "slate" },
+  "apiKey.accessChanged": { label: "Access changed", tone: "amber" },
   "apiKey.reportedLeaked": { label: "Reported leaked", tone: "red" },
   "client.policyChanged": { label: "Policy changed", tone: "amber" },
   "member.roleChanged": { label: "Role changed", tone: "blue" },
@@ -35,6 +37,14 @@ function describe(e: AuditEventView): string {
       return `${target} → ${m.newKeyPrefix}… (old key works until ${m.oldKeyExpiresAt ? formatDateTime(String(m.oldKeyExpiresAt)) : "now"})`;
     case "apiKey.renamed":
       return `${m.keyPrefix}… renamed from ${m.before ? `“${m.before}”` : "no name"} to ${m.after ? `“${m.after}”` : "no name"}`;
+    case "apiKey.accessChanged": {
+      const side = (x: unknown) => {
+        const a = (x ?? {}) as { scopes?: string[] | null; allowedIps?: string[] };
+        const ips = a.allowedIps?.length ? a.allowedIps.map(displayCidr).join(", ") : "any address";
+        return `${accessSummary(a.scopes ?? null)}${a.scopes?.length ? ` (${a.scopes.join(", ")})` : ""}, from ${ips}`;
+      };
+      return `${target}: ${side(m.before)} → ${side(m.after)}`;
+    }
     case "apiKey.reportedLeaked":
       return `${target} was found in public and revoked automatically`;
     case "client.policyChanged": {

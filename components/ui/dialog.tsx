@@ -13,6 +13,7 @@ export function Dialog({
   onEscapeKeyDown,
   onInteractOutside,
   role,
+  wide = false,
 }: {
   open: boolean;
   onOpenChange: (open: boolean) => void;
@@ -22,6 +23,8 @@ export function Dialog({
   onEscapeKeyDown?: (e: KeyboardEvent) => void;
   onInteractOutside?: (e: Event) => void;
   role?: "dialog" | "alertdialog";
+  /** A roomier dialog for forms with a grid (edit access). */
+  wide?: boolean;
 }) {
   return (
     <D.Root open={open} onOpenChange={onOpenChange}>
@@ -31,7 +34,7 @@ export function Dialog({
           {...(role ? { role } : {})}
           onEscapeKeyDown={onEscapeKeyDown}
           onInteractOutside={onInteractOutside}
-          className="fixed left-1/2 top-1/2 z-50 max-h-[90vh] w-[calc(100vw-2rem)] max-w-lg -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-xl bg-white p-6 shadow-xl focus:outline-none"
+          className={`fixed left-1/2 top-1/2 z-50 max-h-[90vh] w-[calc(100vw-2rem)] ${wide ? "max-w-2xl" : "max-w-lg"} -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-xl bg-white p-6 shadow-xl focus:outline-none`}
         >
           <D.Title className="text-lg font-semibold text-slate-900">{title}</D.Title>
           {description ? (

@@ -11,10 +11,10 @@ const FLUSH_MS = 2_000;
 const pending = new Map<string, Entry>();
 let timer: NodeJS.Timeout | null = null;
 
-export function countAuthFailure(f: { subject: string; clientId: string | null; reason: "unknown" | "expired" | "revoked"; ip: string | null }): void {
+export function countAuthFailure(f: { subject: string; clientId: string | null; reason: "unknown" | "expired" | "revoked" | "ip" | "scope"; ip: string | null }): void {
   const now = new Date();
   const bucket = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
-  const k = `${bucket.getTime()}|${f.subject}`;
+  const k = `${bucket.getTime()}|${f.subject}|${f.reason}`;
   const e = pending.get(k);
   if (e) {
     e.count++;
@@ -36,7 +36,7 @@ export async function flushAuthFailures(): Promise<void> {
       await db().$executeRaw`
         INSERT INTO "AuthFailureCount" (bucket, subject, "clientId", reason, count, "lastIp", "lastAt")
         VALUES (${e.bucket}, ${e.subject}, ${e.clientId}::uuid, ${e.reason}, ${e.count}, ${e.lastIp}, ${e.lastAt})
-        ON CONFLICT (bucket, subject) DO UPDATE
+        ON CONFLICT (bucket, subject, reason) DO UPDATE
         SET count = "AuthFailureCount".count + EXCLUDED.count, "lastIp" = EXCLUDED."lastIp", "lastAt" = EXCLUDED."lastAt"`;
     } catch (err) {
       logger.warn({ err }, "could not record failed authentications");

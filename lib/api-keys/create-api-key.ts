@@ -8,6 +8,7 @@ import { uuidv7 } from "@/lib/db/uuid";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { ApiError } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
+import { assertCanGrant } from "./grant";
 import { generateKey } from "./key-format";
 import type { CreateApiKeyData, CreateApiKeyResponse } from "./schemas";
 import { toCreatedResponse } from "./view";
@@ -109,9 +110,10 @@ export function limitReached(active: number, max: number): ApiError {
 function insertKeySql(gate: Prisma.Sql, id: string, principal: Principal, input: CreateApiKeyData, key: { keyPrefix: string; keyHash: string }, now: Date, a: ReturnType<typeof auditRow>): Prisma.Sql {
   return Prisma.sql`
     WITH c AS (${gate}), k AS (
-      INSERT INTO "ApiKey" (id, "clientId", name, "keyPrefix", "keyHash", "createdAt", "expiresAt", "createdByUserId", "createdByApiKeyId")
+      INSERT INTO "ApiKey" (id, "clientId", name, "keyPrefix", "keyHash", "createdAt", "expiresAt", "createdByUserId", "createdByApiKeyId", "fullAccess", scopes, "allowedIps")
       SELECT ${id}::uuid, c.id, ${input.name}, ${key.keyPrefix}, ${key.keyHash}, ${now}::timestamptz, ${input.expiresAt}::timestamptz,
-             ${principal.type === "user" ? principal.userId : null}::uuid, ${principal.type === "apiKey" ? principal.apiKeyId : null}::uuid
+             ${principal.type === "user" ? principal.userId : null}::uuid, ${principal.type === "apiKey" ? principal.apiKeyId : null}::uuid,
+             ${input.scopes === null}, ${input.scopes ?? []}::text[], ${input.allowedIps}::text[]
       FROM c
       RETURNING id
     ), audit AS (
@@ -139,6 +141,7 @@ export async function createApiKey(principal: Principal, input: CreateApiKeyData
   const now = new Date();
   // Cheap refusals first, before any database work (the policy parts are checked under the lock).
   assertExpiryInFuture(input.expiresAt, now);
+  assertCanGrant(principal, { scopes: input.scopes, allowedIps: input.allowedIps, expiresAt: input.expiresAt });
   const key = generateKey(principal.clientType);
   const id = uuidv7(now.getTime());
   const a = auditRow({
@@ -146,13 +149,23 @@ export async function createApiKey(principal: Principal, input: CreateApiKeyData
     action: "apiKey.created",
     actor: actorOf(principal),
     target: { type: "apiKey", id, label: input.name ?? key.keyPrefix },
-    metadata: { keyPrefix: key.keyPrefix, name: input.name, expiresAt: input.expiresAt?.toISOString() ?? null },
+    metadata: { keyPrefix: key.keyPrefix, name: input.name, expiresAt: input.expiresAt?.toISOString() ?? null, scopes: input.scopes, allowedIps: input.allowedIps },
     meta,
   });
   // The answer is built (and checked against its schema) before anything is written:
   // a response that cannot be given must never follow a committed key.
   const response = toCreatedResponse(
-    { id, clientId: principal.clientId, keyPrefix: key.keyPrefix, name: input.name, createdAt: now, expiresAt: input.expiresAt },
+    {
+      id,
+      clientId: principal.clientId,
+      keyPrefix: key.keyPrefix,
+      name: input.name,
+      createdAt: now,
+      expiresAt: input.expiresAt,
+      fullAccess: input.scopes === null,
+      scopes: input.scopes ?? [],
+      allowedIps: input.allowedIps,
+    },
     key.rawKey,
   );
   const exp = input.expiresAt;

@@ -6,6 +6,7 @@ import { ApiError, Problems } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { lockClient } from "@/lib/clients/lock";
 import { checkExpiryPolicy, countActiveKeys, KEY_WRITE_TX, limitReached } from "./create-api-key";
+import { assertCanGrant } from "./grant";
 import { generateKey } from "./key-format";
 import { isUuid } from "@/lib/http/keyset";
 import { cacheForgetKey } from "./verify-cache";
@@ -26,7 +27,18 @@ export async function rotateApiKey(principal: Principal, id: string, input: Rota
     const client = await lockClient(tx, principal.clientId);
     const old = await tx.apiKey.findFirst({
       where: { id, clientId: client.id },
-      select: { id: true, name: true, keyPrefix: true, createdAt: true, expiresAt: true, revokedAt: true, rotatedTo: { select: { id: true } } },
+      select: {
+        id: true,
+        name: true,
+        keyPrefix: true,
+        createdAt: true,
+        expiresAt: true,
+        revokedAt: true,
+        fullAccess: true,
+        scopes: true,
+        allowedIps: true,
+        rotatedTo: { select: { id: true } },
+      },
     });
     if (!old) throw Problems.notFound("ApiKey.NotFound", "API key");
     if (old.revokedAt) throw notActive("A revoked key cannot be rotated. Create a new key instead.");
@@ -41,6 +53,9 @@ export async function rotateApiKey(principal: Principal, id: string, input: Rota
           ? new Date(Math.min(MAX_EXPIRES_AT_MS, now.getTime() + (old.expiresAt.getTime() - old.createdAt.getTime())))
           : null;
     checkExpiryPolicy(client, expiresAt, now);
+    // The new key carries the old one's access: a caller may only mint it if it could have granted that access.
+    const access = { scopes: old.fullAccess ? null : old.scopes, allowedIps: old.allowedIps };
+    assertCanGrant(principal, { ...access, expiresAt });
     // The key being replaced shares its replacement's slot (rotation never needs a free slot); a key it had replaced counts again.
     const active = await countActiveKeys(tx, client.id, now, old.id);
     if (active >= client.maxActiveKeys) throw limitReached(active, client.maxActiveKeys);
@@ -53,6 +68,9 @@ export async function rotateApiKey(principal: Principal, id: string, input: Rota
         keyPrefix: key.keyPrefix,
         keyHash: key.keyHash,
         expiresAt,
+        fullAccess: old.fullAccess,
+        scopes: old.scopes,
+        allowedIps: old.allowedIps,
         rotatedFromId: old.id,
         createdByUserId: principal.type === "user" ? principal.userId : null,
         createdByApiKeyId: principal.type === "apiKey" ? principal.apiKeyId : null,
@@ -86,7 +104,7 @@ export async function rotateApiKey(principal: Principal, id: string, input: Rota
       action: "apiKey.created",
       actor,
       target: { type: "apiKey", id: created.id, label: created.name ?? created.keyPrefix },
-      metadata: { keyPrefix: created.keyPrefix, name: created.name, expiresAt: created.expiresAt?.toISOString() ?? null, rotatedFromId: old.id },
+      metadata: { keyPrefix: created.keyPrefix, name: created.name, expiresAt: created.expiresAt?.toISOString() ?? null, rotatedFromId: old.id, ...access },
       meta,
     });
     // Built inside the transaction: if the answer cannot be given, nothing is committed.

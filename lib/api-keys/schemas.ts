@@ -2,6 +2,9 @@
 // form), and the response shapes every handler parses its output through, so
 // no stray column can leak. Browser-safe: no server imports here.
 import { z } from "zod";
+import { ALL_SCOPES, canonicalCidr, cidrProblems, MAX_ACCESS_ENTRIES, SCOPE_PATTERN, scopeProblems, sortScopes } from "./access";
+
+export { SCOPE_PATTERN };
 
 export const NAME_MAX = 100;
 
@@ -39,29 +42,61 @@ export const expiresAtSchema = z
   .refine((s) => !(Date.parse(s) > MAX_EXPIRES_AT_MS), `expiresAt must be at most ${MAX_EXPIRES_AT_ISO} (in UTC).`)
   .nullable();
 
+/** `null`: full access. A list: exactly these resources (write includes read); stored in catalogue order. */
+export const scopesSchema = z
+  .array(z.string({ error: "Each scope must be a string." }).max(64, "A scope is at most 64 characters."), { error: "scopes must be an array of scope strings, or null for full access." })
+  .max(MAX_ACCESS_ENTRIES, `At most ${MAX_ACCESS_ENTRIES} scopes.`)
+  .superRefine((list, ctx) => {
+    for (const p of scopeProblems(list)) ctx.addIssue({ code: "custom", path: [p.index], message: p.message });
+  })
+  .transform((list) => sortScopes(list))
+  .nullable()
+  .meta({
+    description: "What the key may do: null for full access, else `<resource>:read` or `<resource>:write` per resource (write includes read).",
+    examples: [["invoices:read", "bills:write"]],
+  });
+
+/** IP addresses or CIDR ranges (IPv4, IPv6); empty: any address. Stored canonical (network/prefix). */
+export const allowedIpsSchema = z
+  .array(z.string({ error: "Each entry must be a string." }).max(64, "An entry is at most 64 characters."), { error: "allowedIps must be an array of IP addresses or CIDR ranges." })
+  .max(MAX_ACCESS_ENTRIES, `At most ${MAX_ACCESS_ENTRIES} entries.`)
+  .superRefine((list, ctx) => {
+    for (const p of cidrProblems(list)) ctx.addIssue({ code: "custom", path: [p.index], message: p.message });
+  })
+  .transform((list) => list.map((e) => (canonicalCidr(e) as { cidr: string }).cidr))
+  .meta({ description: "Where the key may be used from: IP addresses or CIDR ranges, IPv4 or IPv6. Empty: any address.", examples: [["203.0.113.0/24", "2001:db8::/32"]] });
+
 export const createApiKeySchema = z
   .strictObject(
     {
       name: keyNameSchema.optional().transform((v) => v ?? null),
       expiresAt: expiresAtSchema.optional().transform((v) => (v ? new Date(v) : null)),
+      scopes: scopesSchema.optional().transform((v) => v ?? null),
+      allowedIps: allowedIpsSchema.optional().transform((v) => v ?? []),
     },
     { error: (iss) => (iss.code === "unrecognized_keys" ? undefined : "The body must be a JSON object.") },
   )
   .meta({
     id: "CreateApiKeyRequest",
-    description: "Both fields are optional. Unknown fields are rejected: the Client is always the caller's own.",
+    description:
+      "Every field is optional. Without scopes the key has full access; without allowedIps it works from any address. A key can never be given more than its creator holds. Unknown fields are rejected: the Client is always the caller's own.",
   });
 
-/** PATCH /api/api-keys/{id}: the rename form uses it too. */
-export const renameApiKeySchema = z
+/** PATCH /api/api-keys/{id}: rename, change what the key may do and from where (the edit forms use it too). */
+export const updateApiKeySchema = z
   .strictObject(
-    { name: keyNameSchema },
+    { name: keyNameSchema.optional(), scopes: scopesSchema.optional(), allowedIps: allowedIpsSchema.optional() },
     { error: (iss) => (iss.code === "unrecognized_keys" ? undefined : "The body must be a JSON object.") },
   )
-  .meta({ id: "RenameApiKeyRequest", description: "The new name. Blank or null removes it. Only the name can change: a key's secret, Client and expiry never do." });
+  .refine((b) => b.name !== undefined || b.scopes !== undefined || b.allowedIps !== undefined, { message: "Send at least one of name, scopes and allowedIps." })
+  .meta({
+    id: "UpdateApiKeyRequest",
+    description:
+      "Only what is sent changes. name: blank or null removes it. scopes: null is full access. allowedIps: empty is any address. A key's secret, Client and expiry never change.",
+  });
 
-export type RenameApiKeyInput = z.input<typeof renameApiKeySchema>;
-export type RenameApiKeyData = z.output<typeof renameApiKeySchema>;
+export type UpdateApiKeyInput = z.input<typeof updateApiKeySchema>;
+export type UpdateApiKeyData = z.output<typeof updateApiKeySchema>;
 
 export type CreateApiKeyInput = z.input<typeof createApiKeySchema>;
 export type CreateApiKeyData = z.output<typeof createApiKeySchema>;
@@ -77,6 +112,9 @@ export const createApiKeyResponseSchema = z
     name: z.string().nullable(),
     createdAt: isoDate,
     expiresAt: isoDate.nullable(),
+    // Always sent by this server; optional here only so that a response valid under Dolfin's seed contract stays valid.
+    scopes: z.array(z.enum(ALL_SCOPES as [string, ...string[]])).nullable().optional().describe("What the key may do; null: full access. Always present in this server's responses."),
+    allowedIps: z.array(z.string()).optional().describe("Where the key may be used from (canonical CIDRs); empty: any address. Always present in this server's responses."),
   })
   .meta({ id: "CreateApiKeyResponse" });
 
@@ -110,6 +148,11 @@ export const apiKeySchema = z
     lastUsedUserAgent: z.string().nullable(),
     rotatedFromId: z.uuid().nullable().describe("The key this one replaced by rotation."),
     rotatedToId: z.uuid().nullable().describe("The key that replaced this one by rotation."),
+    scopes: z.array(z.enum(ALL_SCOPES as [string, ...string[]])).nullable().describe("null: full access."),
+    allowedIps: z.array(z.string()).describe("CIDR ranges (canonical); empty: any address."),
+    refusals: z
+      .strictObject({ ip: z.number().int(), scope: z.number().int() })
+      .describe("Requests with this key refused in the last 30 days: from outside the allowlist, and for a missing scope."),
   })
   .meta({ id: "ApiKey", description: "An API key as listed: never the raw key or its hash." });
 
@@ -184,9 +227,6 @@ export const leakReportResponseSchema = z
   .strictObject({ accepted: z.number().int().describe("How many strings had a valid Dolfin key format and checksum, and were checked.") })
   .meta({ id: "LeakReportResponse" });
 
-/** A scope string: `<resource>:read` or `<resource>:write` (the restricted-keys work gives it meaning). */
-export const SCOPE_PATTERN = /^[a-z][A-Za-z]{1,39}:(read|write)$/;
-
 const ipAddress = z.union([z.ipv4(), z.ipv6()]);
 
 export const verifyRequestSchema = z
@@ -199,19 +239,19 @@ export const verifyRequestSchema = z
         .refine((s) => ipAddress.safeParse(s).success, "ip must be an IPv4 or IPv6 address.")
         .nullable()
         .optional()
-        .describe("The end client's address as the calling service saw it (recorded as the key's last use)."),
+        .describe("The end client's address as the calling service saw it: checked against the key's allowlist (a key with one is refused without it), recorded as the key's last use."),
       permission: z
         .string({ error: "permission must be a string or null." })
         .regex(SCOPE_PATTERN, "permission must look like invoices:read or bills:write.")
         .nullable()
         .optional()
-        .describe("The scope the request needs, e.g. invoices:write. Validated; enforced once keys carry scopes."),
+        .describe("The scope the request needs, e.g. invoices:write: a key without it is refused with ApiKey.InsufficientScope."),
     },
     { error: (iss) => (iss.code === "unrecognized_keys" ? undefined : "The body must be a JSON object.") },
   )
   .meta({ id: "VerifyApiKeyRequest" });
 
-export const VERIFY_REFUSALS = ["ApiKey.Invalid", "ApiKey.Expired", "ApiKey.Revoked"] as const;
+export const VERIFY_REFUSALS = ["ApiKey.Invalid", "ApiKey.Expired", "ApiKey.Revoked", "ApiKey.InsufficientScope", "ApiKey.IpNotAllowed"] as const;
 
 export const verifyResponseSchema = z
   .discriminatedUnion("valid", [
@@ -222,8 +262,12 @@ export const verifyResponseSchema = z
       clientType: z.enum(["Live", "Sandbox"]),
       keyPrefix: z.string(),
       expiresAt: isoDate.nullable(),
+      scopes: z.array(z.string()).nullable().describe("What the key may do (null: full access)."),
     }),
-    z.strictObject({ valid: z.literal(false), code: z.enum(VERIFY_REFUSALS).describe("Why: unknown or malformed, expired, or revoked.") }),
+    z.strictObject({
+      valid: z.literal(false),
+      code: z.enum(VERIFY_REFUSALS).describe("Why: unknown or malformed, expired, revoked, lacks the permission asked, or used from outside its allowlist."),
+    }),
   ])
   .meta({ id: "VerifyApiKeyResponse" });
 export type VerifyResponse = z.infer<typeof verifyResponseSchema>;

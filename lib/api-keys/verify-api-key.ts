@@ -3,14 +3,32 @@
 // import: the custom server (plain Node) loads it too.
 import { db } from "@/lib/db/client";
 import { logger } from "@/lib/log";
+import { expandScopes, ipMatcher } from "./access";
 import { countAuthFailure } from "./auth-failures";
 import { hashKey, isWellFormedKey } from "./key-format";
 import { cacheGet, cacheSet, type CacheEntry } from "./verify-cache";
 
-export type VerifiedKey = { id: string; clientId: string; clientType: "Live" | "Sandbox"; keyPrefix: string };
+export type VerifiedKey = {
+  id: string;
+  clientId: string;
+  clientType: "Live" | "Sandbox";
+  keyPrefix: string;
+  /** null: full access. */
+  scopes: string[] | null;
+  /** Canonical CIDRs; empty: any address. */
+  allowedIps: string[];
+  expiresAt: number | null;
+};
 
-/** Why a key was refused: the verify API tells our services; the integration only ever sees one 401. */
-export type RefusalReason = "unknown" | "expired" | "revoked";
+/**
+ * Why a key was refused: the verify API tells our services. For the first
+ * three the integration only ever sees one 401; "ip" and "scope" are 403s
+ * that say what is wrong (the key itself is good).
+ */
+export type RefusalReason = "unknown" | "expired" | "revoked" | "ip" | "scope";
+
+/** What the request needs of a key: the end client's address, and a scope (null: none in particular). */
+export type VerifyContext = { ip: string | null; userAgent: string | null; permission?: string | null };
 
 export type VerifyOutcome = { ok: true; key: VerifiedKey; expiresAt: number | null } | { ok: false; reason: RefusalReason };
 
@@ -34,14 +52,22 @@ function recordLastUse(keyId: string, ctx: { ip: string | null; userAgent: strin
     .catch((err) => logger.warn({ err, keyId }, "could not record key last use"));
 }
 
-/** The verdict for a cache entry: records last use, or counts the failure. */
-function verdict(entry: CacheEntry, now: number, ctx: { ip: string | null; userAgent: string | null }): VerifyOutcome {
+/**
+ * The verdict for a cache entry: alive, then the allowlist (before the scope:
+ * nothing about a key's powers is told to an address it does not serve), then
+ * the scope asked for. Records last use, or counts the refusal by reason.
+ */
+function verdict(entry: CacheEntry, now: number, ctx: VerifyContext): VerifyOutcome {
   const key = entry.key;
+  let reason: RefusalReason;
   if (key && (key.expiresAt === null || key.expiresAt > now)) {
-    recordLastUse(key.id, ctx);
-    return { ok: true, key: { id: key.id, clientId: key.clientId, clientType: key.clientType, keyPrefix: key.keyPrefix }, expiresAt: key.expiresAt };
-  }
-  const reason: RefusalReason = key ? "expired" : (entry.reason ?? "unknown");
+    if (!entry.ipOk!(ctx.ip)) reason = "ip";
+    else if (ctx.permission && entry.granted !== null && !entry.granted!.has(ctx.permission)) reason = "scope";
+    else {
+      recordLastUse(key.id, ctx);
+      return { ok: true, key, expiresAt: key.expiresAt };
+    }
+  } else reason = key ? "expired" : (entry.reason ?? "unknown");
   countAuthFailure({ subject: key?.id ?? entry.id ?? "unknown", clientId: key?.clientId ?? entry.clientId ?? null, reason, ip: ctx.ip });
   return { ok: false, reason };
 }
@@ -52,13 +78,13 @@ function verdict(entry: CacheEntry, now: number, ctx: { ip: string | null; userA
  * instance). Undefined when the database must be asked. Synchronous on
  * purpose: the verify API answers most requests without a single promise.
  */
-export function checkApiKeyCached(rawKey: string, ctx: { ip: string | null; userAgent: string | null }): VerifyOutcome | undefined {
+export function checkApiKeyCached(rawKey: string, ctx: VerifyContext): VerifyOutcome | undefined {
   const r = lookupCached(rawKey, ctx);
   return "hash" in r ? undefined : r;
 }
 
 /** The verdict from the format or the cache, or the hash the database must be asked about (computed once). */
-function lookupCached(rawKey: string, ctx: { ip: string | null; userAgent: string | null }): VerifyOutcome | { hash: string } {
+function lookupCached(rawKey: string, ctx: VerifyContext): VerifyOutcome | { hash: string } {
   if (!isWellFormedKey(rawKey)) return { ok: false, reason: "unknown" };
   const hash = hashKey(rawKey);
   const now = Date.now();
@@ -70,25 +96,48 @@ function lookupCached(rawKey: string, ctx: { ip: string | null; userAgent: strin
  * The hot path of every API-key check: the cache, else one indexed lookup by
  * hash (whose answer is cached). Records last use, or counts the failure.
  */
-export async function checkApiKey(rawKey: string, ctx: { ip: string | null; userAgent: string | null }): Promise<VerifyOutcome> {
+export async function checkApiKey(rawKey: string, ctx: VerifyContext): Promise<VerifyOutcome> {
   const cached = lookupCached(rawKey, ctx);
   if (!("hash" in cached)) return cached;
   const { hash } = cached;
   const now = Date.now();
   const row = await db().apiKey.findUnique({
     where: { keyHash: hash },
-    select: { id: true, clientId: true, keyPrefix: true, expiresAt: true, revokedAt: true, client: { select: { type: true } } },
+    select: {
+      id: true,
+      clientId: true,
+      keyPrefix: true,
+      expiresAt: true,
+      revokedAt: true,
+      fullAccess: true,
+      scopes: true,
+      allowedIps: true,
+      client: { select: { type: true } },
+    },
   });
   let e: CacheEntry;
   if (!row) e = { at: now, key: null, reason: "unknown" };
   else if (row.revokedAt !== null) e = { at: now, key: null, reason: "revoked", clientId: row.clientId, id: row.id };
-  else e = { at: now, key: { id: row.id, clientId: row.clientId, clientType: row.client.type, keyPrefix: row.keyPrefix, expiresAt: row.expiresAt?.getTime() ?? null } };
+  else {
+    const scopes = row.fullAccess ? null : row.scopes;
+    e = {
+      at: now,
+      key: {
+        id: row.id,
+        clientId: row.clientId,
+        clientType: row.client.type,
+        keyPrefix: row.keyPrefix,
+        expiresAt: row.expiresAt?.getTime() ?? null,
+        scopes,
+        allowedIps: row.allowedIps,
+      },
+      // Parsed once per cache fill: a check is then a set lookup and a few bit comparisons.
+      granted: scopes === null ? null : expandScopes(scopes),
+      ipOk: ipMatcher(row.allowedIps),
+    };
+  }
   cacheSet(hash, e);
   return verdict(e, now, ctx);
 }
 
-/** For our own routes: the key, or null (unknown, expired and revoked look the same to the caller). */
-export async function verifyApiKey(rawKey: string, ctx: { ip: string | null; userAgent: string | null }): Promise<VerifiedKey | null> {
-  const r = await checkApiKey(rawKey, ctx);
-  return r.ok ? r.key : null;
-}
+

@@ -6,6 +6,7 @@
 // The map lives on globalThis: the custom server's verify API and the Next.js
 // routes (bundled separately) share one cache per process.
 // No "server-only" import here: the custom server (plain Node) loads this module too.
+import type { IpMatcher } from "./access";
 import type { VerifiedKey } from "./verify-api-key";
 
 /** How long an entry lives while invalidations arrive. */
@@ -16,7 +17,11 @@ const MAX_ENTRIES = 50_000;
 
 export type CacheEntry = {
   at: number;
-  key: (VerifiedKey & { expiresAt: number | null }) | null;
+  key: VerifiedKey | null;
+  /** For a live key: every permission its scopes allow (write expanded to read); null: full access. */
+  granted?: Set<string> | null;
+  /** For a live key: is an address inside its allowlist (always true without one)? */
+  ipOk?: IpMatcher;
   reason?: "unknown" | "expired" | "revoked";
   clientId?: string;
   id?: string;

@@ -17,6 +17,9 @@ export const apiKeyViewSelect = {
   lastUsedUserAgent: true,
   rotatedFromId: true,
   rotatedTo: { select: { id: true } },
+  fullAccess: true,
+  scopes: true,
+  allowedIps: true,
   createdByUser: { select: { id: true, name: true, email: true } },
   createdByApiKey: { select: { id: true, keyPrefix: true, name: true } },
 } satisfies Prisma.ApiKeySelect;
@@ -31,7 +34,10 @@ export function statusOf(k: { revokedAt: Date | null; expiresAt: Date | null }, 
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function toApiKeyView(k: ApiKeyRow): ApiKeyView {
+export type Refusals = { ip: number; scope: number };
+const NO_REFUSALS: Refusals = { ip: 0, scope: 0 };
+
+export function toApiKeyView(k: ApiKeyRow, refusals: Refusals = NO_REFUSALS): ApiKeyView {
   return apiKeySchema.parse({
     id: k.id,
     clientId: k.clientId,
@@ -52,11 +58,24 @@ export function toApiKeyView(k: ApiKeyRow): ApiKeyView {
     lastUsedUserAgent: k.lastUsedUserAgent,
     rotatedFromId: k.rotatedFromId,
     rotatedToId: k.rotatedTo?.id ?? null,
+    scopes: k.fullAccess ? null : k.scopes,
+    allowedIps: k.allowedIps,
+    refusals,
   });
 }
 
 /** The columns a create or rotate response is built from. */
-export const createdKeySelect = { id: true, clientId: true, keyPrefix: true, name: true, createdAt: true, expiresAt: true } satisfies Prisma.ApiKeySelect;
+export const createdKeySelect = {
+  id: true,
+  clientId: true,
+  keyPrefix: true,
+  name: true,
+  createdAt: true,
+  expiresAt: true,
+  fullAccess: true,
+  scopes: true,
+  allowedIps: true,
+} satisfies Prisma.ApiKeySelect;
 
 /** The one response that carries the raw key (create and rotate alike). */
 export function toCreatedResponse(row: Prisma.ApiKeyGetPayload<{ select: typeof createdKeySelect }>, rawKey: string): CreateApiKeyResponse {
@@ -68,5 +87,7 @@ export function toCreatedResponse(row: Prisma.ApiKeyGetPayload<{ select: typeof 
     name: row.name,
     createdAt: row.createdAt.toISOString(),
     expiresAt: iso(row.expiresAt),
+    scopes: row.fullAccess ? null : row.scopes,
+    allowedIps: row.allowedIps,
   });
 }

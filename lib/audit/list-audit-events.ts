@@ -25,20 +25,20 @@ export async function listAuditEvents(clientId: string, q: Pick<AuditQuery, "Cur
   );
 }
 
-/** Failed authentications with this Client's dead (revoked or expired) keys over the last 24 hours. */
+/** Refused requests with this Client's keys over the last 24 hours: dead (revoked, expired) keys, and live keys used from outside their allowlist or without a scope. One entry per key and reason. */
 export async function authFailureSummary(clientId: string) {
   const since = new Date(Date.now() - 24 * 3_600_000);
   const rows = await db().authFailureCount.findMany({ where: { clientId, bucket: { gte: new Date(since.getTime() - 3_600_000) } } });
   const byKey = new Map<string, { apiKeyId: string; reason: string; count: number; lastAt: Date; lastIp: string | null }>();
   for (const r of rows) {
-    const e = byKey.get(r.subject);
-    if (!e) byKey.set(r.subject, { apiKeyId: r.subject, reason: r.reason, count: r.count, lastAt: r.lastAt, lastIp: r.lastIp });
+    const e = byKey.get(`${r.subject}|${r.reason}`);
+    if (!e) byKey.set(`${r.subject}|${r.reason}`, { apiKeyId: r.subject, reason: r.reason, count: r.count, lastAt: r.lastAt, lastIp: r.lastIp });
     else {
       e.count += r.count;
-      if (r.lastAt > e.lastAt) Object.assign(e, { lastAt: r.lastAt, lastIp: r.lastIp, reason: r.reason });
+      if (r.lastAt > e.lastAt) Object.assign(e, { lastAt: r.lastAt, lastIp: r.lastIp });
     }
   }
-  const keys = await db().apiKey.findMany({ where: { clientId, id: { in: [...byKey.keys()] } }, select: { id: true, keyPrefix: true } });
+  const keys = await db().apiKey.findMany({ where: { clientId, id: { in: [...new Set([...byKey.values()].map((e) => e.apiKeyId))] } }, select: { id: true, keyPrefix: true } });
   const prefix = new Map(keys.map((k) => [k.id, k.keyPrefix]));
   const list = [...byKey.values()].sort((a, b) => b.count - a.count);
   return authFailureSummarySchema.parse({

@@ -9,6 +9,7 @@ export const AUDIT_ACTIONS = [
   "apiKey.rotated",
   "apiKey.revoked",
   "apiKey.renamed",
+  "apiKey.accessChanged",
   "apiKey.reportedLeaked",
   "client.policyChanged",
   "member.roleChanged",

@@ -5,7 +5,7 @@ export const auditEventSchema = z
   .strictObject({
     id: z.uuid(),
     clientId: z.uuid(),
-    action: z.string().describe("apiKey.created, apiKey.rotated, apiKey.revoked, apiKey.renamed, apiKey.reportedLeaked, client.policyChanged, member.roleChanged, member.removed, invite.created, invite.resent, invite.revoked, invite.accepted"),
+    action: z.string().describe("apiKey.created, apiKey.rotated, apiKey.revoked, apiKey.renamed, apiKey.accessChanged, apiKey.reportedLeaked, client.policyChanged, member.roleChanged, member.removed, invite.created, invite.resent, invite.revoked, invite.accepted"),
     actor: z.strictObject({
       type: z.enum(["user", "apiKey", "anonymous"]),
       id: z.uuid().nullable(),
@@ -26,7 +26,7 @@ export const authFailureSummarySchema = z
   .strictObject({
     since: z.iso.datetime(),
     total: z.number().int(),
-    byKey: z.array(z.strictObject({ apiKeyId: z.uuid(), keyPrefix: z.string().nullable(), reason: z.string(), count: z.number().int(), lastAt: z.iso.datetime(), lastIp: z.string().nullable() })),
+    byKey: z.array(z.strictObject({ apiKeyId: z.uuid(), keyPrefix: z.string().nullable(), reason: z.enum(["expired", "revoked", "ip", "scope"]), count: z.number().int(), lastAt: z.iso.datetime(), lastIp: z.string().nullable() })),
   })
   .meta({ id: "AuthFailureSummary" });
 

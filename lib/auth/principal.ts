@@ -3,7 +3,8 @@
 // for and with what role (always from the database).
 import type { Session } from "next-auth";
 import { decode } from "next-auth/jwt";
-import { verifyApiKey } from "@/lib/api-keys/verify-api-key";
+import { allows } from "@/lib/api-keys/access";
+import { checkApiKey } from "@/lib/api-keys/verify-api-key";
 import { env } from "@/lib/env";
 import { isUuid } from "@/lib/http/keyset";
 import { Problems } from "@/lib/http/problem";
@@ -18,6 +19,11 @@ export type ApiKeyPrincipal = {
   clientType: "Live" | "Sandbox";
   apiKeyId: string;
   keyPrefix: string;
+  /** null: full access. A key can never give another key more than this. */
+  scopes: string[] | null;
+  /** Canonical CIDRs; empty: any address. */
+  allowedIps: string[];
+  expiresAt: number | null;
 };
 
 export type UserPrincipal = {
@@ -34,8 +40,15 @@ export type UserPrincipal = {
 
 export type Principal = ApiKeyPrincipal | UserPrincipal;
 
+/** The scope a key needs for a permission: null (any key), a scope, or undefined (keys may never). */
+export function keyScopeFor(permission: Permission): string | null | undefined {
+  return API_KEY_PERMISSIONS[permission];
+}
+
 export function principalCan(p: Principal, permission: Permission): boolean {
-  return p.type === "apiKey" ? API_KEY_PERMISSIONS.includes(permission) : can(p.role, permission);
+  if (p.type === "user") return can(p.role, permission);
+  const scope = keyScopeFor(permission);
+  return scope !== undefined && (scope === null || allows(p.scopes, scope));
 }
 
 export type TokenClaims = { sub?: string; email?: string | null; name?: string | null; activeClientId?: string | null; sv?: number };
@@ -118,13 +131,35 @@ async function refuseFailed(ip: string | null, problem: () => Error): Promise<ne
 /**
  * Resolve the caller. An API key wins over a Bearer token, which wins over the
  * cookie. Returns null when the request carries no credentials at all.
+ * `permission`: what the route needs; a key is checked against its allowlist
+ * and, when the route names a scope, its scopes (the verification module
+ * decides and counts both, exactly as the verify API does).
  */
-export async function authenticate(req: Request, ctx: { ip: string | null; userAgent: string | null }): Promise<Principal | null> {
+export async function authenticate(
+  req: Request,
+  ctx: { ip: string | null; userAgent: string | null },
+  permission?: Permission,
+): Promise<Principal | null> {
   const apiKey = req.headers.get("x-dolfin-api-key");
   if (apiKey !== null) {
-    const key = await verifyApiKey(apiKey.trim(), ctx);
-    if (!key) return refuseFailed(ctx.ip, Problems.invalidApiKey);
-    return { type: "apiKey", clientId: key.clientId, clientType: key.clientType, apiKeyId: key.id, keyPrefix: key.keyPrefix };
+    const scope = permission ? keyScopeFor(permission) : null;
+    const r = await checkApiKey(apiKey.trim(), { ...ctx, permission: scope ?? null });
+    if (!r.ok) {
+      if (r.reason === "ip") throw Problems.ipNotAllowed();
+      if (r.reason === "scope") throw Problems.insufficientScope(scope!);
+      return refuseFailed(ctx.ip, Problems.invalidApiKey);
+    }
+    const k = r.key;
+    return {
+      type: "apiKey",
+      clientId: k.clientId,
+      clientType: k.clientType,
+      apiKeyId: k.id,
+      keyPrefix: k.keyPrefix,
+      scopes: k.scopes,
+      allowedIps: k.allowedIps,
+      expiresAt: k.expiresAt,
+    };
   }
   const requestedClientId = req.headers.get("x-dolfin-client-id");
   const authorization = req.headers.get("authorization");

@@ -13,7 +13,7 @@ export function fieldErrors(err: ZodError): Record<string, string[]> {
   };
   for (const issue of err.issues) {
     if (issue.code === "unrecognized_keys") {
-      for (const k of issue.keys) add([...issue.path, k].join("."), "Unknown field. The Client is always the caller's own; only name and expiresAt may be sent.");
+      for (const k of issue.keys) add([...issue.path, k].join("."), "Unknown field: this request does not take it (see /docs/api). A Client is never named in a body: it is always the caller's own.");
     } else {
       add(issue.path.join(".") || "body", issue.message);
     }

@@ -97,6 +97,21 @@ export const Problems = {
       title: "A user is required",
       detail: "API keys cannot do this: call with a user's Bearer token or from a signed-in browser.",
     }),
+  insufficientScope: (scope: string) =>
+    new ApiError({
+      status: 403,
+      code: "ApiKey.InsufficientScope",
+      title: "The API key lacks a permission",
+      detail: `This request needs the ${scope} permission, which this API key does not have. An Admin or Owner can grant it on the key (PATCH /api/api-keys/{id}, scopes).`,
+    }),
+  ipNotAllowed: () =>
+    new ApiError({
+      status: 403,
+      code: "ApiKey.IpNotAllowed",
+      title: "Address not allowed for this API key",
+      detail: "This API key may not be used from this address. An Admin or Owner can change the key's IP allowlist.",
+    }),
+  scopeEscalation: (detail: string) => new ApiError({ status: 403, code: "ApiKey.ScopeEscalation", title: "More than the caller holds", detail }),
   forbidden: (detail = "You must be an Admin or Owner of this Client.") =>
     new ApiError({ status: 403, code: "Member.Forbidden", title: "Forbidden", detail }),
   notFound: (code: string, what: string) => new ApiError({ status: 404, code, title: `${what} not found` }),

@@ -2,7 +2,7 @@
 // error handling and the request log. Handlers receive a resolved principal
 // and never deal with credentials or error formatting themselves.
 import type { NextRequest } from "next/server";
-import { authenticate, principalCan, type Principal, type UserPrincipal } from "@/lib/auth/principal";
+import { authenticate, keyScopeFor, principalCan, type Principal, type UserPrincipal } from "@/lib/auth/principal";
 import type { Permission } from "@/lib/auth/permissions";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
@@ -98,12 +98,16 @@ export function withAuth<P = Record<string, never>>(
 ) {
   return (req: NextRequest, ctx: RouteContext<P>) =>
     run(req, ctx, async (meta, setPrincipal) => {
-      const principal = await authenticate(req, meta);
+      const principal = await authenticate(req, meta, options.permission);
       if (!principal) throw Problems.unauthenticated();
       setPrincipal(principal);
       if (principal.type === "user" && principal.via === "session" && !SAFE_METHODS.has(req.method)) assertSameOrigin(req);
       // An API key can never hold a user-only permission (policy, one's own sessions): say so, not "ask an Admin".
-      if (!principalCan(principal, options.permission)) throw principal.type === "apiKey" ? Problems.notUserScoped() : Problems.forbidden();
+      if (!principalCan(principal, options.permission)) {
+        if (principal.type === "user") throw Problems.forbidden();
+        const scope = keyScopeFor(options.permission);
+        throw scope ? Problems.insufficientScope(scope) : Problems.notUserScoped();
+      }
       return handler({ req, params: await ctx.params, meta, principal });
     });
 }

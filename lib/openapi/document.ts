@@ -10,7 +10,7 @@ import {
   leakReportResponseSchema,
   leakReportSchema,
   rotateApiKeySchema,
-  renameApiKeySchema,
+  updateApiKeySchema,
   verifyRequestSchema,
   verifyResponseSchema,
   API_KEY_LIST_FILTERS,
@@ -26,7 +26,9 @@ const problem = (description: string) => ({ description, content: { "application
 
 const common = {
   "401": problem("`ApiKey.Invalid` (unknown, expired or revoked key: one answer for all three), `Auth.InvalidToken`, `Auth.SessionEnded` (the user signed out everywhere), or `Auth.Unauthenticated` (no credentials; see WWW-Authenticate)."),
-  "403": problem("`Member.Forbidden`: not an Admin/Owner of the active Client, or not a member. `Auth.NotUserScopedToken`: an API key calling what only a user may do (policy, sessions). `Request.CrossOrigin`: a cookie-authenticated write from another origin."),
+  "403": problem(
+    "`Member.Forbidden`: not an Admin/Owner of the active Client, or not a member. `Auth.NotUserScopedToken`: an API key calling what only a user may do (policy, sessions). `ApiKey.InsufficientScope`: a restricted key without the scope the route needs (the detail names it). `ApiKey.IpNotAllowed`: a key used from outside its IP allowlist. `Request.CrossOrigin`: a cookie-authenticated write from another origin.",
+  ),
   "429": problem("`RateLimit.Exceeded`: see the Retry-After and RateLimit-* headers."),
   "503": problem("`Service.Unavailable`: the database cannot be reached; retry shortly."),
   default: problem("Any other error (`Request.MethodNotAllowed`, `Server.Error` with a traceId to quote)."),
@@ -51,6 +53,8 @@ const exampleKey = {
   name: "Billing sync",
   createdAt: "2026-11-26T10:00:00.000Z",
   expiresAt: "2026-12-26T10:00:00.000Z",
+  scopes: ["invoices:read", "customers:read"],
+  allowedIps: ["203.0.113.0/24"],
 };
 
 const createOp: ZodOpenApiOperationObject = {
@@ -58,13 +62,17 @@ const createOp: ZodOpenApiOperationObject = {
   tags: ["ApiKeys"],
   summary: "Create API key",
   description:
-    "Mint a new API key for the calling Client. Bearer and session callers must be Admin/Owner of the active Client. The raw key is in this response only: store it now.",
+    "Mint a new API key for the calling Client. Bearer and session callers must be Admin/Owner of the active Client; an API key needs `apiKeys:write`. The raw key is in this response only: store it now. `scopes` restricts what the key may do (omit for full access), `allowedIps` where from (omit for anywhere). No escalation: a key can never be given more than its creator holds, and a key-made key stays within its maker's allowlist and lifetime.",
   requestBody: {
     required: true,
     content: {
       "application/json": {
         schema: createApiKeySchema,
-        examples: { thirtyDays: { value: { name: "Billing sync", expiresAt: "2026-12-26T10:00:00Z" } }, neverExpires: { value: { name: null, expiresAt: null } } },
+        examples: {
+          thirtyDays: { value: { name: "Billing sync", expiresAt: "2026-12-26T10:00:00Z" } },
+          neverExpires: { value: { name: null, expiresAt: null } },
+          restricted: { value: { name: "Invoice reader", scopes: ["invoices:read", "customers:read"], allowedIps: ["203.0.113.0/24", "2001:db8::/32"] } },
+        },
       },
     },
   },
@@ -74,10 +82,13 @@ const createOp: ZodOpenApiOperationObject = {
       headers: z.object({ location: z.string().meta({ description: "/api/api-keys/{id}" }) }),
       content: { "application/json": { schema: createApiKeyResponseSchema, examples: { created: { value: exampleKey } } } },
     },
-    "400": problem("`ApiKey.ExpiresAtInPast`, `ApiKey.ExpiryRequired`, `ApiKey.ExpiresAtBeyondPolicy`, `Request.Invalid` (with `errors`), `Request.MalformedJson`."),
+    "400": problem("`ApiKey.ExpiresAtInPast`, `ApiKey.ExpiryRequired`, `ApiKey.ExpiresAtBeyondPolicy`, `Request.Invalid` (with `errors`, e.g. `scopes.2`: an unknown scope; `allowedIps.0`: not a CIDR), `Request.MalformedJson`."),
     "409": problem("`ApiKey.LimitReached`: the Client's cap on active keys."),
     ...bodyErrors,
     ...common,
+    "403": problem(
+      "`ApiKey.ScopeEscalation`: more than the caller holds (scopes beyond its own, an allowlist wider than its own, or a lifetime beyond its own; the detail names what). Also every 403 listed for other routes (`Member.Forbidden`, `ApiKey.InsufficientScope`, `ApiKey.IpNotAllowed`, `Request.CrossOrigin`).",
+    ),
   },
 };
 
@@ -130,15 +141,16 @@ export function buildOpenApiDocument() {
           responses: { "200": { description: "The key.", content: { "application/json": { schema: apiKeySchema } } }, "404": problem("`ApiKey.NotFound` (also for another Client's key)."), ...common },
         },
         patch: {
-          operationId: "renameApiKey",
+          operationId: "updateApiKey",
           tags: ["ApiKeys"],
-          summary: "Rename an API key",
-          description: "Changes the name only; the key keeps working as before. Audited. Admin/Owner, or an API key of the same Client.",
+          summary: "Update an API key",
+          description:
+            "Rename a key, or change what it may do (`scopes`) and where from (`allowedIps`). Only what is sent changes; each change is audited with before and after, and an access change is felt by every instance at once. A caller may only change a key whose current and new access are both within its own (`ApiKey.ScopeEscalation`). Admin/Owner, or an API key with `apiKeys:write`.",
           requestParams: { path: z.object({ id: idParam }) },
-          requestBody: { required: true, content: { "application/json": { schema: renameApiKeySchema, examples: { rename: { value: { name: "Billing sync (production)" } } } } } },
+          requestBody: { required: true, content: { "application/json": { schema: updateApiKeySchema, examples: { rename: { value: { name: "Billing sync (production)" } }, restrict: { value: { scopes: ["invoices:read"], allowedIps: ["203.0.113.7"] } }, fullAccess: { value: { scopes: null, allowedIps: [] } } } } } },
           responses: {
-            "200": { description: "The renamed key.", content: { "application/json": { schema: apiKeySchema } } },
-            "400": problem("`Request.Invalid`: name missing, too long, or not text."),
+            "200": { description: "The key as it now is.", content: { "application/json": { schema: apiKeySchema } } },
+            "400": problem("`Request.Invalid`: nothing to change, a name too long or not text, an unknown or repeated scope, an entry that is not an IP or CIDR (field errors name the entry)."),
             "404": problem("`ApiKey.NotFound` (also for another Client's key)."),
             ...bodyErrors,
             ...common,
@@ -160,7 +172,7 @@ export function buildOpenApiDocument() {
           operationId: "rotateApiKey",
           tags: ["ApiKeys"],
           summary: "Rotate an API key",
-          description: "Creates a replacement with the same name (and lifetime, unless `expiresAt` is given); the old key works until the end of the grace period, never longer than it already would.",
+          description: "Creates a replacement with the same name, scopes and allowlist (and lifetime, unless `expiresAt` is given); the old key works until the end of the grace period, never longer than it already would. A caller may only rotate a key whose access it could have granted (`ApiKey.ScopeEscalation`).",
           requestParams: { path: z.object({ id: idParam }) },
           requestBody: { required: false, content: { "application/json": { schema: rotateApiKeySchema, examples: { oneHour: { value: { gracePeriodSeconds: 3600 } } } } } },
           responses: {
@@ -287,7 +299,7 @@ export function buildOpenApiDocument() {
           tags: ["ApiKeys"],
           summary: "Verify an API key (for Dolfin's own services)",
           description:
-            "Answered by the serving layer itself, without the Next.js router: the hot path of every AR/AP request on the platform. Our services send the integration's key, the end client's `ip` (recorded as the key's last use) and the `permission` the request needs (a scope string; validated now, enforced once keys carry scopes). A refused key is `200 { valid: false, code }` with the reason, which the integration itself never learns (it gets one 401 for all three). Authenticate with `x-dolfin-service-token` (VERIFY_SERVICE_TOKENS).",
+            "Answered by the serving layer itself, without the Next.js router: the hot path of every AR/AP request on the platform. Our services send the integration's key, the end client's `ip` and the `permission` the request needs (a scope string such as `invoices:write`). The verdict applies the key's rules exactly as our own routes do: alive, then its IP allowlist (a key with one is refused when no `ip` is given), then its scopes. A refused key is `200 { valid: false, code }` with the reason (`ApiKey.Invalid`, `ApiKey.Expired`, `ApiKey.Revoked`: the integration itself gets one 401 for those; `ApiKey.IpNotAllowed`, `ApiKey.InsufficientScope`: 403s that say what is wrong). A valid key's answer carries its `scopes` (null: full access). Authenticate with `x-dolfin-service-token` (VERIFY_SERVICE_TOKENS).",
           security: [{ ServiceToken: [] }],
           requestBody: { required: true, content: { "application/json": { schema: verifyRequestSchema, examples: { check: { value: { key: "dol_live_…", ip: "203.0.113.7", permission: "invoices:write" } } } } } },
           responses: {

@@ -2,6 +2,7 @@
 // against create, rotate, revoke, list and leak reports. Zero 5xx, every error
 // is problem details, and the database holds nothing unexpected afterwards.
 import fc from "fast-check";
+import { ALL_SCOPES } from "@/lib/api-keys/access";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "./stack";
 
@@ -37,6 +38,32 @@ const jsonish = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }),
   fc.constantFrom(...nasty),
   fc.record({ name: fc.oneof(fc.constantFrom(...nasty), fc.string(), fc.jsonValue({ maxDepth: 2 })), expiresAt: fc.oneof(fc.constantFrom(...nasty), fc.date({ noInvalidDate: false }).map((d) => { try { return d.toISOString(); } catch { return "invalid"; } }), fc.jsonValue({ maxDepth: 1 })) }, { requiredKeys: [] }),
+  // Restricted keys: random scope lists and allowlists (valid, malformed, duplicated, huge), on create and PATCH.
+  fc.record(
+    {
+      name: fc.string(),
+      scopes: fc.oneof(
+        fc.constant(null),
+        fc.array(fc.oneof(fc.constantFrom(...ALL_SCOPES), fc.constantFrom(...nasty), fc.string(), fc.constantFrom("invoices:admin", "Invoices:read", "x:read", ":read", "invoices:")), { maxLength: 60 }),
+        fc.jsonValue({ maxDepth: 2 }),
+      ),
+      allowedIps: fc.oneof(
+        fc.array(
+          fc.oneof(
+            fc.ipV4(),
+            fc.ipV6(),
+            fc.tuple(fc.oneof(fc.ipV4(), fc.ipV6()), fc.integer({ min: -2, max: 140 })).map(([ip, n]) => `${ip}/${n}`),
+            fc.constantFrom(...nasty),
+            fc.string(),
+            fc.constantFrom("::ffff:1.2.3.4/120", "0.0.0.0/0", "::/0", "1.2.3.4/32/1", "01.02.03.04", "1.2.3", "[::1]", "fe80::1%eth0"),
+          ),
+          { maxLength: 60 },
+        ),
+        fc.jsonValue({ maxDepth: 2 }),
+      ),
+    },
+    { requiredKeys: [] },
+  ),
   fc.record({ gracePeriodSeconds: fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, 3600, 86400, 604800, "3600", null)), expiresAt: fc.constantFrom(...nasty) }, { requiredKeys: [] }),
   fc.record({ email: fc.oneof(fc.emailAddress(), fc.constantFrom(...nasty)), role: fc.constantFrom("Owner", "Admin", "Member", "owner", "", null) }, { requiredKeys: [] }),
   fc.record({ token: fc.oneof(fc.string(), fc.base64String(), fc.constantFrom(...nasty)), name: fc.oneof(fc.string(), fc.constantFrom(...nasty)), password: fc.oneof(fc.string(), fc.constantFrom(...nasty)) }, { requiredKeys: [] }),

@@ -2,7 +2,7 @@ import { json, notAllowed, withAuth } from "@/lib/http/route";
 import { meSchema } from "@/lib/auth/schemas";
 
 /** Who am I: proof that a credential works, and for which Client. */
-export const GET = withAuth({ permission: "apiKeys:read" }, async ({ principal: p }) =>
+export const GET = withAuth({ permission: "self:read" }, async ({ principal: p }) =>
   json(
     meSchema.parse(
       p.type === "apiKey"

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { ApiKeysManager } from "@/components/api-keys/api-keys-manager";
 import { listApiKeys } from "@/lib/api-keys/list-api-keys";
-import { can } from "@/lib/auth/permissions";
+import { can, roleScopes } from "@/lib/auth/permissions";
 import { requireUser } from "@/lib/auth/session";
 import { getKeyPolicy } from "@/lib/clients/key-policy";
 import { db } from "@/lib/db/client";
@@ -36,6 +36,7 @@ export default async function ApiKeysPage() {
         initial={page}
         canManage={can(user.role, "apiKeys:write")}
         canSeeHistory={can(user.role, "audit:read")}
+        grantable={roleScopes(user.role)}
         policy={{ keysMustExpire: policy.keysMustExpire, maxKeyLifetimeDays: policy.maxKeyLifetimeDays }}
         usage={{ active: policy.activeKeys, max: policy.maxActiveKeys }}
         clientName={client.name}

@@ -9,6 +9,8 @@ import { isUuid } from "@/lib/http/keyset";
 
 export const metadata: Metadata = { title: "Audit log" };
 
+const REASONS = { expired: "expired", revoked: "revoked", ip: "outside its IP allowlist", scope: "lacked a permission" } as const;
+
 export default async function AuditPage({ searchParams }: { searchParams: Promise<{ key?: string | string[] }> }) {
   const { key } = await searchParams;
   const keyId = typeof key === "string" && isUuid(key) ? key : undefined;
@@ -38,16 +40,16 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       {!target && failures.total > 0 && (
         <section aria-labelledby="failures-heading" className="rounded-lg bg-amber-50 p-4 text-sm text-amber-900 ring-1 ring-inset ring-amber-200" data-testid="auth-failures">
           <h2 id="failures-heading" className="font-semibold">
-            {failures.total} failed {failures.total === 1 ? "request" : "requests"} with revoked or expired keys in the last 24 hours
+            {failures.total} refused {failures.total === 1 ? "request" : "requests"} with this Client&apos;s keys in the last 24 hours
           </h2>
           <ul className="mt-2 space-y-1">
             {failures.byKey.slice(0, 5).map((f) => (
-              <li key={f.apiKeyId}>
-                <code className="font-mono text-xs">{f.keyPrefix ?? f.apiKeyId}…</code> ({f.reason}): {f.count} {f.count === 1 ? "attempt" : "attempts"}{f.lastIp ? `, last from ${f.lastIp}` : ""}
+              <li key={`${f.apiKeyId}|${f.reason}`}>
+                <code className="font-mono text-xs">{f.keyPrefix ?? f.apiKeyId}…</code> ({REASONS[f.reason]}): {f.count} {f.count === 1 ? "attempt" : "attempts"}{f.lastIp ? `, last from ${f.lastIp}` : ""}
               </li>
             ))}
           </ul>
-          <p className="mt-2 text-xs">Something still uses these keys. Find it and give it a live key.</p>
+          <p className="mt-2 text-xs">Something still uses these keys, from where or for what they are not meant: find it, and give it a live key or the access it needs.</p>
         </section>
       )}
       <AuditLog key={target?.id ?? "all"} initial={page} targetId={target?.id} />

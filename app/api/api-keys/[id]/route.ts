@@ -1,6 +1,6 @@
 import { getApiKey } from "@/lib/api-keys/list-api-keys";
-import { renameApiKey } from "@/lib/api-keys/rename-api-key";
-import { renameApiKeySchema } from "@/lib/api-keys/schemas";
+import { updateApiKey } from "@/lib/api-keys/update-api-key";
+import { updateApiKeySchema } from "@/lib/api-keys/schemas";
 import { readJsonBody } from "@/lib/http/body";
 import { json, notAllowed, withAuth } from "@/lib/http/route";
 
@@ -9,8 +9,8 @@ export const GET = withAuth<{ id: string }>({ permission: "apiKeys:read" }, asyn
 );
 
 export const PATCH = withAuth<{ id: string }>({ permission: "apiKeys:write" }, async ({ req, principal, params, meta }) => {
-  const input = renameApiKeySchema.parse(await readJsonBody(req));
-  return json(await renameApiKey(principal, params.id, input, meta));
+  const input = updateApiKeySchema.parse(await readJsonBody(req));
+  return json(await updateApiKey(principal, params.id, input, meta));
 });
 
 export const { POST, PUT, DELETE } = notAllowed(["GET", "PATCH"]);
