@@ -1,11 +1,14 @@
 // Runs once when the server starts (not during `next build`): a bad
 // environment fails the boot with a clear message instead of the first request;
-// then the email outbox worker starts (when SMTP is configured).
+// then the email outbox worker starts (when SMTP is configured), and the
+// hourly pruning of old usage rows.
 export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
     const { env } = await import("./lib/env");
     env();
     const { startMailWorker } = await import("./lib/mail/outbox");
     startMailWorker();
+    const { startUsageRetention } = await import("./lib/api-keys/usage");
+    startUsageRetention();
   }
 }

@@ -43,6 +43,11 @@ const schema = z.object({
     .refine((s) => s.split(",").map((t) => t.trim()).filter(Boolean).every((t) => t.length >= 32), "each token must be at least 32 characters"),
   /** Keys expiring within this many days are "expiring soon" (the list filter and the page's banner). */
   EXPIRING_SOON_DAYS: z.coerce.number().int().min(1).max(90).default(14),
+  /** Usage counters: how often each instance writes what it counted (ms), and how long hourly rows are kept (days). */
+  USAGE_FLUSH_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  USAGE_RETENTION_DAYS: z.coerce.number().int().min(91).max(3650).default(400),
+  /** "off" turns usage counting off (the benchmark's comparison); anything else leaves it on. */
+  USAGE_COUNTING: z.enum(["on", "off"]).default("on"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -6,7 +6,9 @@
 // Environment: PORT (3000), HOST (0.0.0.0), DOLFIN_DEV=1 for `next dev`, plus the app's.
 import http from "node:http";
 import next from "next";
+import { flushAuthFailures } from "@/lib/api-keys/auth-failures";
 import { startKeyEventListener } from "@/lib/api-keys/key-events";
+import { flushUsage } from "@/lib/api-keys/usage";
 import { closeDatabase } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/log";
@@ -60,6 +62,8 @@ async function main() {
     const deadline = Date.now() + DRAIN_MS;
     while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     server.closeAllConnections();
+    // Counted in memory, written in batches: write what is left before the pool closes.
+    await Promise.all([flushUsage(), flushAuthFailures()]);
     await listener.stop();
     await closeDatabase();
     await app.close().catch(() => {});

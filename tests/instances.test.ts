@@ -11,6 +11,7 @@ import { PrismaClient } from "@/lib/generated/prisma/client";
 import { startServer, type Server } from "../scripts/lib/stack";
 
 const LIMITS = {
+  USAGE_FLUSH_MS: "300",
   RATE_LIMIT_KEY_WRITES_PER_MINUTE: "5",
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: "4",
   RATE_LIMIT_LEAK_REPORTS_PER_MINUTE: "3",
@@ -97,6 +98,54 @@ describe("two instances, one database", () => {
     // 100 ms is the goal; the bound leaves room for a loaded 2-core machine (the cache itself keeps hits for a minute).
     expect(median).toBeLessThan(100);
     expect(latencies[9]).toBeLessThan(500);
+  });
+
+  it("a key's access changed through one instance is felt by the other at once: scopes and allowlist (LISTEN/NOTIFY)", async () => {
+    const tok = await token(a);
+    const client = await db.client.findFirstOrThrow({ where: { name: "Two Instances Inc" } });
+    // Made behind the app (key writes are rate limited in this file): a key that may read keys.
+    const k = generateKey("Live");
+    const row = await db.apiKey.create({ data: { clientId: client.id, keyPrefix: k.keyPrefix, keyHash: k.keyHash, name: "scoped", fullAccess: false, scopes: ["apiKeys:read"] } });
+    const list = (ip = "198.18.1.1") => call(b, "/api/api-keys?Limit=1", { headers: { "x-dolfin-api-key": k.rawKey, "x-forwarded-for": ip } });
+    expect((await list()).status).toBe(200);
+    expect((await list()).status).toBe(200); // cached on B now
+    const patch = (body: unknown) => call(a, `/api/api-keys/${row.id}`, { method: "PATCH", body, headers: { authorization: `Bearer ${tok}` } });
+    expect((await patch({ scopes: ["invoices:read"] })).status).toBe(200);
+    let changedAt = performance.now();
+    let r = await list();
+    while (r.status === 200 && performance.now() - changedAt < 2000) r = await list();
+    const scopeMs = performance.now() - changedAt;
+    expect(r.status).toBe(403);
+    expect(r.body.code).toBe("ApiKey.InsufficientScope");
+    // Back to apiKeys:read, now only from 198.18.0.0/24: the other instance follows both changes.
+    expect((await patch({ scopes: ["apiKeys:read"], allowedIps: ["198.18.0.0/24"] })).status).toBe(200);
+    changedAt = performance.now();
+    r = await list("198.18.0.9");
+    while (r.status !== 200 && performance.now() - changedAt < 2000) r = await list("198.18.0.9");
+    expect(r.status).toBe(200);
+    const outside = await list("198.18.1.1");
+    expect(outside.status).toBe(403);
+    expect(outside.body.code).toBe("ApiKey.IpNotAllowed");
+    console.log(`access change felt on the other instance after (ms): scope ${scopeMs.toFixed(1)}, allowlist ${(performance.now() - changedAt).toFixed(1)}`);
+    expect(scopeMs).toBeLessThan(500);
+  });
+
+  it("usage counted on both instances adds up exactly once flushed", async () => {
+    const client = await db.client.findFirstOrThrow({ where: { name: "Two Instances Inc" } });
+    const k = generateKey("Live");
+    const row = await db.apiKey.create({ data: { clientId: client.id, keyPrefix: k.keyPrefix, keyHash: k.keyHash, name: "counted" } });
+    const use = (s: Server) => call(s, "/api/me", { headers: { "x-dolfin-api-key": k.rawKey } });
+    const calls = [...Array(23).fill(a), ...Array(17).fill(b)] as Server[];
+    // In parallel, a few at a time: counters on both instances are bumped concurrently.
+    for (let i = 0; i < calls.length; i += 8) expect((await Promise.all(calls.slice(i, i + 8).map(use))).every((r) => r.status === 200)).toBe(true);
+    let total = 0;
+    for (let i = 0; i < 100 && total < 40; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      total = (await db.apiKeyUsage.aggregate({ where: { keyId: row.id }, _sum: { success: true } }))._sum.success ?? 0;
+    }
+    expect(total).toBe(40);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await db.apiKeyUsage.aggregate({ where: { keyId: row.id }, _sum: { success: true } }))._sum.success).toBe(40); // no double count
   });
 
   it("key writes are limited per Client across both instances: 429 with Retry-After and RateLimit-* headers", async () => {

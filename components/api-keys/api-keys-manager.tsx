@@ -7,7 +7,9 @@ import type { KeyPolicyView } from "@/lib/clients/schemas";
 import type { ApiKeyListFilter, ApiKeyView, CreateApiKeyResponse } from "@/lib/api-keys/schemas";
 import { useApi } from "@/components/ui/active-client";
 import { CreateKeyForm, type KeyPolicy } from "./create-key-form";
+import { ClientUsagePanel } from "./client-usage";
 import { EditAccessDialog } from "./edit-access-dialog";
+import { UsageDialog } from "./usage-dialog";
 import { ExpiringBanner } from "./expiring-banner";
 import { KeyCreatedDialog } from "./key-created-dialog";
 import { KeysList } from "./keys-list";
@@ -63,6 +65,7 @@ export function ApiKeysManager({
   const [rawKeyTitle, setRawKeyTitle] = useState<string | undefined>(undefined);
   const [rawKeyAccess, setRawKeyAccess] = useState<{ scopes: string[] | null; allowedIps: string[] } | null>(null);
   const [editing, setEditing] = useState<ApiKeyView | null>(null);
+  const [viewingUsage, setViewingUsage] = useState<ApiKeyView | null>(null);
   const [revoking, setRevoking] = useState<ApiKeyView | null>(null);
   const [rotating, setRotating] = useState<ApiKeyView | null>(null);
   const [renaming, setRenaming] = useState<ApiKeyView | null>(null);
@@ -137,6 +140,8 @@ export function ApiKeysManager({
         </div>
       )}
 
+      <ClientUsagePanel />
+
       <section aria-labelledby="list-heading">
         <div className="mb-3 flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
           <h2 id="list-heading" className="text-base font-semibold text-slate-900">
@@ -179,11 +184,12 @@ export function ApiKeysManager({
             </p>
           </div>
         ) : (
-          <KeysList keys={keys} canManage={canManage} onRevoke={setRevoking} onRotate={setRotating} onRename={setRenaming} onEditAccess={setEditing} canSeeHistory={canSeeHistory} hasMore={cursor !== null} loadingMore={loadingMore} onLoadMore={loadMore} />
+          <KeysList keys={keys} canManage={canManage} onRevoke={setRevoking} onRotate={setRotating} onRename={setRenaming} onEditAccess={setEditing} onUsage={setViewingUsage} canSeeHistory={canSeeHistory} hasMore={cursor !== null} loadingMore={loadingMore} onLoadMore={loadMore} />
         )}
       </section>
 
       <KeyCreatedDialog key={rawKey ?? "none"} rawKey={rawKey} title={rawKeyTitle} access={rawKeyAccess} onDone={() => setRawKey(null)} />
+      <UsageDialog target={viewingUsage} onClose={() => setViewingUsage(null)} />
       <EditAccessDialog
         target={editing}
         grantable={grantable}

@@ -6,12 +6,34 @@ import { LoadMore } from "@/components/ui/load-more";
 import { formatDate, formatDateTime, relativeTime } from "@/components/ui/dates";
 import type { ApiKeyView } from "@/lib/api-keys/schemas";
 import { accessSummary, displayCidr, ipSummary, resourceLabel } from "@/lib/api-keys/access";
-import { StatusBadge } from "./key-status";
+import { Badge, StatusBadge } from "./key-status";
+import { Sparkline } from "@/components/ui/bar-chart";
 import { useNow } from "@/components/ui/use-now";
 
 function creator(k: ApiKeyView): string {
   if (!k.createdBy) return "a deleted user";
   return k.createdBy.type === "user" ? k.createdBy.name || k.createdBy.email : `key ${k.createdBy.keyPrefix}…`;
+}
+
+const DAY = 86_400_000;
+export const UNUSED_DAYS = 30;
+
+/** Still works, older than 30 days, and not used in the last 30: a stale key (the kind that leaks). */
+export function unused(k: ApiKeyView, now: number): boolean {
+  if (k.status !== "active" || k.rotatedToId || (k.expiresAt && new Date(k.expiresAt).getTime() <= now)) return false;
+  const since = now - UNUSED_DAYS * DAY;
+  return new Date(k.createdAt).getTime() < since && (!k.lastUsedAt || new Date(k.lastUsedAt).getTime() < since);
+}
+
+function sparkBars(k: ApiKeyView) {
+  const since = new Date(k.usage.since).getTime();
+  return k.usage.success.map((s, i) => ({ label: new Date(since + i * DAY).toISOString().slice(0, 10), success: s, refused: k.usage.refused[i] ?? 0 }));
+}
+
+function sparkLabel(k: ApiKeyView): string {
+  const ok = k.usage.success.reduce((a, b) => a + b, 0);
+  const bad = k.usage.refused.reduce((a, b) => a + b, 0);
+  return `${ok + bad} requests in the last 14 days${bad ? ` (${bad} refused)` : ""}`;
 }
 
 export function KeysList({
@@ -21,6 +43,7 @@ export function KeysList({
   onRotate,
   onRename,
   onEditAccess,
+  onUsage,
   canSeeHistory = false,
   hasMore,
   loadingMore,
@@ -32,6 +55,7 @@ export function KeysList({
   onRotate?: (k: ApiKeyView) => void;
   onRename?: (k: ApiKeyView) => void;
   onEditAccess?: (k: ApiKeyView) => void;
+  onUsage?: (k: ApiKeyView) => void;
   canSeeHistory?: boolean;
   hasMore: boolean;
   loadingMore: boolean;
@@ -78,12 +102,27 @@ export function KeysList({
                   )}
                   <ClientOnly>
                     <StatusBadge k={k} now={now} />
+                    {unused(k, now) && (
+                      <span data-testid="key-unused">
+                        <Badge tone="amber">Unused for 30 days</Badge>
+                      </span>
+                    )}
                   </ClientOnly>
                 </div>
                 <div className="mt-1 flex min-w-0 items-baseline gap-2 text-xs">
                   <code className="truncate font-mono text-slate-600" data-testid="key-prefix">
                     {k.keyPrefix}…
                   </code>
+                  {onUsage && (
+                    <button
+                      type="button"
+                      onClick={() => onUsage(k)}
+                      className="shrink-0 font-medium text-brand-700 underline-offset-2 hover:underline"
+                      aria-label={`Usage of ${k.name ?? k.keyPrefix}`}
+                    >
+                      Usage
+                    </button>
+                  )}
                   {canSeeHistory && (
                     <Link
                       href={`/settings/audit?key=${k.id}`}
@@ -138,6 +177,12 @@ export function KeysList({
                 ) : (
                   "Never"
                 )}
+                <span className="mt-1 flex items-center gap-2">
+                  <Sparkline bars={sparkBars(k)} label={sparkLabel(k)} testId="key-sparkline" />
+                  <span className="text-xs tabular-nums text-slate-500" data-testid="key-requests-14d">
+                    {k.usage.success.reduce((a, b) => a + b, 0) + k.usage.refused.reduce((a, b) => a + b, 0)}
+                  </span>
+                </span>
               </div>
               <div className="flex gap-2 md:w-36 md:justify-end">
                 {canManage && active && (
@@ -147,7 +192,14 @@ export function KeysList({
                         Rotate
                       </Button>
                     )}
-                    <Button variant="secondary" size="sm" className="text-red-700" onClick={() => onRevoke(k)} aria-label={`Revoke ${k.name ?? k.keyPrefix}`}>
+                    <Button
+                      variant={unused(k, now) ? "danger" : "secondary"}
+                      size="sm"
+                      className={unused(k, now) ? undefined : "text-red-700"}
+                      onClick={() => onRevoke(k)}
+                      aria-label={`Revoke ${k.name ?? k.keyPrefix}`}
+                      title={unused(k, now) ? "Unused for 30 days: stale keys are the ones that leak" : undefined}
+                    >
                       Revoke
                     </Button>
                   </>
@@ -201,7 +253,7 @@ function KeyAccess({ k, onEdit }: { k: ApiKeyView; onEdit?: () => void }) {
         <p className="mt-1 text-amber-800" data-testid="key-refusals">
           {k.refusals.ip > 0 && <>Refused {k.refusals.ip.toLocaleString()} {k.refusals.ip === 1 ? "time" : "times"} from outside the allowlist</>}
           {k.refusals.ip > 0 && k.refusals.scope > 0 && " · "}
-          {k.refusals.scope > 0 && <>refused {k.refusals.scope.toLocaleString()} {k.refusals.scope === 1 ? "time" : "times"} for a missing permission</>}
+          {k.refusals.scope > 0 && <>{k.refusals.ip > 0 ? "refused" : "Refused"} {k.refusals.scope.toLocaleString()} {k.refusals.scope === 1 ? "time" : "times"} for a missing permission</>}
           <span className="text-amber-700"> (30 days)</span>
         </p>
       )}

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { displayCidr, ipSummary } from "./access";
 import { accessSummary, ALL_SCOPES, allows, canonicalCidr, cidrsBeyond, expandScopes, ipMatcher, READ_SCOPES, scopeProblems, scopesBeyond } from "./access";
 import { ROLE_SCOPES } from "@/lib/auth/permissions";
 
@@ -70,6 +71,14 @@ describe("CIDRs", () => {
     expect(m(null)).toBe(false);
     expect(m("garbage")).toBe(false);
     expect(ipMatcher([])(null)).toBe(true);
+  });
+
+  it("display: single addresses without their prefix, IPv6 /32 is a range", () => {
+    expect(displayCidr("10.0.0.1/32")).toBe("10.0.0.1");
+    expect(displayCidr("2001:db8::/32")).toBe("2001:db8::/32");
+    expect(displayCidr("2001:db8::1/128")).toBe("2001:db8::1");
+    expect(ipSummary(["2001:db8::/32"])).toBe("1 IP range");
+    expect(ipSummary(["10.0.0.1/32", "::1/128"])).toBe("2 IP addresses");
   });
 
   it("a child list must lie inside the parent's", () => {

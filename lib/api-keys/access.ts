@@ -195,14 +195,17 @@ export function cidrsBeyond(parent: readonly string[], child: readonly string[])
   });
 }
 
+/** Is a canonical CIDR one single address (/32 for IPv4, /128 for IPv6)? */
+const isSingle = (c: string) => c.endsWith(c.includes(":") ? "/128" : "/32");
+
 export function ipSummary(cidrs: readonly string[]): string | null {
   if (cidrs.length === 0) return null;
-  const ranges = cidrs.filter((c) => !c.endsWith("/32") && !c.endsWith("/128")).length;
+  const ranges = cidrs.filter((c) => !isSingle(c)).length;
   if (ranges === 0) return `${cidrs.length} IP address${cidrs.length === 1 ? "" : "es"}`;
   return `${cidrs.length} IP range${cidrs.length === 1 ? "" : "s"}`;
 }
 
 /** A CIDR for display: a single address without its /32 or /128. */
 export function displayCidr(c: string): string {
-  return c.endsWith("/32") || c.endsWith("/128") ? c.slice(0, c.lastIndexOf("/")) : c;
+  return isSingle(c) ? c.slice(0, c.lastIndexOf("/")) : c;
 }

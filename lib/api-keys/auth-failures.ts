@@ -8,8 +8,10 @@ import { logger } from "@/lib/log";
 type Entry = { bucket: Date; subject: string; clientId: string | null; reason: string; count: number; lastIp: string | null; lastAt: Date };
 
 const FLUSH_MS = 2_000;
-const pending = new Map<string, Entry>();
-let timer: NodeJS.Timeout | null = null;
+// On globalThis: the custom server and Next's bundle share one map per process, so shutdown flushes both.
+const g = globalThis as unknown as { __dolfinAuthFailures?: { pending: Map<string, Entry>; timer: NodeJS.Timeout | null } };
+const state = (g.__dolfinAuthFailures ??= { pending: new Map(), timer: null });
+const pending = state.pending;
 
 export function countAuthFailure(f: { subject: string; clientId: string | null; reason: "unknown" | "expired" | "revoked" | "ip" | "scope"; ip: string | null }): void {
   const now = new Date();
@@ -23,12 +25,13 @@ export function countAuthFailure(f: { subject: string; clientId: string | null; 
   } else if (pending.size < 10_000) {
     pending.set(k, { bucket, subject: f.subject, clientId: f.clientId, reason: f.reason, count: 1, lastIp: f.ip, lastAt: now });
   }
-  timer ??= setTimeout(() => void flushAuthFailures(), FLUSH_MS);
-  timer.unref?.();
+  state.timer ??= setTimeout(() => void flushAuthFailures(), FLUSH_MS);
+  state.timer.unref?.();
 }
 
 export async function flushAuthFailures(): Promise<void> {
-  timer = null;
+  if (state.timer) clearTimeout(state.timer);
+  state.timer = null;
   const batch = [...pending.values()];
   pending.clear();
   for (const e of batch) {

@@ -5,6 +5,7 @@ import { Problems } from "@/lib/http/problem";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { env } from "@/lib/env";
 import { apiKeyPageSchema, type ApiKeyListFilter, type ApiKeyListQuery } from "./schemas";
+import { recentUsage } from "./usage-report";
 import { apiKeyViewSelect, toApiKeyView, type Refusals } from "./view";
 
 /** How many times each key was refused in the last 30 days, for its allowlist and for a scope (one grouped query per page). */
@@ -44,12 +45,14 @@ export async function listApiKeys(clientId: string, q: Pick<ApiKeyListQuery, "Cu
   const from = await resolveCursor(q.Cursor, (id) => db().apiKey.findFirst({ where: { id, clientId }, select: { id: true, createdAt: true } }));
   const where = { clientId, ...(q.Status ? statusWhere(q.Status, new Date()) : {}), ...after(from) };
   const rows = await db().apiKey.findMany({ where, orderBy: NEWEST_FIRST, take: q.Limit + 1, select: apiKeyViewSelect });
-  const refusals = await refusalsOf(clientId, rows.map((r) => r.id));
-  return apiKeyPageSchema.parse(page(rows, q.Limit, (r) => toApiKeyView(r, refusals.get(r.id))));
+  const ids = rows.map((r) => r.id);
+  const [refusals, usage] = await Promise.all([refusalsOf(clientId, ids), recentUsage(clientId, ids)]);
+  return apiKeyPageSchema.parse(page(rows, q.Limit, (r) => toApiKeyView(r, refusals.get(r.id), usage.get(r.id))));
 }
 
 export async function getApiKey(clientId: string, id: string) {
   const row = isUuid(id) ? await db().apiKey.findFirst({ where: { id, clientId }, select: apiKeyViewSelect }) : null;
   if (!row) throw Problems.notFound("ApiKey.NotFound", "API key");
-  return toApiKeyView(row, (await refusalsOf(clientId, [row.id])).get(row.id));
+  const [refusals, usage] = await Promise.all([refusalsOf(clientId, [row.id]), recentUsage(clientId, [row.id])]);
+  return toApiKeyView(row, refusals.get(row.id), usage.get(row.id));
 }

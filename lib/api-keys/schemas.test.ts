@@ -4,9 +4,10 @@ import { createApiKeySchema, leakReportSchema, listQuerySchema, rotateApiKeySche
 const ok = (v: unknown) => createApiKeySchema.safeParse(v).success;
 
 describe("createApiKeySchema", () => {
-  it("both fields optional; absent and null mean null", () => {
-    expect(createApiKeySchema.parse({})).toEqual({ name: null, expiresAt: null });
-    expect(createApiKeySchema.parse({ name: null, expiresAt: null })).toEqual({ name: null, expiresAt: null });
+  it("every field optional; absent and null mean null (full access from anywhere)", () => {
+    const none = { name: null, expiresAt: null, scopes: null, allowedIps: [] };
+    expect(createApiKeySchema.parse({})).toEqual(none);
+    expect(createApiKeySchema.parse({ name: null, expiresAt: null, scopes: null })).toEqual(none);
   });
   it("trims the name, turns blank into null, allows 100 characters and no more", () => {
     expect(createApiKeySchema.parse({ name: "  CI  " }).name).toBe("CI");

@@ -2,6 +2,7 @@
 // form), and the response shapes every handler parses its output through, so
 // no stray column can leak. Browser-safe: no server imports here.
 import { z } from "zod";
+import { recentUsageSchema } from "./usage-schemas";
 import { ALL_SCOPES, canonicalCidr, cidrProblems, MAX_ACCESS_ENTRIES, SCOPE_PATTERN, scopeProblems, sortScopes } from "./access";
 
 export { SCOPE_PATTERN };
@@ -153,6 +154,7 @@ export const apiKeySchema = z
     refusals: z
       .strictObject({ ip: z.number().int(), scope: z.number().int() })
       .describe("Requests with this key refused in the last 30 days: from outside the allowlist, and for a missing scope."),
+    usage: recentUsageSchema,
   })
   .meta({ id: "ApiKey", description: "An API key as listed: never the raw key or its hash." });
 

@@ -5,6 +5,7 @@ import { db } from "@/lib/db/client";
 import { logger } from "@/lib/log";
 import { expandScopes, ipMatcher } from "./access";
 import { countAuthFailure } from "./auth-failures";
+import { countUsage } from "./usage";
 import { hashKey, isWellFormedKey } from "./key-format";
 import { cacheGet, cacheSet, type CacheEntry } from "./verify-cache";
 
@@ -65,10 +66,14 @@ function verdict(entry: CacheEntry, now: number, ctx: VerifyContext): VerifyOutc
     else if (ctx.permission && entry.granted !== null && !entry.granted!.has(ctx.permission)) reason = "scope";
     else {
       recordLastUse(key.id, ctx);
+      countUsage(key.id, key.clientId, "success", now);
       return { ok: true, key, expiresAt: key.expiresAt };
     }
   } else reason = key ? "expired" : (entry.reason ?? "unknown");
-  countAuthFailure({ subject: key?.id ?? entry.id ?? "unknown", clientId: key?.clientId ?? entry.clientId ?? null, reason, ip: ctx.ip });
+  const id = key?.id ?? entry.id;
+  const clientId = key?.clientId ?? entry.clientId ?? null;
+  countAuthFailure({ subject: id ?? "unknown", clientId, reason, ip: ctx.ip });
+  if (id && clientId && reason !== "unknown") countUsage(id, clientId, reason, now);
   return { ok: false, reason };
 }
 

@@ -1,5 +1,6 @@
 import "server-only";
 import type { Prisma } from "@/lib/generated/prisma/client";
+import type { RecentUsage } from "./usage-schemas";
 import { apiKeySchema, createApiKeyResponseSchema, type ApiKeyStatus, type ApiKeyView, type CreateApiKeyResponse } from "./schemas";
 
 /** The columns a listed key is built from: never keyHash. */
@@ -37,7 +38,9 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 export type Refusals = { ip: number; scope: number };
 const NO_REFUSALS: Refusals = { ip: 0, scope: 0 };
 
-export function toApiKeyView(k: ApiKeyRow, refusals: Refusals = NO_REFUSALS): ApiKeyView {
+const NO_USAGE = () => ({ since: new Date(Date.now() - (Date.now() % 86_400_000) - 13 * 86_400_000).toISOString(), success: Array<number>(14).fill(0), refused: Array<number>(14).fill(0) });
+
+export function toApiKeyView(k: ApiKeyRow, refusals: Refusals = NO_REFUSALS, usage: RecentUsage = NO_USAGE()): ApiKeyView {
   return apiKeySchema.parse({
     id: k.id,
     clientId: k.clientId,
@@ -61,6 +64,7 @@ export function toApiKeyView(k: ApiKeyRow, refusals: Refusals = NO_REFUSALS): Ap
     scopes: k.fullAccess ? null : k.scopes,
     allowedIps: k.allowedIps,
     refusals,
+    usage,
   });
 }
 

@@ -16,6 +16,7 @@ import {
   API_KEY_LIST_FILTERS,
 } from "@/lib/api-keys/schemas";
 import { auditEventPageSchema } from "@/lib/audit/schemas";
+import { clientUsageSchema, keyUsageSchema, USAGE_INTERVALS, USAGE_MAX_DAYS } from "@/lib/api-keys/usage-schemas";
 import { meSchema, tokenRequestSchema, tokenResponseSchema } from "@/lib/auth/schemas";
 import { keyPolicySchema, keyPolicyViewSchema } from "@/lib/clients/schemas";
 import { changeRoleSchema, memberPageSchema, memberSchema } from "@/lib/members/schemas";
@@ -43,6 +44,12 @@ const idParam = z.uuid().meta({ description: "The API key's id." });
 const listQuery = z.object({
   Cursor: z.string().optional().meta({ description: "`nextCursor` from the previous page." }),
   Limit: z.number().int().min(1).max(100).optional().meta({ description: "Page size, 1–100 (default 20)." }),
+});
+
+const usageQuery = z.object({
+  From: z.string().optional().meta({ description: "Start, RFC 3339 with offset (default: 14 days before To; 48 hours by hour)." }),
+  To: z.string().optional().meta({ description: "End, RFC 3339 with offset (default: now)." }),
+  Interval: z.enum(USAGE_INTERVALS).optional().meta({ description: "hour or day (default day)." }),
 });
 
 const exampleKey = {
@@ -153,6 +160,35 @@ export function buildOpenApiDocument() {
             "400": problem("`Request.Invalid`: nothing to change, a name too long or not text, an unknown or repeated scope, an entry that is not an IP or CIDR (field errors name the entry)."),
             "404": problem("`ApiKey.NotFound` (also for another Client's key)."),
             ...bodyErrors,
+            ...common,
+          },
+        },
+      },
+      "/api/api-keys/{id}/usage": {
+        get: {
+          operationId: "getApiKeyUsage",
+          tags: ["ApiKeys"],
+          summary: "A key's usage",
+          description: `Verifications of one key per UTC hour or day (our routes and the verify API alike): successes, and refusals by reason. Counted in memory by each instance and written every few seconds, so the last seconds may not show yet. Default: the last 14 days by day (48 hours by hour); at most ${USAGE_MAX_DAYS} days.`,
+          requestParams: { path: z.object({ id: idParam }), query: usageQuery },
+          responses: {
+            "200": { description: "Every bucket of the range, zeros included.", content: { "application/json": { schema: keyUsageSchema } } },
+            "400": problem("`Request.Invalid`: a bad From/To/Interval, From not before To, or a range over 90 days."),
+            "404": problem("`ApiKey.NotFound` (also for another Client's key)."),
+            ...common,
+          },
+        },
+      },
+      "/api/usage": {
+        get: {
+          operationId: "getClientUsage",
+          tags: ["ApiKeys"],
+          summary: "The Client's key usage",
+          description: "All of the Client's keys together per UTC hour or day, and the ten keys with the most requests in the range. Same query as a key's usage.",
+          requestParams: { query: usageQuery },
+          responses: {
+            "200": { description: "Every bucket of the range, and the busiest keys.", content: { "application/json": { schema: clientUsageSchema } } },
+            "400": problem("`Request.Invalid`: a bad From/To/Interval, From not before To, or a range over 90 days."),
             ...common,
           },
         },

@@ -1,0 +1,87 @@
+import "server-only";
+// Usage reports from ApiKeyUsage: one key, the whole Client, and each listed
+// key's last 14 days. Every query names the Client.
+import { db } from "@/lib/db/client";
+import { Prisma } from "@/lib/generated/prisma/client";
+import { isUuid } from "@/lib/http/keyset";
+import { Problems } from "@/lib/http/problem";
+import { clientUsageSchema, keyUsageSchema, type ClientUsage, type KeyUsage, type RecentUsage, type UsageInterval, type UsageQuery } from "./usage-schemas";
+
+const STEP = { hour: 3_600_000, day: 86_400_000 } as const;
+type Row = { start: Date; success: number; expired: number; revoked: number; scope: number; ip: number };
+const ZERO = { success: 0, expired: 0, revoked: 0, scope: 0, ip: 0 };
+
+function floorTo(d: Date, interval: UsageInterval): number {
+  return d.getTime() - (d.getTime() % STEP[interval]);
+}
+
+/** Every bucket start in [from, to), zeros filled in. */
+function fill(rows: Row[], q: UsageQuery) {
+  const byStart = new Map(rows.map((r) => [r.start.getTime(), r]));
+  const buckets = [];
+  const totals = { ...ZERO };
+  for (let t = floorTo(q.from, q.interval); t < q.to.getTime(); t += STEP[q.interval]) {
+    const r = byStart.get(t);
+    const c = r ? { success: r.success, expired: r.expired, revoked: r.revoked, scope: r.scope, ip: r.ip } : { ...ZERO };
+    for (const k of Object.keys(totals) as (keyof typeof ZERO)[]) totals[k] += c[k];
+    buckets.push({ start: new Date(t).toISOString(), ...c });
+  }
+  return { from: new Date(floorTo(q.from, q.interval)).toISOString(), to: q.to.toISOString(), totals, buckets };
+}
+
+const sums = Prisma.sql`sum(success)::int AS success, sum(expired)::int AS expired, sum(revoked)::int AS revoked, sum(scope)::int AS scope, sum(ip)::int AS ip`;
+const bucketOf = (interval: UsageInterval) => Prisma.sql`(date_trunc(${interval}, bucket AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`;
+
+export async function keyUsage(clientId: string, keyId: string, q: UsageQuery): Promise<KeyUsage> {
+  const key = isUuid(keyId) ? await db().apiKey.findFirst({ where: { id: keyId, clientId }, select: { id: true } }) : null;
+  if (!key) throw Problems.notFound("ApiKey.NotFound", "API key");
+  const rows = await db().$queryRaw<Row[]>`
+    SELECT ${bucketOf(q.interval)} AS start, ${sums}
+    FROM "ApiKeyUsage"
+    WHERE "clientId" = ${clientId}::uuid AND "keyId" = ${key.id}::uuid AND bucket >= ${new Date(floorTo(q.from, q.interval))} AND bucket < ${q.to}
+    GROUP BY 1`;
+  return keyUsageSchema.parse({ keyId: key.id, interval: q.interval, ...fill(rows, q) });
+}
+
+export async function clientUsage(clientId: string, q: UsageQuery): Promise<ClientUsage> {
+  const range = Prisma.sql`"clientId" = ${clientId}::uuid AND bucket >= ${new Date(floorTo(q.from, q.interval))} AND bucket < ${q.to}`;
+  const [rows, top] = await Promise.all([
+    db().$queryRaw<Row[]>`SELECT ${bucketOf(q.interval)} AS start, ${sums} FROM "ApiKeyUsage" WHERE ${range} GROUP BY 1`,
+    db().$queryRaw<{ keyId: string; requests: number; refused: number }[]>`
+      SELECT "keyId", sum(success + expired + revoked + scope + ip)::int AS requests, sum(expired + revoked + scope + ip)::int AS refused
+      FROM "ApiKeyUsage" WHERE ${range} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
+  ]);
+  const keys = await db().apiKey.findMany({ where: { clientId, id: { in: top.map((t) => t.keyId) } }, select: { id: true, keyPrefix: true, name: true } });
+  const byId = new Map(keys.map((k) => [k.id, k]));
+  return clientUsageSchema.parse({
+    interval: q.interval,
+    ...fill(rows, q),
+    topKeys: top.filter((t) => byId.has(t.keyId)).map((t) => ({ keyId: t.keyId, keyPrefix: byId.get(t.keyId)!.keyPrefix, name: byId.get(t.keyId)!.name, requests: t.requests, refused: t.refused })),
+  });
+}
+
+export const RECENT_DAYS = 14;
+
+/** Each key's daily counts over the last 14 days (today included), for a page of the list: one grouped query. */
+export async function recentUsage(clientId: string, ids: string[], now = new Date()): Promise<Map<string, RecentUsage>> {
+  const today = floorTo(now, "day");
+  const since = new Date(today - (RECENT_DAYS - 1) * STEP.day);
+  const out = new Map<string, RecentUsage>();
+  const empty = () => ({ since: since.toISOString(), success: Array<number>(RECENT_DAYS).fill(0), refused: Array<number>(RECENT_DAYS).fill(0) });
+  for (const id of ids) out.set(id, empty());
+  if (ids.length === 0) return out;
+  const rows = await db().$queryRaw<{ keyId: string; start: Date; success: number; refused: number }[]>`
+    SELECT "keyId", ${bucketOf("day")} AS start, sum(success)::int AS success, sum(expired + revoked + scope + ip)::int AS refused
+    FROM "ApiKeyUsage"
+    WHERE "clientId" = ${clientId}::uuid AND "keyId" = ANY(${ids}::uuid[]) AND bucket >= ${since}
+    GROUP BY 1, 2`;
+  for (const r of rows) {
+    const i = Math.round((r.start.getTime() - since.getTime()) / STEP.day);
+    const u = out.get(r.keyId);
+    if (u && i >= 0 && i < RECENT_DAYS) {
+      u.success[i] = r.success;
+      u.refused[i] = r.refused;
+    }
+  }
+  return out;
+}
