@@ -76,3 +76,17 @@ test("a key that works but was not used for 30 days says so, with revoke one cli
   await expect(row).toContainText("Revoked");
   await expect(row.getByTestId("key-unused")).toHaveCount(0);
 });
+
+test("reminder emails are on by default and can be turned off on the account page", async ({ page }) => {
+  const client = await factory.client();
+  const owner = await factory.user([[client, "Owner"]]);
+  await signIn(page, owner.email);
+  await page.goto("/settings/account");
+  const toggle = page.getByRole("checkbox", { name: /Email me about expiring API keys/ });
+  await expect(toggle).toBeChecked();
+  await toggle.uncheck();
+  await expect(page.getByText("Key reminders off")).toBeVisible();
+  await expect.poll(async () => (await factory.db.user.findUniqueOrThrow({ where: { id: owner.id } })).keyReminderEmails).toBe(false);
+  await page.reload();
+  await expect(page.getByRole("checkbox", { name: /Email me about expiring API keys/ })).not.toBeChecked();
+});

@@ -48,6 +48,8 @@ const schema = z.object({
   USAGE_RETENTION_DAYS: z.coerce.number().int().min(91).max(3650).default(400),
   /** "off" turns usage counting off (the benchmark's comparison); anything else leaves it on. */
   USAGE_COUNTING: z.enum(["on", "off"]).default("on"),
+  /** How often each server looks for keys due an expiry reminder (ms; only when SMTP_URL is set). */
+  KEY_REMINDER_INTERVAL_MS: z.coerce.number().int().min(100).default(600_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

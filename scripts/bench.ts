@@ -163,17 +163,17 @@ async function main() {
   const pg = await startTestDatabase("bench");
   await migrate(pg.url);
   const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: pg.url }) });
-  const server = await startServer({
-    databaseUrl: pg.url,
-    authSecret: randomSecret(),
-    env: {
-      RATE_LIMIT_KEY_WRITES_PER_MINUTE: "100000000",
-      RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: "100000000",
-      RATE_LIMIT_LEAK_REPORTS_PER_MINUTE: "100000000",
-      RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: "100000000",
-      VERIFY_SERVICE_TOKENS: SERVICE_TOKEN,
-    },
-  });
+  const serverEnv = {
+    RATE_LIMIT_KEY_WRITES_PER_MINUTE: "100000000",
+    RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: "100000000",
+    RATE_LIMIT_LEAK_REPORTS_PER_MINUTE: "100000000",
+    RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: "100000000",
+    VERIFY_SERVICE_TOKENS: SERVICE_TOKEN,
+  };
+  const authSecret = randomSecret();
+  const server = await startServer({ databaseUrl: pg.url, authSecret, env: serverEnv });
+  // The same app with usage counting off: what counting costs on the verify API (measured in turn, never at once).
+  const uncounted = await startServer({ databaseUrl: pg.url, authSecret, env: { ...serverEnv, USAGE_COUNTING: "off" } });
   const results: Result[] = [];
   try {
     const live = await db.client.create({ data: { name: "Bench Live", type: "Live", maxActiveKeys: 100_000_000 } });
@@ -207,6 +207,12 @@ async function main() {
         { name: "next-floor", url: `${nextFloor.url}/floor`, opts: {}, note: "bare Next.js 16 app, one route handler, own process" },
         { name: "verify-api", url: `${server.url}/api/api-keys/verify`, opts: verifyOpts(key.rawKey, RESTRICTED.ip, RESTRICTED.permission), note: "POST /api/api-keys/verify (service token, valid full-access key, ip + permission), answered by our server outside Next" },
         {
+          name: "verify-api-uncounted",
+          url: `${uncounted.url}/api/api-keys/verify`,
+          opts: verifyOpts(key.rawKey, RESTRICTED.ip, RESTRICTED.permission),
+          note: "the verify API on a server with usage counting off (USAGE_COUNTING=off), same key and body",
+        },
+        {
           name: "verify-api-restricted",
           url: `${server.url}/api/api-keys/verify`,
           opts: verifyOpts(restricted.rawKey, RESTRICTED.ip, RESTRICTED.permission),
@@ -237,7 +243,7 @@ async function main() {
   } finally {
     nodeFloor.stop();
     nextFloor.stop();
-    await server.stop();
+    await Promise.all([server.stop(), uncounted.stop()]);
     await db.$disconnect();
     await pg.stop();
   }
@@ -248,6 +254,7 @@ async function main() {
     "verify-api / next-floor (throughput)": ratio(get("verify-api").rps, get("next-floor").rps),
     "verify-api p99 (ms)": get("verify-api").p99,
     "verify-api / verify-api-restricted (throughput)": ratio(get("verify-api").rps, get("verify-api-restricted").rps),
+    "verify-api (usage counted) / verify-api-uncounted (throughput)": ratio(get("verify-api").rps, get("verify-api-uncounted").rps),
     "verify-api@1M / verify-api (p50 latency)": ratio(get("verify-api@1M").p50 || 0.5, get("verify-api").p50 || 0.5),
     "verify (GET /api/me) / next-floor (throughput)": ratio(get("verify").rps, get("next-floor").rps),
     "create / next-floor (throughput)": ratio(get("create").rps, get("next-floor").rps),
@@ -259,6 +266,7 @@ async function main() {
     "verify-api / next-floor (throughput)": "≥ 10",
     "verify-api p99 (ms)": "≤ 5",
     "verify-api / verify-api-restricted (throughput)": "≤ 1.1",
+    "verify-api (usage counted) / verify-api-uncounted (throughput)": "≥ 0.95",
     "verify-api@1M / verify-api (p50 latency)": "≤ 1.2",
     "verify (GET /api/me) / next-floor (throughput)": "≥ 0.9",
     "create / next-floor (throughput)": "≥ 0.5",

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMailCatcher, type MailCatcher } from "../scripts/lib/mail-catcher";
 import { startServer, type Server } from "../scripts/lib/stack";
+import { generateKey } from "@/lib/api-keys/key-format";
 import { db, makeClient, makeUser, uid, type Tenant, type TestUser } from "./helpers";
 
 let mail: MailCatcher;
@@ -15,7 +16,14 @@ let owner: TestUser;
 
 beforeAll(async () => {
   mail = await startMailCatcher({ webPort: null });
-  const env = { SMTP_URL: mail.smtpUrl, MAIL_FROM: "Dolfin <keys@dolfin.test>", MAIL_POLL_INTERVAL_MS: "100", MAIL_RETRY_BASE_MS: "300", RATE_LIMIT_INVITES_PER_HOUR: "1000" };
+  const env = {
+    SMTP_URL: mail.smtpUrl,
+    MAIL_FROM: "Dolfin <keys@dolfin.test>",
+    MAIL_POLL_INTERVAL_MS: "100",
+    MAIL_RETRY_BASE_MS: "300",
+    RATE_LIMIT_INVITES_PER_HOUR: "1000",
+    KEY_REMINDER_INTERVAL_MS: "200",
+  };
   [a, b] = await Promise.all([
     startServer({ databaseUrl: process.env.TEST_DATABASE_URL!, authSecret: process.env.TEST_AUTH_SECRET!, env }),
     startServer({ databaseUrl: process.env.TEST_DATABASE_URL!, authSecret: process.env.TEST_AUTH_SECRET!, env }),
@@ -105,4 +113,54 @@ describe("invitation email", () => {
     }
     expect(await db.emailOutbox.count({ where: { subject: { startsWith: `bulk ${tag} ` }, status: "Sent" } })).toBe(n);
   });
+});
+
+describe("key expiry reminders", () => {
+  it("7 days and 1 day before, and after an expiry while in use: once each across two instances, to opted-in Owners and Admins only", async () => {
+    const c = await makeClient("Live");
+    const ownerIn = await makeUser([[c, "Owner"]]);
+    const adminOut = await makeUser([[c, "Admin"]]);
+    const member = await makeUser([[c, "Member"]]);
+    await db.user.update({ where: { id: adminOut.id }, data: { keyReminderEmails: false } });
+    const now = Date.now();
+    const day = 86_400_000;
+    const key = async (name: string, data: { createdAt: Date; expiresAt: Date; lastUsedAt?: Date; revokedAt?: Date }) => {
+      const g = generateKey("Live");
+      return db.apiKey.create({ data: { clientId: c.id, keyPrefix: g.keyPrefix, keyHash: g.keyHash, name: `${name} ${uid()}`, ...data } });
+    };
+    const old = new Date(now - 60 * day);
+    const week = await key("week", { createdAt: old, expiresAt: new Date(now + 6 * day) });
+    const tomorrow = await key("tomorrow", { createdAt: old, expiresAt: new Date(now + 20 * 3_600_000) });
+    const dying = await key("in use", { createdAt: old, expiresAt: new Date(now - 3_600_000), lastUsedAt: new Date(now - 2 * 3_600_000) });
+    // None for these: revoked, replaced by a rotation, expired unused, too young for its 7-day reminder, far from expiry.
+    await key("revoked", { createdAt: old, expiresAt: new Date(now + 6 * day), revokedAt: new Date(now - day) });
+    const rotated = await key("rotated", { createdAt: old, expiresAt: new Date(now + 6 * day) });
+    const g = generateKey("Live");
+    await db.apiKey.create({ data: { clientId: c.id, keyPrefix: g.keyPrefix, keyHash: g.keyHash, rotatedFromId: rotated.id } });
+    await key("unused", { createdAt: old, expiresAt: new Date(now - 3_600_000), lastUsedAt: new Date(now - 5 * day) });
+    await key("young", { createdAt: new Date(now - day), expiresAt: new Date(now + 5 * day) });
+    await key("far", { createdAt: old, expiresAt: new Date(now + 30 * day) });
+
+    const mine = () => mail.messages.filter((m) => m.to.some((t) => [ownerIn.email, adminOut.email, member.email].includes(t)));
+    const deadline = Date.now() + 20_000;
+    while (mine().length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    // Both instances keep running the job: wait a few more passes, then nothing new may have arrived.
+    await new Promise((r) => setTimeout(r, 1500));
+    const got = mine();
+    expect(got.map((m) => m.to).flat().every((t) => t === ownerIn.email)).toBe(true);
+    expect(got.map((m) => m.subject).sort()).toEqual(
+      [
+        expect.stringMatching(/^API key “in use .*” \(dol_live_.*…\) of .* expired while still in use$/),
+        expect.stringMatching(/^API key “tomorrow .*” .* expires in 1 day$/),
+        expect.stringMatching(/^API key “week .*” .* expires in 7 days$/),
+      ].sort(),
+    );
+    expect(got).toHaveLength(3);
+    const weekMail = got.find((m) => m.subject.includes(week.name!))!;
+    expect(weekMail.text).toContain(week.expiresAt!.toUTCString().replace("GMT", "UTC"));
+    expect(weekMail.text).toContain("Rotate it now");
+    expect(weekMail.text).toContain("Turn these reminders off under Your account");
+    const claims = await db.keyReminder.findMany({ where: { keyId: { in: [week.id, tomorrow.id, dying.id] } } });
+    expect(claims.map((r) => `${r.keyId === week.id ? "week" : r.keyId === tomorrow.id ? "tomorrow" : "dying"}:${r.kind}`).sort()).toEqual(["dying:expiredInUse", "tomorrow:1d", "week:7d"]);
+  }, 60_000);
 });

@@ -33,3 +33,36 @@ function roleText(role: string): string {
   if (role === "Admin") return "manage API keys and people";
   return "see the Client's API keys";
 }
+
+export type ReminderKind = "7d" | "1d" | "expiredInUse";
+
+/** A key's expiry reminder to an Owner or Admin: what, when, and the next step (rotate). */
+export function keyReminderEmail(
+  kind: ReminderKind,
+  k: { name: string | null; keyPrefix: string; expiresAt: Date; lastUsedAt: Date | null; clientName: string; clientType: "Live" | "Sandbox"; appUrl: string | null },
+): Email {
+  const label = k.name ? `“${k.name}” (${k.keyPrefix}…)` : `${k.keyPrefix}…`;
+  const client = `${k.clientName}${k.clientType === "Sandbox" ? " (Sandbox)" : ""}`;
+  const when = k.expiresAt.toUTCString().replace("GMT", "UTC");
+  const page = k.appUrl ? `${k.appUrl.replace(/\/$/, "")}/settings/api-keys` : null;
+  const subject =
+    kind === "expiredInUse"
+      ? `API key ${label} of ${client} expired while still in use`
+      : `API key ${label} of ${client} expires in ${kind === "7d" ? "7 days" : "1 day"}`;
+  const lead =
+    kind === "expiredInUse"
+      ? `The API key ${label} of ${client} expired on ${when}, and it was still being used in its last 24 hours${k.lastUsedAt ? ` (last at ${k.lastUsedAt.toUTCString().replace("GMT", "UTC")})` : ""}. Whatever used it is now refused.`
+      : `The API key ${label} of ${client} expires on ${when}. Integrations using it will be refused from then on.`;
+  const next =
+    kind === "expiredInUse"
+      ? "Create a new key and give it to the integration that used this one."
+      : "Rotate it now: the new key is shown once, and the old one keeps working for the grace period you choose while you switch over.";
+  const text = [lead, "", next, page ? `API keys: ${page}` : "Open API keys in Dolfin's settings.", "", "You get this because you are an Owner or Admin of this Client. Turn these reminders off under Your account."].join("\n");
+  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#0f172a;line-height:1.5">
+<p>${escapeHtml(lead)}</p>
+<p>${escapeHtml(next)}</p>
+${page ? `<p><a href="${escapeHtml(page)}" style="display:inline-block;background:#1d4ed8;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none">Open API keys</a></p>` : ""}
+<p style="color:#475569">You get this because you are an Owner or Admin of this Client. Turn these reminders off under Your account.</p>
+</body></html>`;
+  return { subject, text, html };
+}

@@ -38,3 +38,13 @@ export async function changePasswordAction(_prev: PasswordState, form: FormData)
   await signIn("credentials", { email: me.email, password: newPassword, clientId: me.clientId, redirectTo: "/settings/account?changed=1" });
   return { error: null };
 }
+
+/** Turn one's own key-expiry reminder emails on or off (they are on by default). */
+export async function setKeyRemindersAction(enabled: boolean): Promise<{ ok: boolean; error?: string }> {
+  const me = await actionUser();
+  if (!me) return { ok: false, error: "Your session has ended. Sign in again." };
+  if (typeof enabled !== "boolean") return { ok: false, error: "Choose on or off." };
+  await db().user.update({ where: { id: me.userId }, data: { keyReminderEmails: enabled } });
+  logger.info({ event: "reminder preference changed", userId: me.userId, enabled }, "key reminder emails " + (enabled ? "on" : "off"));
+  return { ok: true };
+}

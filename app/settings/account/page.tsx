@@ -1,5 +1,7 @@
 import type { Metadata } from "next";
 import { PasswordForm } from "@/components/account/password-form";
+import { ReminderToggle } from "@/components/account/reminder-toggle";
+import { db } from "@/lib/db/client";
 import { requireUser } from "@/lib/auth/session";
 
 export const metadata: Metadata = { title: "Your account" };
@@ -7,6 +9,7 @@ export const metadata: Metadata = { title: "Your account" };
 export default async function AccountPage({ searchParams }: { searchParams: Promise<{ changed?: string }> }) {
   const user = await requireUser("/settings/account");
   const changed = (await searchParams).changed === "1";
+  const prefs = await db().user.findUnique({ where: "noClient" in user ? { email: user.email } : { id: user.userId }, select: { keyReminderEmails: true } });
   return (
     <div className="space-y-6">
       <div>
@@ -18,6 +21,10 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
           Password changed. Every other session and Bearer token of yours has ended; this browser stays signed in.
         </p>
       )}
+      <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="notifications-heading">
+        <h2 id="notifications-heading" className="mb-3 text-base font-semibold text-slate-900">Notifications</h2>
+        <ReminderToggle initial={prefs?.keyReminderEmails ?? true} />
+      </section>
       <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
         <h2 className="text-base font-semibold text-slate-900">Change password</h2>
         <p className="mt-1 mb-4 text-sm text-slate-600">Changing it signs you out everywhere else.</p>
