@@ -1,7 +1,9 @@
 // The serving layer (a Next.js custom server): it owns the socket. It resolves
 // the true client IP for every request, answers the verify API itself (no
 // Next.js router on the hot path), hands everything else to Next's request
-// handler, listens for key invalidations, and shuts down gracefully.
+// handler (after the security headers and the settings pages' sign-in
+// redirect: server/page-policy.ts), listens for key invalidations, and shuts
+// down gracefully.
 //   npm start / npm run dev / the tests / the benchmark all run this.
 // Environment: PORT (3000), HOST (0.0.0.0), DOLFIN_DEV=1 for `next dev`, plus the app's.
 import http from "node:http";
@@ -13,6 +15,7 @@ import { closeDatabase } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/log";
 import { compileTrust, rewriteForwardedHeaders } from "./client-ip";
+import { applyPagePolicy } from "./page-policy";
 import { handleVerify, VERIFY_PATH } from "./verify-endpoint";
 
 const dev = process.env.DOLFIN_DEV === "1";
@@ -42,6 +45,7 @@ async function main() {
       return;
     }
     rewriteForwardedHeaders(req, trust);
+    if (applyPagePolicy(req, res)) return;
     handle(req, res).catch((err) => {
       logger.error({ err }, "request handler failed");
       if (!res.headersSent) res.writeHead(500).end();

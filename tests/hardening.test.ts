@@ -53,6 +53,26 @@ describe("response headers", () => {
     expect(page.headers.get("x-frame-options")).toBe("DENY");
     expect(page.headers.get("strict-transport-security")).toMatch(/max-age=\d+/);
     expect(page.headers.get("x-powered-by")).toBeNull();
+    // Set by the serving layer (server/page-policy.ts) on every response, API routes included.
+    expect(r.headers.get("x-frame-options")).toBe("DENY");
+    expect(r.headers.get("permissions-policy")).toContain("camera=()");
+    const invite = await fetch(`${BASE}/invite`);
+    expect(invite.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(invite.headers.get("x-robots-tag")).toBe("noindex");
+    expect(page.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
+  });
+
+  it("a settings page without a session sends the visitor to sign-in and back; with one, the page knows where it is", async () => {
+    const r = await fetch(`${BASE}/settings/audit?key=1`, { redirect: "manual" });
+    expect(r.status).toBe(307);
+    expect(r.headers.get("location")).toBe("/sign-in?callbackUrl=%2Fsettings%2Faudit%3Fkey%3D1");
+    expect(r.headers.get("x-frame-options")).toBe("DENY");
+    expect((await fetch(`${BASE}/settings`, { redirect: "manual" })).status).toBe(307);
+    // A forged session cookie gets past the redirect but not the page, which verifies it (and is sent back to sign-in).
+    const forged = await fetch(`${BASE}/settings/api-keys`, { redirect: "manual", headers: { cookie: "authjs.session-token=forged" } });
+    expect(forged.status).not.toBe(200);
+    // Elsewhere, nobody can tell a page where it is.
+    expect((await fetch(`${BASE}/sign-in`, { headers: { "x-dolfin-path": "//evil.example" } })).status).toBe(200);
   });
 });
 
