@@ -35,7 +35,7 @@ function serviceTokenOk(given: string | undefined): boolean {
 }
 
 function send(res: ServerResponse, status: number, body: unknown, requestId: string, type = "application/json", extra: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+  const text = typeof body === "string" ? body : JSON.stringify(body);
   res.writeHead(status, {
     "content-type": type,
     "content-length": Buffer.byteLength(text),
@@ -54,11 +54,30 @@ function fail(res: ServerResponse, init: ProblemInit, requestId: string): void {
 
 const tooLarge = () => new ApiError({ status: 413, code: "Request.TooLarge", title: "Request body too large", detail: `The body may be at most ${MAX_BODY} bytes.` });
 
+/**
+ * A valid key's answer is the same for every request until the key changes, and a change replaces the
+ * cached key object: so its JSON is built once per cached key, not once per request.
+ */
+const validBodies = new WeakMap<object, string>();
+const REFUSAL_BODIES = Object.fromEntries(Object.entries(REFUSAL).map(([k, code]) => [k, JSON.stringify({ valid: false, code } satisfies VerifyResponse)]));
+
 function answer(res: ServerResponse, r: VerifyOutcome, requestId: string): void {
-  const body: VerifyResponse = r.ok
-    ? { valid: true, keyId: r.key.id, clientId: r.key.clientId, clientType: r.key.clientType, keyPrefix: r.key.keyPrefix, expiresAt: r.expiresAt === null ? null : new Date(r.expiresAt).toISOString(), scopes: r.key.scopes }
-    : { valid: false, code: REFUSAL[r.reason] };
-  send(res, 200, body, requestId);
+  if (!r.ok) return send(res, 200, REFUSAL_BODIES[r.reason], requestId);
+  let text = validBodies.get(r.key);
+  if (text === undefined) {
+    const body: VerifyResponse = {
+      valid: true,
+      keyId: r.key.id,
+      clientId: r.key.clientId,
+      clientType: r.key.clientType,
+      keyPrefix: r.key.keyPrefix,
+      expiresAt: r.expiresAt === null ? null : new Date(r.expiresAt).toISOString(),
+      scopes: r.key.scopes,
+    };
+    text = JSON.stringify(body);
+    validBodies.set(r.key, text);
+  }
+  send(res, 200, text, requestId);
 }
 
 /** Any throw: the one error handler, as for every route (bad input is problem details, an outage a 503). */

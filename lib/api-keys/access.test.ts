@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import ipaddr from "ipaddr.js";
 import { describe, expect, it } from "vitest";
 import { displayCidr, ipSummary } from "./access";
 import { accessSummary, ALL_SCOPES, allows, canonicalCidr, cidrsBeyond, expandScopes, ipMatcher, READ_SCOPES, scopeProblems, scopesBeyond } from "./access";
@@ -70,6 +71,12 @@ describe("CIDRs", () => {
     expect(m("11.0.0.1")).toBe(false);
     expect(m(null)).toBe(false);
     expect(m("garbage")).toBe(false);
+    for (const bad of ["10.0.0", "10.0.0.1.", "10.0.0.256", "1000.0.0.1", "10..0.1", ".10.0.0", "10.0.0.1x", ""]) expect({ bad, ok: m(bad) }).toEqual({ bad, ok: false });
+    expect(m("::FFFF:10.1.2.3")).toBe(true);
+    expect(m("::ffff:a01:203")).toBe(true); // the same address written in hex
+    expect(ipMatcher(["0.0.0.0/0"])("255.255.255.255")).toBe(true);
+    expect(ipMatcher(["128.0.0.0/1"])("127.255.255.255")).toBe(false);
+    expect(ipMatcher(["128.0.0.0/1"])("200.1.1.1")).toBe(true);
     expect(ipMatcher([])(null)).toBe(true);
   });
 
@@ -86,6 +93,18 @@ describe("CIDRs", () => {
     expect(cidrsBeyond(["10.0.0.0/8"], [])).toEqual(["any address"]);
     expect(cidrsBeyond(["10.0.0.0/8"], ["10.1.0.0/16", "10.0.0.0/8", "11.0.0.0/8", "0.0.0.0/0"])).toEqual(["11.0.0.0/8", "0.0.0.0/0"]);
     expect(cidrsBeyond(["2001:db8::/32"], ["2001:db8:1::/48", "10.0.0.0/8"])).toEqual(["10.0.0.0/8"]);
+  });
+
+  it("the fast IPv4 path agrees with ipaddr.js on random addresses and ranges", () => {
+    fc.assert(
+      fc.property(fc.ipV4(), fc.ipV4(), fc.integer({ min: 0, max: 32 }), (ip, net, bits) => {
+        const cidr = canonicalCidr(`${net}/${bits}`);
+        if (!cidr.ok) return;
+        const [a, b] = cidr.cidr.split("/");
+        expect(ipMatcher([cidr.cidr])(ip)).toBe(ipaddr.IPv4.parse(ip).match(ipaddr.IPv4.parse(a), Number(b)));
+      }),
+      { numRuns: 3000, seed: 5 },
+    );
   });
 
   it("random input never throws; whatever is accepted is matched by itself", () => {
