@@ -37,8 +37,8 @@ export function applyPagePolicy(req: IncomingMessage, res: ServerResponse): bool
       return true;
     }
     req.headers["x-dolfin-path"] = url;
-  } else {
-    delete req.headers["x-dolfin-path"];
+  } else if (req.headers["x-dolfin-path"] !== undefined) {
+    delete req.headers["x-dolfin-path"]; // only a settings page may be told where it is (and deleting costs: only when sent)
   }
   return false;
 }
