@@ -101,6 +101,10 @@ const target = fc.oneof(
     .map((id) => ({ op: "rename", method: "PATCH", path: () => `/api/api-keys/${idOf(id)}` })),
   fc.oneof(fc.constantFrom(...callbackUrls), fc.string().map(encodeURIComponent), fc.string())
     .map((cb) => ({ op: "sign-in", method: "GET", path: () => `/sign-in?callbackUrl=${cb}` })),
+  // Usage reports: random ranges and intervals (the query below), for the Client and for keys.
+  fc.constant({ op: "usage", path: () => "/api/usage", method: "GET" }),
+  fc.oneof(victimId, fc.constantFrom("foreign", "nope", "%00").map((x) => ({ raw: x })))
+    .map((id) => ({ op: "key-usage", method: "GET", path: () => `/api/api-keys/${idOf(id)}/usage` })),
 );
 
 const query = fc.oneof(
@@ -108,6 +112,14 @@ const query = fc.oneof(
   fc.record({ Limit: fc.oneof(fc.integer({ min: -5, max: 200 }).map(String), fc.constantFrom("abc", "1.5", "", "1e2", "0x10", "%00")), Cursor: fc.oneof(fc.uuid().map(String), fc.constantFrom("", "garbage", "'; --", "%E2%80%AE")), Status: fc.oneof(fc.constantFrom("active", "expired", "revoked", "", "ACTIVE", "%00"), fc.string()) }, { requiredKeys: [] })
     .map((q) => "?" + Object.entries(q).map(([k, v]) => `${k}=${encodeURIComponent(v as string)}`).join("&")),
   fc.constantFrom("?limit=5", "?Limit=5&Limit=6", "?Cursor[]=x", "?%zz=1"),
+  fc.record(
+    {
+      From: fc.oneof(fc.date({ noInvalidDate: false }).map((d) => { try { return d.toISOString(); } catch { return "invalid"; } }), fc.constantFrom("", "2026-11-01", "yesterday", "2026-11-01T00:00:00+14:00", "0000-01-01T00:00:00Z")),
+      To: fc.oneof(fc.date({ noInvalidDate: false }).map((d) => { try { return d.toISOString(); } catch { return "invalid"; } }), fc.constantFrom("", "9999-12-31T23:59:59Z", "%00")),
+      Interval: fc.oneof(fc.constantFrom("hour", "day", "week", "HOUR", ""), fc.string()),
+    },
+    { requiredKeys: [] },
+  ).map((q) => "?" + Object.entries(q).map(([k, v]) => `${k}=${encodeURIComponent(v as string)}`).join("&")),
 );
 
 const request = fc.record({
