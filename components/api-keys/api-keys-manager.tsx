@@ -140,7 +140,8 @@ export function ApiKeysManager({
         </div>
       )}
 
-      <ClientUsagePanel />
+      {/* Nothing to chart before the first key. */}
+      {(keys.length > 0 || filter !== "") && <ClientUsagePanel />}
 
       <section aria-labelledby="list-heading">
         <div className="mb-3 flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">

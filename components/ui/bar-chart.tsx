@@ -43,6 +43,8 @@ export function UsageBars({ bars, label, height = 160 }: { bars: Bar[]; label: s
           <>
             <span className="font-medium text-slate-900">{shown.label}</span>: {shown.success.toLocaleString()} successful, {shown.refused.toLocaleString()} refused
           </>
+        ) : bars.every((b) => b.success + b.refused === 0) ? (
+          "No requests in this period."
         ) : (
           `Max ${max.toLocaleString()} per bar. Hover a bar for its numbers.`
         )}
