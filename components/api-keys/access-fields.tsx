@@ -5,7 +5,7 @@
 // route's own schema. Used by the create form and the edit-access dialog.
 import { useId, useState } from "react";
 import { fieldClass } from "@/components/ui/field";
-import { ALL_SCOPES, allows, displayCidr, isReadOnly, READ_SCOPES, resourceLabel, SCOPE_GROUPS, type Level } from "@/lib/api-keys/access";
+import { ALL_SCOPES, allows, displayCidr, isReadOnly, READ_SCOPES, resourceLabel, SCOPE_GROUPS, scopeList, type Level } from "@/lib/api-keys/access";
 import { allowedIpsSchema } from "@/lib/api-keys/schemas";
 
 export type AccessMode = "full" | "read" | "restricted";
@@ -41,6 +41,12 @@ export function ipErrors(text: string): string[] {
   const r = allowedIpsSchema.safeParse(lines);
   if (r.success) return [];
   return r.error.issues.map((i) => (typeof i.path[0] === "number" ? `Line ${i.path[0] + 1}: ${i.message}` : i.message));
+}
+
+/** What the fields ask for, as the API takes it, or the first allowlist problem (shown beside the field). */
+export function accessRequest(v: AccessValue): { error: string } | { scopes: string[] | null; allowedIps: string[] } {
+  const bad = ipErrors(v.ips);
+  return bad.length > 0 ? { error: bad[0] } : { scopes: scopesOf(v), allowedIps: ipLines(v.ips) };
 }
 
 const radioClass = "h-4 w-4 border-slate-300 text-brand-600 focus:ring-brand-600 disabled:opacity-40";
@@ -227,7 +233,7 @@ export function AccessDescription({ scopes, allowedIps }: { scopes: readonly str
         ? "Read only, every resource"
         : scopes.length === 0
           ? "No access to any resource"
-          : scopes.map((s) => `${resourceLabel(s.split(":")[0])} (${s.split(":")[1]})`).join(", ");
+          : scopeList(scopes);
   const where = allowedIps.length === 0 ? "from any address" : `only from ${allowedIps.map(displayCidr).join(", ")}`;
   return (
     <span>

@@ -18,7 +18,7 @@ import {
   type CreateKeyFormValues,
 } from "@/lib/api-keys/expiry";
 import { createApiKeySchema, NAME_MAX, type CreateApiKeyResponse } from "@/lib/api-keys/schemas";
-import { AccessFields, initialAccess, ipErrors, ipLines, scopesOf, type AccessValue } from "./access-fields";
+import { AccessFields, accessRequest, initialAccess, type AccessValue } from "./access-fields";
 import { ProblemError } from "./api";
 import { useApi } from "@/components/ui/active-client";
 
@@ -55,11 +55,8 @@ export function CreateKeyForm({
   const now = useNow();
 
   const create = async (values: CreateKeyFormValues) => {
-    const badIps = ipErrors(access.ips);
-    if (badIps.length > 0) {
-      setAccessError(badIps[0]);
-      return;
-    }
+    const asked = accessRequest(access);
+    if ("error" in asked) return setAccessError(asked.error);
     setAccessError(undefined);
     inFlight.current = true;
     setPending(true);
@@ -69,8 +66,7 @@ export function CreateKeyForm({
       const body = createApiKeySchema.parse({
         name: values.name,
         expiresAt: expiresAt?.toISOString() ?? null,
-        scopes: scopesOf(access),
-        allowedIps: ipLines(access.ips),
+        ...asked,
       });
       const created = await api<CreateApiKeyResponse>("/api/api-keys", {
         body: { name: body.name, expiresAt: body.expiresAt?.toISOString() ?? null, scopes: body.scopes, allowedIps: body.allowedIps },

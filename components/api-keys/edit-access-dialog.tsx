@@ -7,7 +7,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { useApi } from "@/components/ui/active-client";
 import type { ApiKeyView } from "@/lib/api-keys/schemas";
-import { AccessFields, initialAccess, ipErrors, ipLines, scopesOf, type AccessValue } from "./access-fields";
+import { AccessFields, accessRequest, initialAccess, type AccessValue } from "./access-fields";
 import { ProblemError } from "./api";
 
 export function EditAccessDialog({
@@ -35,11 +35,11 @@ function EditAccessForm({ target, grantable, onClose, onSaved }: { target: ApiKe
   const [pending, setPending] = useState(false);
   const save = async (e: React.FormEvent) => {
     e.preventDefault();
-    const bad = ipErrors(access.ips);
-    if (bad.length > 0) return setError(bad[0]);
+    const asked = accessRequest(access);
+    if ("error" in asked) return setError(asked.error);
     setPending(true);
     try {
-      const saved = await api<ApiKeyView>(`/api/api-keys/${target.id}`, { method: "PATCH", body: { scopes: scopesOf(access), allowedIps: ipLines(access.ips) } });
+      const saved = await api<ApiKeyView>(`/api/api-keys/${target.id}`, { method: "PATCH", body: asked });
       toast.success(`Access of ${saved.name ?? saved.keyPrefix} changed`);
       onSaved(saved);
     } catch (err) {

@@ -5,7 +5,7 @@ import { Button } from "@/components/ui/button";
 import { LoadMore } from "@/components/ui/load-more";
 import { formatDate, formatDateTime, relativeTime } from "@/components/ui/dates";
 import type { ApiKeyView } from "@/lib/api-keys/schemas";
-import { accessSummary, displayCidr, ipSummary, resourceLabel } from "@/lib/api-keys/access";
+import { accessSummary, displayCidr, ipSummary, scopeList } from "@/lib/api-keys/access";
 import { Badge, StatusBadge } from "./key-status";
 import { Sparkline } from "@/components/ui/bar-chart";
 import { useNow } from "@/components/ui/use-now";
@@ -236,7 +236,7 @@ function KeyAccess({ k, onEdit }: { k: ApiKeyView; onEdit?: () => void }) {
             ? "full access (everything this Client's keys can do)"
             : k.scopes.length === 0
               ? "none (the key can only prove who it is)"
-              : k.scopes.map((s) => `${resourceLabel(s.split(":")[0])} (${s.split(":")[1]})`).join(", ")}
+              : scopeList(k.scopes)}
         </p>
         <p>
           <span className="font-medium text-slate-900">From: </span>

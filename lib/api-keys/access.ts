@@ -96,6 +96,11 @@ export function isReadOnly(scopes: readonly string[] | null): boolean {
   return scopes !== null && scopes.length === READ_SCOPES.length && READ_SCOPES.every((s) => scopes.includes(s));
 }
 
+/** "Invoices (write), Customers (read)": a scope list as people read it. */
+export function scopeList(scopes: readonly string[]): string {
+  return scopes.map((s) => `${resourceLabel(s.split(":")[0])} (${s.split(":")[1]})`).join(", ");
+}
+
 /** "Full access", "Read only", "Restricted: 6 resources", "No access". */
 export function accessSummary(scopes: readonly string[] | null): string {
   if (scopes === null) return "Full access";

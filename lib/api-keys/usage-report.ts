@@ -61,26 +61,38 @@ export async function clientUsage(clientId: string, q: UsageQuery): Promise<Clie
 }
 
 export const RECENT_DAYS = 14;
+const REFUSAL_DAYS = 30;
 
-/** Each key's daily counts over the last 14 days (today included), for a page of the list: one grouped query. */
-export async function recentUsage(clientId: string, ids: string[], now = new Date()): Promise<Map<string, RecentUsage>> {
+/** What a listed key shows of its use: 14 daily counts for the sparkline, and its refusals over 30 days. */
+export type KeyActivity = { usage: RecentUsage; refusals: { ip: number; scope: number } };
+
+/** Each key's activity for a page of the list, from one grouped query over ApiKeyUsage. */
+export async function keyActivity(clientId: string, ids: string[], now = new Date()): Promise<Map<string, KeyActivity>> {
   const today = floorTo(now, "day");
   const since = new Date(today - (RECENT_DAYS - 1) * STEP.day);
-  const out = new Map<string, RecentUsage>();
-  const empty = () => ({ since: since.toISOString(), success: Array<number>(RECENT_DAYS).fill(0), refused: Array<number>(RECENT_DAYS).fill(0) });
-  for (const id of ids) out.set(id, empty());
+  const out = new Map<string, KeyActivity>();
+  for (const id of ids) {
+    out.set(id, {
+      usage: { since: since.toISOString(), success: Array<number>(RECENT_DAYS).fill(0), refused: Array<number>(RECENT_DAYS).fill(0) },
+      refusals: { ip: 0, scope: 0 },
+    });
+  }
   if (ids.length === 0) return out;
-  const rows = await db().$queryRaw<{ keyId: string; start: Date; success: number; refused: number }[]>`
-    SELECT "keyId", ${bucketOf("day")} AS start, sum(success)::int AS success, sum(expired + revoked + scope + ip)::int AS refused
+  const rows = await db().$queryRaw<{ keyId: string; start: Date; success: number; refused: number; ip: number; scope: number }[]>`
+    SELECT "keyId", ${bucketOf("day")} AS start, sum(success)::int AS success, sum(expired + revoked + scope + ip)::int AS refused,
+           sum(ip)::int AS ip, sum(scope)::int AS scope
     FROM "ApiKeyUsage"
-    WHERE "clientId" = ${clientId}::uuid AND "keyId" = ANY(${ids}::uuid[]) AND bucket >= ${since}
+    WHERE "clientId" = ${clientId}::uuid AND "keyId" = ANY(${ids}::uuid[]) AND bucket >= ${new Date(now.getTime() - REFUSAL_DAYS * STEP.day)}
     GROUP BY 1, 2`;
   for (const r of rows) {
+    const a = out.get(r.keyId);
+    if (!a) continue;
+    a.refusals.ip += r.ip;
+    a.refusals.scope += r.scope;
     const i = Math.round((r.start.getTime() - since.getTime()) / STEP.day);
-    const u = out.get(r.keyId);
-    if (u && i >= 0 && i < RECENT_DAYS) {
-      u.success[i] = r.success;
-      u.refused[i] = r.refused;
+    if (i >= 0 && i < RECENT_DAYS) {
+      a.usage.success[i] = r.success;
+      a.usage.refused[i] = r.refused;
     }
   }
   return out;

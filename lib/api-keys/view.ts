@@ -1,6 +1,6 @@
 import "server-only";
 import type { Prisma } from "@/lib/generated/prisma/client";
-import type { RecentUsage } from "./usage-schemas";
+import type { KeyActivity } from "./usage-report";
 import { apiKeySchema, createApiKeyResponseSchema, type ApiKeyStatus, type ApiKeyView, type CreateApiKeyResponse } from "./schemas";
 
 /** The columns a listed key is built from: never keyHash. */
@@ -35,12 +35,7 @@ export function statusOf(k: { revokedAt: Date | null; expiresAt: Date | null }, 
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export type Refusals = { ip: number; scope: number };
-const NO_REFUSALS: Refusals = { ip: 0, scope: 0 };
-
-const NO_USAGE = () => ({ since: new Date(Date.now() - (Date.now() % 86_400_000) - 13 * 86_400_000).toISOString(), success: Array<number>(14).fill(0), refused: Array<number>(14).fill(0) });
-
-export function toApiKeyView(k: ApiKeyRow, refusals: Refusals = NO_REFUSALS, usage: RecentUsage = NO_USAGE()): ApiKeyView {
+export function toApiKeyView(k: ApiKeyRow, { usage, refusals }: KeyActivity): ApiKeyView {
   return apiKeySchema.parse({
     id: k.id,
     clientId: k.clientId,

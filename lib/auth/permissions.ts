@@ -1,6 +1,6 @@
 // One role -> permission table, read by the API's checks and by the UI that
 // shows or hides controls. Nothing else decides who may do what. Browser-safe.
-import { ALL_SCOPES, READ_SCOPES, type Scope } from "@/lib/api-keys/access";
+import { READ_SCOPES, type Scope } from "@/lib/api-keys/access";
 
 export const ROLES = ["Owner", "Admin", "Member"] as const;
 export type Role = (typeof ROLES)[number];
@@ -52,7 +52,6 @@ export function roleScopes(role: Role): readonly Scope[] | null {
   return ROLE_SCOPES[role];
 }
 
-export { ALL_SCOPES };
 
 export function can(role: Role | null | undefined, permission: Permission): boolean {
   return role != null && (PERMISSIONS[permission] as readonly Role[]).includes(role);
