@@ -3,6 +3,7 @@
 // right past trusted hops (proxy-addr). IPv4-mapped IPv6 (::ffff:1.2.3.4)
 // becomes plain IPv4.
 import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import ipaddr from "ipaddr.js";
 import proxyaddr from "proxy-addr";
 
@@ -26,30 +27,47 @@ export function normalizeIp(addr: string | undefined | null): string | null {
   }
 }
 
+/** A connection's peer never changes: its address and whether it is a trusted proxy are worked out once per socket. */
+type Peer = { addr: string | null; trusted: boolean; trust: TrustFn };
+const PEER = Symbol("dolfin.peer");
+type PeerSocket = Socket & { [PEER]?: Peer };
+
+function peerOf(socket: PeerSocket, trust: TrustFn): Peer {
+  let p = socket[PEER];
+  if (p === undefined || p.trust !== trust) {
+    const addr = normalizeIp(socket.remoteAddress);
+    p = { addr, trusted: addr !== null && trust(addr, 0), trust };
+    socket[PEER] = p;
+  }
+  return p;
+}
+
+/** The client's address: the peer's own, or, from a trusted proxy, X-Forwarded-For walked past trusted hops. */
 export function clientIpOf(req: IncomingMessage, trust: TrustFn): string | null {
-  return normalizeIp(proxyaddr(req, trust));
+  const peer = peerOf(req.socket, trust);
+  return peer.trusted ? normalizeIp(proxyaddr(req, trust)) : peer.addr;
 }
 
 /** Whether the request came straight from a trusted proxy (only then are its X-Forwarded-Host/-Proto believed). */
 export function fromTrustedProxy(req: IncomingMessage, trust: TrustFn): boolean {
-  const a = normalizeIp(req.socket.remoteAddress);
-  return a !== null && trust(a, 0);
+  return peerOf(req.socket, trust).trusted;
 }
 
 /**
  * What Next.js's routes see: X-Forwarded-For is exactly the resolved client
  * IP, whatever the client sent; forwarded host and proto survive only from a
- * trusted proxy.
+ * trusted proxy. (Headers are deleted only when present: on the hot path,
+ * most requests carry none of them.)
  */
 export function rewriteForwardedHeaders(req: IncomingMessage, trust: TrustFn): string | null {
+  const h = req.headers;
   const ip = clientIpOf(req, trust);
-  const trusted = fromTrustedProxy(req, trust);
-  delete req.headers["x-real-ip"];
-  if (!trusted) {
-    delete req.headers["x-forwarded-host"];
-    delete req.headers["x-forwarded-proto"];
+  if (h["x-real-ip"] !== undefined) delete h["x-real-ip"];
+  if (!fromTrustedProxy(req, trust)) {
+    if (h["x-forwarded-host"] !== undefined) delete h["x-forwarded-host"];
+    if (h["x-forwarded-proto"] !== undefined) delete h["x-forwarded-proto"];
   }
-  if (ip) req.headers["x-forwarded-for"] = ip;
-  else delete req.headers["x-forwarded-for"];
+  if (ip) h["x-forwarded-for"] = ip;
+  else if (h["x-forwarded-for"] !== undefined) delete h["x-forwarded-for"];
   return ip;
 }
