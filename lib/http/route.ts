@@ -6,7 +6,7 @@ import { authenticate, keyScopeFor, principalCan, type Principal, type UserPrinc
 import type { Permission } from "@/lib/auth/permissions";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
-import { logger } from "@/lib/log";
+import { accessLog, logger } from "@/lib/log";
 import { toProblemChecked } from "./errors";
 import { ApiError, problemResponse, Problems, type ProblemInit } from "./problem";
 import { requestMeta, type RequestMeta } from "./request-meta";
@@ -21,7 +21,7 @@ function finish(req: NextRequest, meta: RequestMeta, started: number, res: Respo
   if (!res.headers.has("cache-control")) res.headers.set("cache-control", "no-store");
   // API responses are data: nothing in them may run, load or be framed.
   res.headers.set("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
-  logger.info(
+  accessLog.info(
     {
       requestId: meta.requestId,
       method: req.method,
