@@ -4,7 +4,7 @@
 import type { Session } from "next-auth";
 import { decode } from "next-auth/jwt";
 import { allows } from "@/lib/api-keys/access";
-import { checkApiKey } from "@/lib/api-keys/verify-api-key";
+import { checkApiKey, checkApiKeyCached, type VerifyOutcome } from "@/lib/api-keys/verify-api-key";
 import { env } from "@/lib/env";
 import { isUuid } from "@/lib/http/keyset";
 import { Problems } from "@/lib/http/problem";
@@ -134,33 +134,43 @@ async function refuseFailed(ip: string | null, problem: () => Error): Promise<ne
  * `permission`: what the route needs; a key is checked against its allowlist
  * and, when the route names a scope, its scopes (the verification module
  * decides and counts both, exactly as the verify API does).
+ * A key the cache knows is answered synchronously (the hot path: no promise).
  */
-export async function authenticate(
+export function authenticate(
   req: Request,
   ctx: { ip: string | null; userAgent: string | null },
   permission?: Permission,
-): Promise<Principal | null> {
-  const apiKey = req.headers.get("x-dolfin-api-key");
-  if (apiKey !== null) {
-    const scope = permission ? keyScopeFor(permission) : null;
-    const r = await checkApiKey(apiKey.trim(), { ...ctx, permission: scope ?? null });
-    if (!r.ok) {
-      if (r.reason === "ip") throw Problems.ipNotAllowed();
-      if (r.reason === "scope") throw Problems.insufficientScope(scope!);
-      return refuseFailed(ctx.ip, Problems.invalidApiKey);
-    }
-    const k = r.key;
-    return {
-      type: "apiKey",
-      clientId: k.clientId,
-      clientType: k.clientType,
-      apiKeyId: k.id,
-      keyPrefix: k.keyPrefix,
-      scopes: k.scopes,
-      allowedIps: k.allowedIps,
-      expiresAt: k.expiresAt,
-    };
+): Principal | Promise<Principal | null> {
+  const header = req.headers.get("x-dolfin-api-key");
+  if (header === null) return authenticatePerson(req, ctx);
+  const scope = permission ? keyScopeFor(permission) : null;
+  const rawKey = header.trim();
+  const vctx = { ...ctx, permission: scope ?? null };
+  const known = checkApiKeyCached(rawKey, vctx);
+  return known ? keyPrincipal(known, scope, ctx.ip) : checkApiKey(rawKey, vctx).then((r) => keyPrincipal(r, scope, ctx.ip));
+}
+
+function keyPrincipal(r: VerifyOutcome, scope: string | null | undefined, ip: string | null): ApiKeyPrincipal | Promise<never> {
+  if (!r.ok) {
+    if (r.reason === "ip") throw Problems.ipNotAllowed();
+    if (r.reason === "scope") throw Problems.insufficientScope(scope!);
+    return refuseFailed(ip, Problems.invalidApiKey);
   }
+  const k = r.key;
+  return {
+    type: "apiKey",
+    clientId: k.clientId,
+    clientType: k.clientType,
+    apiKeyId: k.id,
+    keyPrefix: k.keyPrefix,
+    scopes: k.scopes,
+    allowedIps: k.allowedIps,
+    expiresAt: k.expiresAt,
+  };
+}
+
+/** A person: by Bearer token, else by the browser's session cookie. */
+async function authenticatePerson(req: Request, ctx: { ip: string | null }): Promise<UserPrincipal | null> {
   const requestedClientId = req.headers.get("x-dolfin-client-id");
   const authorization = req.headers.get("authorization");
   if (authorization !== null) {

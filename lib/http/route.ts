@@ -98,7 +98,8 @@ export function withAuth<P = Record<string, never>>(
 ) {
   return (req: NextRequest, ctx: RouteContext<P>) =>
     run(req, ctx, async (meta, setPrincipal) => {
-      const principal = await authenticate(req, meta, options.permission);
+      const found = authenticate(req, meta, options.permission);
+      const principal = found instanceof Promise ? await found : found; // a cached key: no promise
       if (!principal) throw Problems.unauthenticated();
       setPrincipal(principal);
       if (principal.type === "user" && principal.via === "session" && !SAFE_METHODS.has(req.method)) assertSameOrigin(req);
