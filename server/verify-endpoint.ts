@@ -4,7 +4,7 @@
 // constant-time comparison). Same verification module as our routes.
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { checkApiKey, checkApiKeyCached, type VerifyOutcome } from "@/lib/api-keys/verify-api-key";
+import { checkApiKey, type VerifyOutcome } from "@/lib/api-keys/verify-api-key";
 import { verifyRequestSchema, type VerifyResponse } from "@/lib/api-keys/schemas";
 import { env } from "@/lib/env";
 import { db } from "@/lib/db/client";
@@ -71,7 +71,7 @@ function answer(res: ServerResponse, r: VerifyOutcome, requestId: string): void 
       clientId: r.key.clientId,
       clientType: r.key.clientType,
       keyPrefix: r.key.keyPrefix,
-      expiresAt: r.expiresAt === null ? null : new Date(r.expiresAt).toISOString(),
+      expiresAt: r.key.expiresAt === null ? null : new Date(r.key.expiresAt).toISOString(),
       scopes: r.key.scopes,
     };
     text = JSON.stringify(body);
@@ -94,12 +94,11 @@ function decide(res: ServerResponse, text: string, requestId: string): void {
     throw new ApiError({ status: 400, code: "Request.InvalidJson", title: "Malformed JSON", detail: "The body is not valid JSON." });
   }
   const input = verifyRequestSchema.parse(json);
-  const key = input.key.trim();
   const ctx = { ip: input.ip ?? null, userAgent: null, permission: input.permission ?? null };
-  const cached = checkApiKeyCached(key, ctx);
-  if (cached) return answer(res, cached, requestId);
-  checkApiKey(key, ctx).then(
-    (r) => answer(res, r, requestId),
+  const r = checkApiKey(input.key.trim(), ctx);
+  if (!(r instanceof Promise)) return answer(res, r, requestId);
+  r.then(
+    (v) => answer(res, v, requestId),
     (err) => failWith(res, err, requestId),
   );
 }

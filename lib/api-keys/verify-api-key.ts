@@ -31,7 +31,7 @@ export type RefusalReason = "unknown" | "expired" | "revoked" | "ip" | "scope";
 /** What the request needs of a key: the end client's address, and a scope (null: none in particular). */
 export type VerifyContext = { ip: string | null; userAgent: string | null; permission?: string | null };
 
-export type VerifyOutcome = { ok: true; key: VerifiedKey; expiresAt: number | null } | { ok: false; reason: RefusalReason };
+export type VerifyOutcome = { ok: true; key: VerifiedKey } | { ok: false; reason: RefusalReason };
 
 /** At most one last-use write per key per minute (per instance here, and across instances in SQL). */
 export const LAST_USE_WRITE_INTERVAL_MS = 60_000;
@@ -67,7 +67,7 @@ function verdict(entry: CacheEntry, now: number, ctx: VerifyContext): VerifyOutc
     else {
       recordLastUse(key.id, ctx);
       countUsage(key.id, key.clientId, "success", now);
-      return { ok: true, key, expiresAt: key.expiresAt };
+      return { ok: true, key };
     }
   } else reason = key ? "expired" : (entry.reason ?? "unknown");
   const id = key?.id ?? entry.id;
@@ -78,33 +78,21 @@ function verdict(entry: CacheEntry, now: number, ctx: VerifyContext): VerifyOutc
 }
 
 /**
- * The verdict without any I/O, when one is possible: a malformed key or bad
- * checksum, or a key in the cache (invalidated by every key write on every
- * instance). Undefined when the database must be asked. Synchronous on
- * purpose: the verify API answers most requests without a single promise.
+ * The hot path of every API-key check. The verdict comes without any I/O when
+ * it can (a malformed key or bad checksum, or a key in the cache, which every
+ * key write invalidates on every instance): then it is returned as is, no
+ * promise. Otherwise one indexed lookup by hash (computed once), whose answer
+ * is cached. Records last use, or counts the refusal.
  */
-export function checkApiKeyCached(rawKey: string, ctx: VerifyContext): VerifyOutcome | undefined {
-  const r = lookupCached(rawKey, ctx);
-  return "hash" in r ? undefined : r;
-}
-
-/** The verdict from the format or the cache, or the hash the database must be asked about (computed once). */
-function lookupCached(rawKey: string, ctx: VerifyContext): VerifyOutcome | { hash: string } {
+export function checkApiKey(rawKey: string, ctx: VerifyContext): VerifyOutcome | Promise<VerifyOutcome> {
   if (!isWellFormedKey(rawKey)) return { ok: false, reason: "unknown" };
   const hash = hashKey(rawKey);
   const now = Date.now();
   const entry = cacheGet(hash, now);
-  return entry ? verdict(entry, now, ctx) : { hash };
+  return entry ? verdict(entry, now, ctx) : lookup(hash, ctx);
 }
 
-/**
- * The hot path of every API-key check: the cache, else one indexed lookup by
- * hash (whose answer is cached). Records last use, or counts the failure.
- */
-export async function checkApiKey(rawKey: string, ctx: VerifyContext): Promise<VerifyOutcome> {
-  const cached = lookupCached(rawKey, ctx);
-  if (!("hash" in cached)) return cached;
-  const { hash } = cached;
+async function lookup(hash: string, ctx: VerifyContext): Promise<VerifyOutcome> {
   const now = Date.now();
   const row = await db().apiKey.findUnique({
     where: { keyHash: hash },

@@ -4,7 +4,7 @@
 import type { Session } from "next-auth";
 import { decode } from "next-auth/jwt";
 import { allows } from "@/lib/api-keys/access";
-import { checkApiKey, checkApiKeyCached, type VerifyOutcome } from "@/lib/api-keys/verify-api-key";
+import { checkApiKey, type VerifyOutcome } from "@/lib/api-keys/verify-api-key";
 import { env } from "@/lib/env";
 import { isUuid } from "@/lib/http/keyset";
 import { Problems } from "@/lib/http/problem";
@@ -144,10 +144,8 @@ export function authenticate(
   const header = req.headers.get("x-dolfin-api-key");
   if (header === null) return authenticatePerson(req, ctx);
   const scope = permission ? keyScopeFor(permission) : null;
-  const rawKey = header.trim();
-  const vctx = { ...ctx, permission: scope ?? null };
-  const known = checkApiKeyCached(rawKey, vctx);
-  return known ? keyPrincipal(known, scope, ctx.ip) : checkApiKey(rawKey, vctx).then((r) => keyPrincipal(r, scope, ctx.ip));
+  const r = checkApiKey(header.trim(), { ...ctx, permission: scope ?? null });
+  return r instanceof Promise ? r.then((v) => keyPrincipal(v, scope, ctx.ip)) : keyPrincipal(r, scope, ctx.ip);
 }
 
 function keyPrincipal(r: VerifyOutcome, scope: string | null | undefined, ip: string | null): ApiKeyPrincipal | Promise<never> {
