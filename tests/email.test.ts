@@ -134,9 +134,13 @@ describe("key expiry reminders", () => {
     const dying = await key("in use", { createdAt: old, expiresAt: new Date(now - 3_600_000), lastUsedAt: new Date(now - 2 * 3_600_000) });
     // None for these: revoked, replaced by a rotation, expired unused, too young for its 7-day reminder, far from expiry.
     await key("revoked", { createdAt: old, expiresAt: new Date(now + 6 * day), revokedAt: new Date(now - day) });
-    const rotated = await key("rotated", { createdAt: old, expiresAt: new Date(now + 6 * day) });
-    const g = generateKey("Live");
-    await db.apiKey.create({ data: { clientId: c.id, keyPrefix: g.keyPrefix, keyHash: g.keyHash, rotatedFromId: rotated.id } });
+    // The rotated key and its successor commit together: the reminder job runs all along and must never see one without the other.
+    await db.$transaction(async (tx) => {
+      const r = generateKey("Live");
+      const rotated = await tx.apiKey.create({ data: { clientId: c.id, keyPrefix: r.keyPrefix, keyHash: r.keyHash, name: `rotated ${uid()}`, createdAt: old, expiresAt: new Date(now + 6 * day) } });
+      const g = generateKey("Live");
+      await tx.apiKey.create({ data: { clientId: c.id, keyPrefix: g.keyPrefix, keyHash: g.keyHash, rotatedFromId: rotated.id } });
+    });
     await key("unused", { createdAt: old, expiresAt: new Date(now - 3_600_000), lastUsedAt: new Date(now - 5 * day) });
     await key("young", { createdAt: new Date(now - day), expiresAt: new Date(now + 5 * day) });
     await key("far", { createdAt: old, expiresAt: new Date(now + 30 * day) });
