@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { ensureChromium } from "./lib/chromium";
-import { build, migrate, randomSecret, startServer, startTestDatabase, type Db, type Server } from "./lib/stack";
+import { build, hasBuild, migrate, randomSecret, startServer, startTestDatabase, type Db, type Server } from "./lib/stack";
 
 /** The service token the tests call the verify API with (not a secret: a throwaway server's). */
 const TEST_SERVICE_TOKEN = "test-service-token-0123456789abcdefghijklmnop";
@@ -70,7 +70,7 @@ async function main() {
 
   if (only.includes("stress")) {
     // Each stress file starts its own embedded PostgreSQL and server (it stops the database on purpose).
-    if (process.env.SKIP_BUILD !== "1" || !fs.existsSync(".next/BUILD_ID")) build();
+    if (process.env.SKIP_BUILD !== "1" || !hasBuild()) build();
     console.log("\n▶ stress: load, faults and fuzzing");
     const out = path.join(REPORTS, "stress.json");
     fs.rmSync(out, { force: true });
@@ -84,7 +84,7 @@ async function main() {
   try {
     if (needStack) {
       if (only.includes("e2e")) ensureChromium();
-      if (process.env.SKIP_BUILD !== "1" || !fs.existsSync(".next/BUILD_ID")) build();
+      if (process.env.SKIP_BUILD !== "1" || !hasBuild()) build();
       console.log(`\n▶ database (${process.env.DATABASE_URL ? "DATABASE_URL's server" : "embedded PostgreSQL"})`);
       db = await startTestDatabase();
       await migrate(db.url);

@@ -9,7 +9,7 @@ import path from "node:path";
 import { applyMigrations } from "../../lib/db/migrate";
 import { demoAccountsIn, isEmpty, seed } from "../../prisma/seed";
 import { startMailCatcher } from "./mail-catcher";
-import { SERVER_ARGS } from "./stack";
+import { hasBuild, serverArgs } from "./stack";
 import { devDatabase } from "./database";
 
 /** AUTH_SECRET from the environment, or one generated once for this checkout (kept in .data/). */
@@ -24,6 +24,7 @@ export function localAuthSecret(): string {
 }
 
 export async function runNext(mode: "dev" | "start"): Promise<void> {
+  if (mode === "start" && !hasBuild()) throw new Error("No production build: run `npm run build` first.");
   const db = await devDatabase();
   const applied = await applyMigrations(db.url);
   if (applied.length) console.log(`Migrated: ${applied.join(", ")}`);
@@ -54,7 +55,7 @@ export async function runNext(mode: "dev" | "start"): Promise<void> {
   console.log(`\nDolfin on http://localhost:${port}  (database: ${db.embedded ? "embedded PostgreSQL, .data/pg" : "DATABASE_URL"})`);
   console.log(`${signIn}\n`);
   // Our custom server (server/index.ts): the verify API, the true client IP, key invalidations, graceful shutdown.
-  const child = spawn("node", SERVER_ARGS, { stdio: "inherit", env: { ...env, PORT: port, ...(mode === "dev" ? { DOLFIN_DEV: "1" } : { NODE_ENV: "production" }) } });
+  const child = spawn("node", serverArgs(mode === "dev" ? "dev" : "production"), { stdio: "inherit", env: { ...env, PORT: port, ...(mode === "dev" ? { DOLFIN_DEV: "1" } : { NODE_ENV: "production" }) } });
   const stopAll = async (code: number) => {
     await db.stop().catch(() => {});
     process.exit(code);

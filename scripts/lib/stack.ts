@@ -31,23 +31,33 @@ export function build(): void {
   if (r.status !== 0) throw new Error("next build failed");
 }
 
-/** How every script starts the server: node + tsx's loader on server/index.ts. */
-export const SERVER_ARGS = ["--import", "tsx", "server/index.ts"];
+/** The serving layer compiled by `npm run build` (scripts/build-server.mjs): what production, the tests and the bench run. */
+export const SERVER_BUNDLE = ".next/dolfin-server.mjs";
+
+/** How scripts start the server: the compiled bundle in production, the TypeScript source through tsx for `npm run dev`. */
+export function serverArgs(mode: "production" | "dev"): string[] {
+  return mode === "production" ? [SERVER_BUNDLE] : ["--import", "tsx", "server/index.ts"];
+}
+
+/** Whether `npm run build` has run: the Next.js build and the compiled server. */
+export function hasBuild(): boolean {
+  return fs.existsSync(".next/BUILD_ID") && fs.existsSync(SERVER_BUNDLE);
+}
 
 export type Server = { url: string; port: number; proc: ChildProcess; logFile: string; logs: () => string; stop: () => Promise<void> };
 
 /**
- * The production server (server/index.ts: our custom server over `next
- * start`'s handler) on a free port. Its output goes straight to a file (never
+ * The production server (server/index.ts, compiled: our custom server over
+ * `next start`'s handler) on a free port. Its output goes straight to a file (never
  * a pipe: a parent busy in spawnSync would stop draining it, and a full pipe
  * blocks the server on its next log line).
  */
 export async function startServer(opts: { databaseUrl: string; authSecret: string; env?: Record<string, string>; logFile?: string; nodeArgs?: string[] }): Promise<Server> {
-  if (!fs.existsSync(".next/BUILD_ID")) throw new Error("No production build: run npm run build first");
+  if (!hasBuild()) throw new Error("No production build: run npm run build first");
   const port = await freePort();
   const logFile = opts.logFile ?? path.join(os.tmpdir(), `dolfin-server-${port}-${Date.now()}.log`);
   const fd = fs.openSync(logFile, "a");
-  const proc = spawn("node", [...(opts.nodeArgs ?? []), ...SERVER_ARGS], {
+  const proc = spawn("node", [...(opts.nodeArgs ?? []), ...serverArgs("production")], {
     env: {
       ...process.env,
       NODE_ENV: "production",
