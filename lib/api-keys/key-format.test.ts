@@ -23,6 +23,8 @@ describe("key format", () => {
     expect(k.keyHash).toMatch(/^[0-9a-f]{64}$/);
     expect(k.keyHash).toBe(hashKey(k.rawKey));
     expect(k.keyHash).not.toContain(k.rawKey.slice(9, 20));
+    // Known value: the hex SHA-256 of the key's UTF-8 bytes (what existing rows hold).
+    expect(hashKey("dol_live_example")).toBe("728f30aa136efb85a8206dbc36a8dddffca7033d135e33023f03f21398d5797b");
   });
 
   it("rejects a key with one character changed, truncated, extended or with a wrong prefix", () => {

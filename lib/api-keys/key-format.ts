@@ -6,7 +6,7 @@
 //
 // The checksum covers everything before it, so a typo or a random string is
 // rejected without a database lookup. Only the SHA-256 of the key is stored.
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 import { crc32 } from "node:zlib";
 
 export type KeyEnvironment = "Live" | "Sandbox";
@@ -47,8 +47,9 @@ export function checksum(body: string): string {
   return toBase62(crc32(body) >>> 0, CHECKSUM_LENGTH);
 }
 
+/** SHA-256, hex: what the database stores. crypto.hash is the one-shot form (less than half the cost of a Hash object). */
 export function hashKey(rawKey: string): string {
-  return createHash("sha256").update(rawKey, "utf8").digest("hex");
+  return hash("sha256", rawKey, "hex");
 }
 
 export type GeneratedKey = { rawKey: string; keyPrefix: string; keyHash: string };
