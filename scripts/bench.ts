@@ -13,7 +13,7 @@ import { PrismaClient } from "../lib/generated/prisma/client";
 import { generateKey } from "../lib/api-keys/key-format";
 import { READ_SCOPES } from "../lib/api-keys/access";
 import { freePort } from "../lib/db/embedded";
-import { build, migrate, randomSecret, startServer, startTestDatabase } from "./lib/stack";
+import { build, hasBuild, migrate, randomSecret, startServer, startTestDatabase } from "./lib/stack";
 
 const SERVICE_TOKEN = "bench-service-token-0123456789abcdefghijklmnop";
 
@@ -101,6 +101,40 @@ async function measureAll(all: Scenario[]): Promise<Result[]> {
   return list.map((s) => best.get(s.name)!);
 }
 
+/** Pairs per ratio, and seconds per slice (BENCH_PAIRS, BENCH_PAIR_SECONDS). */
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 8);
+const PAIR_SECONDS = Number(process.env.BENCH_PAIR_SECONDS ?? 3);
+
+type Paired = { median: number; min: number; max: number; pairs: number };
+const pairedRatios: Record<string, Paired> = {};
+
+/**
+ * A throughput ratio a/b measured in pairs: a and b alternate in short slices
+ * (a b, b a, a b, …), each pair gives one ratio, the median counts. This
+ * machine's speed drifts by a third within minutes; two slices seconds apart
+ * see the same machine, while best-of-rounds figures minutes apart do not.
+ */
+async function paired(a: Scenario, b: Scenario): Promise<Paired> {
+  process.stdout.write(`  ${a.name} / ${b.name}: ${PAIRS} pairs of ${PAIR_SECONDS}s … `);
+  const rs: number[] = [];
+  for (let i = 0; i < PAIRS; i++) {
+    const rps = new Map<string, number>();
+    for (const s of i % 2 === 0 ? [a, b] : [b, a]) {
+      const r = await autocannon(s.url, { ...s.opts, duration: PAIR_SECONDS });
+      if (r.errors + r.timeouts + r.non2xx > 0) throw new Error(`${s.name}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx while pairing`);
+      rps.set(s.name, r.requests.average);
+    }
+    rs.push(rps.get(a.name)! / rps.get(b.name)!);
+  }
+  rs.sort((x, y) => x - y);
+  const mid = rs.length / 2;
+  const median = rs.length % 2 ? rs[Math.floor(mid)] : (rs[mid - 1] + rs[mid]) / 2;
+  const round2 = (x: number) => Math.round(x * 100) / 100;
+  const res = { median: round2(median), min: round2(rs[0]), max: round2(rs.at(-1)!), pairs: rs.length };
+  console.log(`median ${res.median} (${res.min}–${res.max})`);
+  return res;
+}
+
 async function scenario(name: string, url: string, opts: { method?: string; headers?: Record<string, string>; body?: string }, note: string, expect2xx: boolean, round: number): Promise<Result> {
   process.stdout.write(`  ${name.padEnd(16)} round ${round}/${ROUNDS}, ${DURATION}s … `);
   const r = await autocannon(url, { ...opts, duration: DURATION });
@@ -151,7 +185,7 @@ function svg(results: Result[]): string {
 }
 
 async function main() {
-  if (process.env.SKIP_BUILD !== "1" || !fs.existsSync(".next/BUILD_ID")) build();
+  if (process.env.SKIP_BUILD !== "1" || !hasBuild()) build();
   // The bare Next.js app, built with our own next.
   if (process.env.SKIP_BUILD !== "1" || !fs.existsSync("bench/next-floor/.next/BUILD_ID")) {
     const { spawnSync } = await import("node:child_process");
@@ -205,8 +239,7 @@ async function main() {
     const keys1k = await db.apiKey.count({ where: { clientId: { not: listed.id } } });
     const invalid = generateKey("Live").rawKey;
     // verify@1k runs while the table holds ~1k keys besides the list Client's 10k (a different Client: its rows do not touch the lookup by hash).
-    results.push(
-      ...(await measureAll([
+    const phase1: Scenario[] = [
         { name: "node-floor", url: `${nodeFloor.url}/`, opts: {}, note: "bare Node.js http server, own process" },
         { name: "next-floor", url: `${nextFloor.url}/floor`, opts: {}, note: "bare Next.js 16 app, one route handler, own process" },
         { name: "verify-api", url: `${server.url}/api/api-keys/verify`, opts: verifyOpts(key.rawKey, RESTRICTED.ip, RESTRICTED.permission), note: "POST /api/api-keys/verify (service token, valid full-access key, ip + permission), answered by our server outside Next" },
@@ -234,8 +267,14 @@ async function main() {
         { name: "verify-invalid", url: `${server.url}/api/me`, opts: { headers: { "x-dolfin-api-key": invalid } }, note: "well-formed unknown key (401); failures counted per IP in PostgreSQL", expect2xx: false },
         { name: "create", url: `${server.url}/api/api-keys`, opts: { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{}" }, note: "POST /api/api-keys with an API key, 32 at once for ONE Client: cap gate + lock, insert key and audit event, commit" },
         { name: "list", url: `${server.url}/api/api-keys?Limit=20`, opts: { headers: { "x-dolfin-api-key": listKey.rawKey } }, note: "first page of a Client holding 10,001 keys" },
-      ])),
-    );
+    ];
+    results.push(...(await measureAll(phase1)));
+    // The ratio targets against the Next.js floor, measured in pairs (see paired()).
+    const byName = (n: string) => phase1.find((s) => s.name === n)!;
+    for (const n of ["verify", "create", "verify-api"]) {
+      if (ONLY && !(ONLY.includes(n) && ONLY.includes("next-floor"))) continue;
+      pairedRatios[n] = await paired(byName(n), byName("next-floor"));
+    }
     if (ONLY && !ONLY.includes("verify@1M")) throw new Error("partial run (BENCH_ONLY): results not written");
     const now = await db.apiKey.count();
     process.stdout.write(`  bulk-inserting ${(BIG - now).toLocaleString("en")} keys … `);
@@ -261,16 +300,22 @@ async function main() {
   const get = (n: string) => results.find((r) => r.scenario === n)!;
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
   const ratios = {
-    "verify-api / next-floor (throughput)": ratio(get("verify-api").rps, get("next-floor").rps),
+    "verify-api / next-floor (throughput)": pairedRatios["verify-api"].median,
     "verify-api p99 (ms)": get("verify-api").p99,
     "verify-api / verify-api-restricted (throughput)": ratio(get("verify-api").rps, get("verify-api-restricted").rps),
     "verify-api-counted / verify-api-uncounted (throughput)": ratio(get("verify-api-counted").rps, get("verify-api-uncounted").rps),
     "verify-api@1M / verify-api (p50 latency)": ratio(get("verify-api@1M").p50 || 0.5, get("verify-api").p50 || 0.5),
-    "verify (GET /api/me) / next-floor (throughput)": ratio(get("verify").rps, get("next-floor").rps),
-    "create / next-floor (throughput)": ratio(get("create").rps, get("next-floor").rps),
+    "verify (GET /api/me) / next-floor (throughput)": pairedRatios["verify"].median,
+    "create / next-floor (throughput)": pairedRatios["create"].median,
     "verify / db-floor (throughput)": ratio(get("verify").rps, get("db-floor").rps),
     "verify@1M / verify@1k (p50 latency)": ratio(get("verify@1M").p50 || 0.5, get("verify").p50 || 0.5),
     "next-floor / node-floor (throughput)": ratio(get("next-floor").rps, get("node-floor").rps),
+  };
+  /** The ratio rows measured in pairs, and the scenario each compares with next-floor. */
+  const PAIRED_ROWS: Record<string, string> = {
+    "verify-api / next-floor (throughput)": "verify-api",
+    "verify (GET /api/me) / next-floor (throughput)": "verify",
+    "create / next-floor (throughput)": "create",
   };
   const targets: Record<string, string> = {
     "verify-api / next-floor (throughput)": "≥ 10",
@@ -292,13 +337,16 @@ async function main() {
     ``,
     `| ratio | value | target |`,
     `| --- | ---: | --- |`,
-    ...Object.entries(ratios).map(([k, v]) => `| ${k} | ${v} | ${targets[k]} |`),
+    ...Object.entries(ratios).map(([k, v]) => {
+      const pr = pairedRatios[PAIRED_ROWS[k]];
+      return `| ${k} | ${pr ? `${v} (pairs ${pr.min}–${pr.max})` : v} | ${targets[k]} |`;
+    }),
     ``,
-    `${CONNECTIONS} connections; every scenario warmed up ${WARMUP} s, then measured ${DURATION} s in ${ROUNDS} interleaved rounds, best kept; autocannon in its own process on loopback; ${machine}; ${new Date().toISOString().slice(0, 10)}.`,
+    `${CONNECTIONS} connections; every scenario warmed up ${WARMUP} s, then measured ${DURATION} s in ${ROUNDS} interleaved rounds, best kept; the ratios to next-floor are the median of ${PAIRS} pairs of ${PAIR_SECONDS} s slices, alternating; autocannon in its own process on loopback; ${machine}; ${new Date().toISOString().slice(0, 10)}.`,
   ].join("\n");
   fs.mkdirSync(OUT, { recursive: true });
   fs.writeFileSync(path.join(OUT, "results.md"), `# Benchmark results\n\n![chart](results.svg)\n\n${md}\n`);
-  fs.writeFileSync(path.join(OUT, "results.json"), JSON.stringify({ date: new Date().toISOString(), connections: CONNECTIONS, duration: DURATION, machine, results, ratios }, null, 2) + "\n");
+  fs.writeFileSync(path.join(OUT, "results.json"), JSON.stringify({ date: new Date().toISOString(), connections: CONNECTIONS, duration: DURATION, machine, results, ratios, paired: pairedRatios }, null, 2) + "\n");
   fs.writeFileSync(path.join(OUT, "results.svg"), svg(results));
   // Keep the README's table current.
   const readme = fs.readFileSync("README.md", "utf8");
