@@ -34,9 +34,19 @@ export function build(): void {
 /** The serving layer compiled by `npm run build` (scripts/build-server.mjs): what production, the tests and the bench run. */
 export const SERVER_BUNDLE = ".next/dolfin-server.mjs";
 
+/**
+ * V8's young generation in production: every Next.js request leaves a lot of
+ * short-lived garbage (web Request/Response, streams, AbortSignal), and with
+ * Node's default 16 MB semi-spaces more of it is collected and copied while
+ * still alive.
+ * Measured, two processes each, GET /api/me: 32 MB answers 6-7% more requests
+ * per second than the default for ~30 MB more memory; 64 MB was no better.
+ */
+export const PRODUCTION_NODE_FLAGS = ["--max-semi-space-size=32"];
+
 /** How scripts start the server: the compiled bundle in production, the TypeScript source through tsx for `npm run dev`. */
 export function serverArgs(mode: "production" | "dev"): string[] {
-  return mode === "production" ? [SERVER_BUNDLE] : ["--import", "tsx", "server/index.ts"];
+  return mode === "production" ? [...PRODUCTION_NODE_FLAGS, SERVER_BUNDLE] : ["--import", "tsx", "server/index.ts"];
 }
 
 /** Whether `npm run build` has run: the Next.js build and the compiled server. */
