@@ -9,7 +9,7 @@
 // the Next.js app load the same packages.
 import { build } from "esbuild";
 
-export const SERVER_BUNDLE = ".next/dolfin-server.mjs";
+const SERVER_BUNDLE = ".next/dolfin-server.mjs"; // the same path as scripts/lib/stack.ts SERVER_BUNDLE
 
 await build({
   entryPoints: ["server/index.ts"],

@@ -31,7 +31,7 @@ export function build(): void {
   if (r.status !== 0) throw new Error("next build failed");
 }
 
-/** The serving layer compiled by `npm run build` (scripts/build-server.mjs): what production, the tests and the bench run. */
+/** The serving layer compiled by `npm run build` (scripts/build-server.mjs writes this path): what production, the tests and the bench run. */
 export const SERVER_BUNDLE = ".next/dolfin-server.mjs";
 
 /**
