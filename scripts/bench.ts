@@ -3,7 +3,7 @@
 // floors measured in the same run: a bare Node.js server (node-floor) and a
 // bare Next.js app (next-floor), each in its own process, and our own routes
 // without work (floor) and with one database round trip (db-floor).
-//   BENCH_DURATION=10 BENCH_CONNECTIONS=32 BENCH_WARMUP=3 SKIP_BUILD=1 npm run bench
+//   BENCH_DURATION=10 BENCH_CONNECTIONS=32 BENCH_WARMUP=3 BENCH_REPLICAS=3 SKIP_BUILD=1 npm run bench
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -46,7 +46,14 @@ const BIG = Number(process.env.BENCH_BIG_TABLE ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const OUT = path.resolve("bench");
 
-type Result = { scenario: string; rps: number; p50: number; p99: number; errors: number; requests: number; note: string };
+type Result = { scenario: string; rps: number; p50: number; p99: number; errors: number; requests: number; note: string; processes?: Result[] };
+
+/**
+ * Identical server processes differ by 5-20% for their whole life (JIT, memory
+ * layout): the two sides of the ratio under test (next-floor and GET /api/me)
+ * are each measured on this many processes, and the median process counts.
+ */
+const REPLICAS = Math.max(1, Number(process.env.BENCH_REPLICAS ?? 3));
 
 function autocannon(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string; duration: number }): Promise<any> {
   const args = ["node_modules/autocannon/autocannon.js", "-j", "-c", String(CONNECTIONS), "-d", String(opts.duration)];
@@ -76,10 +83,28 @@ const RESTRICTED = {
   permission: READ_SCOPES[29],
 };
 
-type Scenario = { name: string; url: string; opts: { method?: string; headers?: Record<string, string>; body?: string }; note: string; expect2xx?: boolean };
+/** `url`: one process, or several of the same thing (the median counts, see REPLICAS). */
+type Scenario = { name: string; url: string | string[]; opts: { method?: string; headers?: Record<string, string>; body?: string }; note: string; expect2xx?: boolean };
+
+const urlsOf = (s: Scenario): string[] => (Array.isArray(s.url) ? s.url : [s.url]);
 
 async function warm(s: Scenario): Promise<void> {
-  await autocannon(s.url, { ...s.opts, duration: WARMUP });
+  for (const url of urlsOf(s)) await autocannon(url, { ...s.opts, duration: WARMUP });
+}
+
+/** A scenario measured on several processes: the median process, with every process's figure in the note. */
+function median(s: Scenario, rs: Result[]): Result {
+  if (rs.length === 1) return rs[0];
+  const mid = [...rs].sort((a, b) => a.rps - b.rps)[Math.floor(rs.length / 2)];
+  const sum = (f: (r: Result) => number) => rs.reduce((n, r) => n + f(r), 0);
+  return {
+    ...mid,
+    scenario: s.name,
+    errors: sum((r) => r.errors),
+    requests: sum((r) => r.requests),
+    note: `${s.note}; median of ${rs.length} processes (${rs.map((r) => r.rps).join(", ")} req/s)`,
+    processes: rs,
+  };
 }
 
 /** Warm every scenario up first (JIT, caches, pools), then measure them in ROUNDS interleaved rounds; keep each one's best. */
@@ -89,16 +114,19 @@ const ONLY = process.env.BENCH_ONLY?.split(",");
 async function measureAll(all: Scenario[]): Promise<Result[]> {
   const list = ONLY ? all.filter((s) => ONLY.includes(s.name)) : all;
   for (const s of list) await warm(s);
-  const best = new Map<string, Result>();
+  const best = new Map<string, Result>(); // by scenario and process
   for (let round = 1; round <= ROUNDS; round++) {
     for (const s of list) {
-      const r = await scenario(s.name, s.url, s.opts, s.note, s.expect2xx ?? true, round);
-      const prev = best.get(s.name);
-      if (!prev || r.rps > prev.rps) best.set(s.name, { ...r, errors: r.errors + (prev?.errors ?? 0) });
-      else prev.errors += r.errors;
+      for (const [i, url] of urlsOf(s).entries()) {
+        const label = urlsOf(s).length > 1 ? `${s.name}#${i + 1}` : s.name;
+        const r = await scenario(label, url, s.opts, s.note, s.expect2xx ?? true, round);
+        const prev = best.get(label);
+        if (!prev || r.rps > prev.rps) best.set(label, { ...r, errors: r.errors + (prev?.errors ?? 0) });
+        else prev.errors += r.errors;
+      }
     }
   }
-  return list.map((s) => best.get(s.name)!);
+  return list.map((s) => median(s, urlsOf(s).map((_, i) => best.get(urlsOf(s).length > 1 ? `${s.name}#${i + 1}` : s.name)!)));
 }
 
 /** Pairs per ratio, and seconds per slice (BENCH_PAIRS, BENCH_PAIR_SECONDS). */
@@ -128,7 +156,8 @@ async function paired(a: Scenario, b: Scenario): Promise<Paired> {
   for (let i = 0; i < PAIRS; i++) {
     const rps = new Map<string, number>();
     for (const s of i % 2 === 0 ? [a, b] : [b, a]) {
-      const r = await autocannon(s.url, { ...s.opts, duration: PAIR_SECONDS });
+      const urls = urlsOf(s); // with several processes, each pair takes the next one
+      const r = await autocannon(urls[i % urls.length], { ...s.opts, duration: PAIR_SECONDS });
       if (r.errors + r.timeouts + r.non2xx > 0) throw new Error(`${s.name}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx while pairing`);
       rps.set(s.name, r.requests.average);
     }
@@ -201,7 +230,7 @@ async function main() {
     if (r.status !== 0) throw new Error("building bench/next-floor failed");
   }
   const nodeFloor = await startFloor(["bench/node-floor.mjs"], "/");
-  const nextFloor = await startFloor(["../../node_modules/next/dist/bin/next", "start"], "/floor", "bench/next-floor");
+  const nextFloors = await Promise.all(Array.from({ length: REPLICAS }, () => startFloor(["../../node_modules/next/dist/bin/next", "start"], "/floor", "bench/next-floor")));
   const pg = await startTestDatabase("bench");
   await migrate(pg.url);
   const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: pg.url }) });
@@ -216,9 +245,11 @@ async function main() {
   const server = await startServer({ databaseUrl: pg.url, authSecret, env: serverEnv });
   // What usage counting costs on the verify API: two more servers that serve nothing else (the same history, so
   // neither carries the other scenarios' heap and caches), one counting and one not, measured in turn.
-  const [counted, uncounted] = await Promise.all([
+  // And twins of the main server for GET /api/me, so that it too is the median of REPLICAS processes.
+  const [counted, uncounted, ...twins] = await Promise.all([
     startServer({ databaseUrl: pg.url, authSecret, env: serverEnv }),
     startServer({ databaseUrl: pg.url, authSecret, env: { ...serverEnv, USAGE_COUNTING: "off" } }),
+    ...Array.from({ length: REPLICAS - 1 }, () => startServer({ databaseUrl: pg.url, authSecret, env: serverEnv })),
   ]);
   const results: Result[] = [];
   try {
@@ -249,7 +280,7 @@ async function main() {
     // verify@1k runs while the table holds ~1k keys besides the list Client's 10k (a different Client: its rows do not touch the lookup by hash).
     const phase1: Scenario[] = [
       { name: "node-floor", url: `${nodeFloor.url}/`, opts: {}, note: "bare Node.js http server, own process" },
-      { name: "next-floor", url: `${nextFloor.url}/floor`, opts: {}, note: "bare Next.js 16 app, one route handler, own process" },
+      { name: "next-floor", url: nextFloors.map((f) => `${f.url}/floor`), opts: {}, note: "bare Next.js 16 app, one route handler, own process" },
       { name: "verify-api", url: `${server.url}/api/api-keys/verify`, opts: verifyOpts(key.rawKey, RESTRICTED.ip, RESTRICTED.permission), note: "POST /api/api-keys/verify (service token, valid full-access key, ip + permission), answered by our server outside Next" },
       {
         name: "verify-api-counted",
@@ -271,7 +302,12 @@ async function main() {
       },
       { name: "floor", url: `${server.url}/api/health`, opts: {}, note: "our Next.js route, no auth, no database" },
       { name: "db-floor", url: `${server.url}/api/health/ready`, opts: {}, note: "Next.js route + SELECT 1" },
-      { name: "verify", url: `${server.url}/api/me`, opts: { headers: auth }, note: `GET /api/me with a valid key; ${keys1k.toLocaleString("en")} keys (+10,001 of the list Client) in the table` },
+      {
+        name: "verify",
+        url: [server, ...twins].map((s) => `${s.url}/api/me`),
+        opts: { headers: auth },
+        note: `GET /api/me with a valid key; ${keys1k.toLocaleString("en")} keys (+10,001 of the list Client) in the table${twins.length ? "; the main server and twins that serve only this" : ""}`,
+      },
       { name: "verify-invalid", url: `${server.url}/api/me`, opts: { headers: { "x-dolfin-api-key": invalid } }, note: "well-formed unknown key (401); failures counted per IP in PostgreSQL", expect2xx: false },
       { name: "create", url: `${server.url}/api/api-keys`, opts: { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{}" }, note: "POST /api/api-keys with an API key, 32 at once for ONE Client: cap gate + lock, insert key and audit event, commit" },
       { name: "list", url: `${server.url}/api/api-keys?Limit=20`, opts: { headers: { "x-dolfin-api-key": listKey.rawKey } }, note: "first page of a Client holding 10,001 keys" },
@@ -301,8 +337,8 @@ async function main() {
     );
   } finally {
     nodeFloor.stop();
-    nextFloor.stop();
-    await Promise.all([server.stop(), counted.stop(), uncounted.stop()]);
+    for (const f of nextFloors) f.stop();
+    await Promise.all([server, counted, uncounted, ...twins].map((s) => s.stop()));
     await db.$disconnect();
     await pg.stop();
   }
@@ -318,7 +354,8 @@ async function main() {
     "verify (GET /api/me) / next-floor (throughput)": ratio(get("verify").rps, get("next-floor").rps),
     "create / next-floor (throughput)": ratio(get("create").rps, get("next-floor").rps),
     "verify / db-floor (throughput)": ratio(get("verify").rps, get("db-floor").rps),
-    "verify@1M / verify@1k (p50 latency)": ratio(get("verify@1M").p50 || 0.5, get("verify").p50 || 0.5),
+    // Both on the main server (the 1M keys are measured there only).
+    "verify@1M / verify@1k (p50 latency)": ratio(get("verify@1M").p50 || 0.5, (get("verify").processes?.[0] ?? get("verify")).p50 || 0.5),
     "next-floor / node-floor (throughput)": ratio(get("next-floor").rps, get("node-floor").rps),
   };
   const targets: Record<string, string> = {
@@ -346,7 +383,7 @@ async function main() {
       return `| ${k} | ${pr ? `${v} (pairs: median ${pr.median}, ${pr.min}–${pr.max})` : v} | ${targets[k]} |`;
     }),
     ``,
-    `${CONNECTIONS} connections; every scenario warmed up ${WARMUP} s, then measured ${DURATION} s in ${ROUNDS} interleaved rounds, best kept; ratios are of those best figures; "pairs" cross-checks a ratio with ${PAIRS} pairs of ${PAIR_SECONDS} s slices of the two, alternating (median, spread); autocannon in its own process on loopback; ${machine}; ${new Date().toISOString().slice(0, 10)}.`,
+    `${CONNECTIONS} connections; every scenario warmed up ${WARMUP} s, then measured ${DURATION} s in ${ROUNDS} interleaved rounds, best kept${REPLICAS > 1 ? `; next-floor and verify each on ${REPLICAS} processes, the median one counts` : ""}; ratios are of those best figures; "pairs" cross-checks a ratio with ${PAIRS} pairs of ${PAIR_SECONDS} s slices of the two, alternating (median, spread); autocannon in its own process on loopback; ${machine}; ${new Date().toISOString().slice(0, 10)}.`,
   ].join("\n");
   fs.mkdirSync(OUT, { recursive: true });
   fs.writeFileSync(path.join(OUT, "results.md"), `# Benchmark results\n\n![chart](results.svg)\n\n${md}\n`);
