@@ -344,6 +344,8 @@ async function main() {
   }
 
   const get = (n: string) => results.find((r) => r.scenario === n)!;
+  /** A scenario as measured on the main server (for ratios to scenarios measured only there). */
+  const onMain = (n: string) => get(n).processes?.[0] ?? get(n);
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
   const ratios = {
     "verify-api / next-floor (throughput)": ratio(get("verify-api").rps, get("next-floor").rps),
@@ -353,9 +355,8 @@ async function main() {
     "verify-api@1M / verify-api (p50 latency)": ratio(get("verify-api@1M").p50 || 0.5, get("verify-api").p50 || 0.5),
     "verify (GET /api/me) / next-floor (throughput)": ratio(get("verify").rps, get("next-floor").rps),
     "create / next-floor (throughput)": ratio(get("create").rps, get("next-floor").rps),
-    "verify / db-floor (throughput)": ratio(get("verify").rps, get("db-floor").rps),
-    // Both on the main server (the 1M keys are measured there only).
-    "verify@1M / verify@1k (p50 latency)": ratio(get("verify@1M").p50 || 0.5, (get("verify").processes?.[0] ?? get("verify")).p50 || 0.5),
+    "verify / db-floor (throughput)": ratio(onMain("verify").rps, get("db-floor").rps),
+    "verify@1M / verify@1k (p50 latency)": ratio(get("verify@1M").p50 || 0.5, onMain("verify").p50 || 0.5),
     "next-floor / node-floor (throughput)": ratio(get("next-floor").rps, get("node-floor").rps),
   };
   const targets: Record<string, string> = {
