@@ -118,6 +118,7 @@ describe("graceful shutdown", () => {
     const t = await makeTenant();
     // Twenty requests in flight: headers and half a body sent, the rest after SIGTERM.
     const body = JSON.stringify({ key: t.key.rawKey });
+    const connected: Promise<void>[] = [];
     const inFlight = Array.from({ length: 20 }, () => {
       let finish!: () => void;
       const done = new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -126,6 +127,7 @@ describe("graceful shutdown", () => {
           agent: false,
           headers: { ...SERVICE, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
         });
+        connected.push(new Promise((ok) => req.on("socket", (s) => s.once("connect", () => ok()))));
         req.on("response", (res) => {
           let text = "";
           res.on("data", (c) => (text += c));
@@ -137,7 +139,10 @@ describe("graceful shutdown", () => {
       });
       return { done, finish: () => finish() };
     });
-    await sleep(300); // all connected and accepted
+    // Every connection open, then time for the server to read each request's headers: a connection
+    // whose request it has not yet read is idle, and closing idle connections is what SIGTERM should do.
+    await Promise.all(connected);
+    await sleep(1000);
     const exited = new Promise((r) => server.proc.once("exit", r));
     server.proc.kill("SIGTERM");
     // A new connection is refused as soon as the signal is handled.
