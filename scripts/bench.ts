@@ -87,6 +87,8 @@ const RESTRICTED = {
 type Scenario = { name: string; url: string | string[]; opts: { method?: string; headers?: Record<string, string>; body?: string }; note: string; expect2xx?: boolean };
 
 const urlsOf = (s: Scenario): string[] => (Array.isArray(s.url) ? s.url : [s.url]);
+/** A scenario's name, numbered by process when it runs on several. */
+const processLabel = (s: Scenario, i: number): string => (urlsOf(s).length > 1 ? `${s.name}#${i + 1}` : s.name);
 
 async function warm(s: Scenario): Promise<void> {
   for (const url of urlsOf(s)) await autocannon(url, { ...s.opts, duration: WARMUP });
@@ -118,7 +120,7 @@ async function measureAll(all: Scenario[]): Promise<Result[]> {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const s of list) {
       for (const [i, url] of urlsOf(s).entries()) {
-        const label = urlsOf(s).length > 1 ? `${s.name}#${i + 1}` : s.name;
+        const label = processLabel(s, i);
         const r = await scenario(label, url, s.opts, s.note, s.expect2xx ?? true, round);
         const prev = best.get(label);
         if (!prev || r.rps > prev.rps) best.set(label, { ...r, errors: r.errors + (prev?.errors ?? 0) });
@@ -126,7 +128,7 @@ async function measureAll(all: Scenario[]): Promise<Result[]> {
       }
     }
   }
-  return list.map((s) => median(s, urlsOf(s).map((_, i) => best.get(urlsOf(s).length > 1 ? `${s.name}#${i + 1}` : s.name)!)));
+  return list.map((s) => median(s, urlsOf(s).map((_, i) => best.get(processLabel(s, i))!)));
 }
 
 /** Pairs per ratio, and seconds per slice (BENCH_PAIRS, BENCH_PAIR_SECONDS). */
