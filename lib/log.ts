@@ -42,12 +42,13 @@ export const logger = pino(
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
     timestamp: isoTime,
   },
-  // Written synchronously, a write(2) of ~2 us per line (pino's default; a line
-  // is never lost in a crash). The asynchronous mode hands each line to libuv's
-  // thread pool and back; in one experiment (three servers each) that cost ~12%
-  // of GET /api/me's throughput, though the full bench did not show the gain
-  // (README). Log to a file, a terminal or a pipe whose reader keeps up (a
-  // container runtime does): a stalled reader stalls the server.
+  // Written synchronously, one write(2) per line (pino's default; a line is
+  // never lost in a crash): 13-15 us of CPU to a file here, profiled, ~2% of
+  // GET /api/me. The asynchronous mode hands each line to libuv's thread pool
+  // and back (one experiment: ~12% of /api/me's throughput; the full bench did
+  // not show it); buffering lines (one write per 4 KB) gained nothing
+  // measurable (README). Log to a file, a terminal or a pipe whose reader keeps
+  // up (a container runtime does): a stalled reader stalls the server.
   pino.destination({ dest: 1, sync: true }),
 );
 

@@ -358,41 +358,24 @@ async function main() {
   /** A scenario as measured on the main server (for ratios to scenarios measured only there). */
   const onMain = (n: string) => get(n).processes?.[0] ?? get(n);
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
-  /** The same throughput ratio from each side's best round (reported, not judged: see ROUNDS). */
-  const bestRatio = (a: Result, b: Result) => ratio(a.best ?? a.rps, b.best ?? b.rps);
-  const bestRatios: Record<string, number> = {
-    "verify-api / next-floor (throughput)": bestRatio(get("verify-api"), get("next-floor")),
-    "verify-api / verify-api-restricted (throughput)": bestRatio(get("verify-api"), get("verify-api-restricted")),
-    "verify-api-counted / verify-api-uncounted (throughput)": bestRatio(get("verify-api-counted"), get("verify-api-uncounted")),
-    "verify (GET /api/me) / next-floor (throughput)": bestRatio(get("verify"), get("next-floor")),
-    "create / next-floor (throughput)": bestRatio(get("create"), get("next-floor")),
-    "verify / db-floor (throughput)": bestRatio(onMain("verify"), get("db-floor")),
-    "next-floor / node-floor (throughput)": bestRatio(get("next-floor"), get("node-floor")),
-  };
-  const ratios = {
-    "verify-api / next-floor (throughput)": ratio(get("verify-api").rps, get("next-floor").rps),
-    "verify-api p99 (ms)": get("verify-api").p99,
-    "verify-api / verify-api-restricted (throughput)": ratio(get("verify-api").rps, get("verify-api-restricted").rps),
-    "verify-api-counted / verify-api-uncounted (throughput)": ratio(get("verify-api-counted").rps, get("verify-api-uncounted").rps),
-    "verify-api@1M / verify-api (p50 latency)": ratio(get("verify-api@1M").p50 || 0.5, get("verify-api").p50 || 0.5),
-    "verify (GET /api/me) / next-floor (throughput)": ratio(get("verify").rps, get("next-floor").rps),
-    "create / next-floor (throughput)": ratio(get("create").rps, get("next-floor").rps),
-    "verify / db-floor (throughput)": ratio(onMain("verify").rps, get("db-floor").rps),
-    "verify@1M / verify@1k (p50 latency)": ratio(get("verify@1M").p50 || 0.5, onMain("verify").p50 || 0.5),
-    "next-floor / node-floor (throughput)": ratio(get("next-floor").rps, get("node-floor").rps),
-  };
-  const targets: Record<string, string> = {
-    "verify-api / next-floor (throughput)": "≥ 10",
-    "verify-api p99 (ms)": "≤ 5",
-    "verify-api / verify-api-restricted (throughput)": "≤ 1.1",
-    "verify-api-counted / verify-api-uncounted (throughput)": "≥ 0.95",
-    "verify-api@1M / verify-api (p50 latency)": "≤ 1.2",
-    "verify (GET /api/me) / next-floor (throughput)": "≥ 0.9",
-    "create / next-floor (throughput)": "≥ 0.5",
-    "verify / db-floor (throughput)": "≥ 0.9",
-    "verify@1M / verify@1k (p50 latency)": "≤ 1.2",
-    "next-floor / node-floor (throughput)": "(what the framework costs)",
-  };
+  /** One row of the ratio table: its value, for a throughput ratio the same from each side's best round (reported, not judged: see ROUNDS), and its target. */
+  type Row = { name: string; value: number; best?: number; target: string };
+  const throughput = (name: string, a: Result, b: Result, target: string): Row => ({ name, value: ratio(a.rps, b.rps), best: ratio(a.best ?? a.rps, b.best ?? b.rps), target });
+  const p50 = (name: string, a: Result, b: Result, target: string): Row => ({ name, value: ratio(a.p50 || 0.5, b.p50 || 0.5), target });
+  const rows: Row[] = [
+    throughput("verify-api / next-floor (throughput)", get("verify-api"), get("next-floor"), "≥ 10"),
+    { name: "verify-api p99 (ms)", value: get("verify-api").p99, target: "≤ 5" },
+    throughput("verify-api / verify-api-restricted (throughput)", get("verify-api"), get("verify-api-restricted"), "≤ 1.1"),
+    throughput("verify-api-counted / verify-api-uncounted (throughput)", get("verify-api-counted"), get("verify-api-uncounted"), "≥ 0.95"),
+    p50("verify-api@1M / verify-api (p50 latency)", get("verify-api@1M"), get("verify-api"), "≤ 1.2"),
+    throughput("verify (GET /api/me) / next-floor (throughput)", get("verify"), get("next-floor"), "≥ 0.9"),
+    throughput("create / next-floor (throughput)", get("create"), get("next-floor"), "≥ 0.5"),
+    throughput("verify / db-floor (throughput)", onMain("verify"), get("db-floor"), "≥ 0.9"),
+    p50("verify@1M / verify@1k (p50 latency)", get("verify@1M"), onMain("verify"), "≤ 1.2"),
+    throughput("next-floor / node-floor (throughput)", get("next-floor"), get("node-floor"), "(what the framework costs)"),
+  ];
+  const ratios = Object.fromEntries(rows.map((r) => [r.name, r.value]));
+  const bestRatios = Object.fromEntries(rows.flatMap((r) => (r.best === undefined ? [] : [[r.name, r.best]])));
   const machine = `${process.platform} ${process.arch}, ${(await import("node:os")).cpus().length} cores, Node ${process.version}, PostgreSQL ${process.env.DATABASE_URL ? "(DATABASE_URL)" : "18 (embedded)"}`;
   const md = [
     `| scenario | req/s | p50 ms | p99 ms | errors | what it measures |`,
@@ -401,9 +384,9 @@ async function main() {
     ``,
     `| ratio | value | best rounds | target |`,
     `| --- | ---: | ---: | --- |`,
-    ...Object.entries(ratios).map(([k, v]) => {
-      const pr = pairedRatios[k];
-      return `| ${k} | ${pr ? `${v} (pairs: median ${pr.median}, ${pr.min}–${pr.max})` : v} | ${bestRatios[k] ?? "–"} | ${targets[k]} |`;
+    ...rows.map((r) => {
+      const pr = pairedRatios[r.name];
+      return `| ${r.name} | ${pr ? `${r.value} (pairs: median ${pr.median}, ${pr.min}–${pr.max})` : r.value} | ${r.best ?? "–"} | ${r.target} |`;
     }),
     ``,
     `${CONNECTIONS} connections; every scenario warmed up ${WARMUP} s, then measured ${DURATION} s in ${ROUNDS} interleaved rounds, the median round kept (req/s and latency from that round; "best rounds" gives the same ratio from each side's best round)${REPLICAS > 1 ? `; next-floor and verify each on ${REPLICAS} processes, the median one counts` : ""}; ratios are of those median figures; "pairs" cross-checks a ratio with ${PAIRS} pairs of ${PAIR_SECONDS} s slices of the two, alternating (median, spread); autocannon in its own process on loopback; ${machine}; ${new Date().toISOString().slice(0, 10)}.`,
