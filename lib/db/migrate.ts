@@ -24,7 +24,10 @@
 //   be deserialized from the database"), so we report those columns as
 //   Character ourselves (asCharacter below).
 // - A panic inside the engine ends in `RuntimeError: unreachable` unless
-//   `globalThis.PRISMA_WASM_PANIC_REGISTRY` takes the message.
+//   `globalThis.PRISMA_WASM_PANIC_REGISTRY` takes the message, and the
+//   panicking call's promise never settles (withEngine races it).
+// - `createMigration`, `reset` and `schemaDatasource` are not used: `diff`
+//   from the migrations is what `prisma migrate dev` itself relies on.
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
