@@ -118,7 +118,14 @@ export function buildOpenApiDocument() {
     },
     servers: [{ url: "/", description: "This server" }],
     security: [{ ApiKeyAuth: [] }, { BearerAuth: [] }, { SessionCookie: [] }],
-    tags: [{ name: "ApiKeys" }, { name: "Audit" }, { name: "Clients" }, { name: "ClientInvites" }, { name: "Auth" }, { name: "Meta" }],
+    tags: [
+      { name: "ApiKeys", description: "Create, list, update, rotate and revoke the Client's keys; their usage; leak reports; the verify API of Dolfin's own services." },
+      { name: "Audit", description: "Who did what to which key, member, invitation or policy, from where, and when." },
+      { name: "Clients", description: "The Client's key policy and its members." },
+      { name: "ClientInvites", description: "Invite people to the Client. An invitation link works once, for the invited email." },
+      { name: "Auth", description: "Who is calling, Bearer tokens, and signing out everywhere." },
+      { name: "Meta", description: "Health checks and this document." },
+    ],
     components: {
       securitySchemes: {
         ApiKeyAuth: { type: "apiKey", in: "header", name: "x-dolfin-api-key", description: "A raw key: dol_live_… or dol_test_…" },
