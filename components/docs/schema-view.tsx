@@ -1,7 +1,7 @@
 // A schema from the OpenAPI document as a list of fields: name, type in words,
 // required or optional, description, limits, and the fields of nested objects
 // (indented). Server-rendered; no script.
-import { constraints, resolve, typeLabel, unwrapNullable, type ApiDocument, type Schema } from "@/lib/openapi/reference";
+import { constraints, longEnum, resolve, typeLabel, unwrapNullable, type ApiDocument, type Schema } from "@/lib/openapi/reference";
 import { Markdown } from "./markdown";
 
 type Mode = "request" | "response";
@@ -77,10 +77,30 @@ function Fields({ doc, schema, mode, depth, seen }: { doc: ApiDocument; schema: 
             </div>
             {description && <Markdown text={description} className="mt-0.5 text-slate-700" />}
             {limits.length > 0 && <p className="mt-0.5 text-xs text-slate-600">{limits.join(" · ")}</p>}
+            <Values values={longEnum(prop)} />
             {nested && <SchemaView doc={doc} schema={prop} mode={mode} depth={depth + 1} seen={seen} />}
           </li>
         );
       })}
     </ul>
+  );
+}
+
+/** A long list of allowed values (the scope catalogue), folded away until asked for. */
+export function Values({ values }: { values: unknown[] | null }) {
+  if (!values) return null;
+  return (
+    <details className="mt-1">
+      <summary className="cursor-pointer text-xs font-medium text-brand-700 hover:text-brand-900 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-600">
+        The {values.length} allowed values
+      </summary>
+      <ul className="mt-1 flex flex-wrap gap-1">
+        {values.map((v) => (
+          <li key={String(v)}>
+            <code className="rounded bg-slate-100 px-1 py-0.5 font-mono text-xs text-slate-800">{String(v)}</code>
+          </li>
+        ))}
+      </ul>
+    </details>
   );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { openApiDocument } from "./document";
-import { authSchemes, commonResponses, constraints, curlExample, examplesOf, operationsByTag, sample, typeLabel, type ApiDocument } from "./reference";
+import { authSchemes, commonResponses, constraints, curlExample, examplesOf, longEnum, operationsByTag, sample, typeLabel, type ApiDocument, type Schema } from "./reference";
 
 const doc = openApiDocument() as unknown as ApiDocument;
 const ops = operationsByTag(doc).flatMap((g) => g.operations);
@@ -31,6 +31,11 @@ describe("the API reference's reading of the OpenAPI document", () => {
     expect(constraints({ anyOf: [{ type: "string", maxLength: 100 }, { type: "null" }] })).toEqual(["at most 100 characters"]);
     expect(constraints({ type: "string", enum: ["hour", "day"] })).toEqual(['one of "hour", "day"']);
     expect(constraints({ type: "array", maxItems: 50, items: { type: "string", maxLength: 64 } })).toEqual(["at most 50 items", "each at most 64 characters"]);
+    // the scope catalogue: too long for a line, counted here and listed apart
+    const scopes = { type: "array", items: { type: "string", enum: Array.from({ length: 40 }, (_, i) => `r${i}:read`) } } satisfies Schema;
+    expect(constraints(scopes)).toEqual(["each one of 40 values"]);
+    expect(longEnum(scopes)).toHaveLength(40);
+    expect(longEnum({ type: "string", enum: ["hour", "day"] })).toBeNull();
   });
 
   it("makes an example that fits the schema when the document gives none", () => {

@@ -114,11 +114,22 @@ export function typeLabel(doc: ApiDocument, raw: Schema): string {
 // zod's int() bounds say "any safe integer": not worth a reader's attention.
 const meaningful = (n: number | undefined): n is number => n !== undefined && Math.abs(n) < Number.MAX_SAFE_INTEGER;
 
+/** Past this many allowed values, the page folds the list away (`longEnum`) and the limits only count them. */
+export const LONG_ENUM = 12;
+
+/** The allowed values of a field (or of its items) when there are too many to read in a line. */
+export function longEnum(raw: Schema): unknown[] | null {
+  const { schema } = unwrapNullable(raw);
+  if (schema.enum && schema.enum.length > LONG_ENUM) return schema.enum;
+  return schema.items ? longEnum(schema.items) : null;
+}
+
 /** The limits worth telling a caller: allowed values, lengths, ranges, sizes, default. */
 export function constraints(raw: Schema): string[] {
   const { schema } = unwrapNullable(raw);
   const out: string[] = [];
-  if (schema.enum) out.push(`one of ${schema.enum.map((v) => JSON.stringify(v)).join(", ")}`);
+  if (schema.enum && schema.enum.length <= LONG_ENUM) out.push(`one of ${schema.enum.map((v) => JSON.stringify(v)).join(", ")}`);
+  else if (schema.enum) out.push(`one of ${schema.enum.length} values`);
   const { minimum: min, maximum: max } = schema;
   if (meaningful(min) && meaningful(max)) out.push(`${min} to ${max}`);
   else if (meaningful(min)) out.push(`at least ${min}`);

@@ -5,7 +5,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { Inline, Markdown } from "@/components/docs/markdown";
-import { SchemaView } from "@/components/docs/schema-view";
+import { SchemaView, Values } from "@/components/docs/schema-view";
 import { openApiDocument } from "@/lib/openapi/document";
 import {
   authSchemes,
@@ -13,6 +13,7 @@ import {
   constraints,
   curlExample,
   examplesOf,
+  longEnum,
   operationsByTag,
   resolve,
   responseKey,
@@ -123,6 +124,7 @@ function OperationCard({ op }: { op: Operation }) {
                   </div>
                   {p.description && <Markdown text={p.description} className="mt-0.5 text-slate-700" />}
                   {limits.length > 0 && <p className="mt-0.5 text-xs text-slate-600">{limits.join(" · ")}</p>}
+                  {p.schema && <Values values={longEnum(p.schema)} />}
                 </li>
               );
             })}
