@@ -1,3 +1,5 @@
+import Ajv2020 from "ajv/dist/2020";
+import addFormats from "ajv-formats-3";
 import { describe, expect, it } from "vitest";
 import { openApiDocument } from "./document";
 import { authSchemes, commonResponses, constraints, curlExample, examplesOf, longEnum, operationsByTag, sample, typeLabel, type ApiDocument, type Schema } from "./reference";
@@ -39,10 +41,10 @@ describe("the API reference's reading of the OpenAPI document", () => {
   });
 
   it("makes an example that fits the schema when the document gives none", () => {
-    const policy = op("updateKeyPolicy").requestBody!.content!["application/json"];
+    const policy = op("getKeyPolicy").responses!["200"].content!["application/json"];
     const [example] = examplesOf(doc, policy);
     expect(example.generated).toBe(true);
-    expect(Object.keys(example.value as object).sort()).toEqual(Object.keys(doc.components!.schemas!.KeyPolicy.properties!).sort());
+    expect(Object.keys(example.value as object).sort()).toEqual(Object.keys(doc.components!.schemas!.KeyPolicyView.properties!).sort());
     const me = sample(doc, { $ref: "#/components/schemas/Me" }) as Record<string, unknown>;
     expect(Object.keys(me).sort()).toEqual(Object.keys(doc.components!.schemas!.Me.properties!).sort());
     // deep in a list page, through references, nullables and unions: still real values, names that fit
@@ -69,5 +71,28 @@ describe("the API reference's reading of the OpenAPI document", () => {
     expect(curlExample(doc, op("health"))).toBe('curl "$DOLFIN_URL/api/health"');
     expect(authSchemes(op("health"))).toEqual([]);
     expect(authSchemes(op("createApiKey"))).toEqual(["ApiKeyAuth", "BearerAuth", "SessionCookie"]);
+  });
+
+  it("every example the page shows fits its schema, the document's own and the made-up ones", () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
+    ajv.addSchema(doc, "doc.json");
+    const ptr = (...parts: string[]) => parts.map((x) => x.replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
+    const bodies = ops.flatMap((o) => [
+      [ptr("paths", o.path, o.method, "requestBody", "content", "application/json", "schema"), o.requestBody?.content?.["application/json"]] as const,
+      ...Object.entries(o.responses ?? {}).map(([code, r]) => [ptr("paths", o.path, o.method, "responses", code, "content", "application/json", "schema"), r.content?.["application/json"]] as const),
+    ]);
+    const wrong: string[] = [];
+    let checked = 0;
+    for (const [pointer, media] of bodies) {
+      if (!media?.schema) continue;
+      const validate = ajv.compile({ $ref: `doc.json#/${pointer}` });
+      for (const e of examplesOf(doc, media)) {
+        checked++;
+        if (!validate(e.value)) wrong.push(`${pointer} ${e.name}: ${ajv.errorsText(validate.errors)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(checked).toBeGreaterThan(30);
   });
 });
