@@ -111,7 +111,7 @@ export function MembersList({ initial, me, canManage }: { initial: Page; me: { u
               </div>
               <div className="sm:w-24 sm:text-right">
                 {editable && (
-                  <Button variant="secondary" size="sm" className="text-red-700" onClick={() => setRemoving(m)} aria-label={`Remove ${m.name || m.email}`}>
+                  <Button variant="secondary" size="sm" className="text-red-700" onClick={() => setRemoving(m)} aria-label={you ? "Leave this Client" : `Remove ${m.name || m.email}`}>
                     {you ? "Leave" : "Remove"}
                   </Button>
                 )}

@@ -24,14 +24,14 @@ export class ApiError extends Error {
 
 export const problemSchema = z
   .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string().nullable(),
-    instance: z.string().nullable(),
-    code: z.string(),
-    traceId: z.string(),
-    errors: z.record(z.string(), z.array(z.string())).optional(),
+    type: z.string().meta({ description: "`urn:dolfin:problem:<code>`." }),
+    title: z.string().meta({ description: "A short, fixed summary of the code." }),
+    status: z.number().int().meta({ description: "The HTTP status, repeated." }),
+    detail: z.string().nullable().meta({ description: "What went wrong this time, for a person to read." }),
+    instance: z.string().nullable().meta({ description: "The request's path." }),
+    code: z.string().meta({ description: "`Entity.Reason` (e.g. `ApiKey.ExpiresAtInPast`): what a program should branch on." }),
+    traceId: z.string().meta({ description: "Equal to the `x-request-id` response header: quote it when asking for help." }),
+    errors: z.record(z.string(), z.array(z.string())).optional().meta({ description: "Field errors: `{ \"field.path\": [messages] }`, on `Request.Invalid`." }),
   })
   .meta({ id: "ProblemDetails" });
 

@@ -118,7 +118,14 @@ export function buildOpenApiDocument() {
     },
     servers: [{ url: "/", description: "This server" }],
     security: [{ ApiKeyAuth: [] }, { BearerAuth: [] }, { SessionCookie: [] }],
-    tags: [{ name: "ApiKeys" }, { name: "Audit" }, { name: "Clients" }, { name: "ClientInvites" }, { name: "Auth" }, { name: "Meta" }],
+    tags: [
+      { name: "ApiKeys", description: "Create, list, update, rotate and revoke the Client's keys; their usage; leak reports; the verify API of Dolfin's own services." },
+      { name: "Audit", description: "Who did what to which key, member, invitation or policy, from where, and when." },
+      { name: "Clients", description: "The Client's key policy and its members." },
+      { name: "ClientInvites", description: "Invite people to the Client. An invitation link works once, for the invited email." },
+      { name: "Auth", description: "Who is calling, Bearer tokens, and signing out everywhere." },
+      { name: "Meta", description: "Health checks and this document." },
+    ],
     components: {
       securitySchemes: {
         ApiKeyAuth: { type: "apiKey", in: "header", name: "x-dolfin-api-key", description: "A raw key: dol_live_… or dol_test_…" },
@@ -228,7 +235,7 @@ export function buildOpenApiDocument() {
           summary: "Report leaked API keys",
           description: "For secret scanners; no authentication. Live keys that match are revoked at once. The answer never says which keys existed.",
           security: [{}],
-          requestBody: { required: true, content: { "application/json": { schema: leakReportSchema } } },
+          requestBody: { required: true, content: { "application/json": { schema: leakReportSchema, examples: { found: { value: { keys: ["dol_live_3xT9aB2qK7mN4pR8sV1wY6zC0dF5gH2jL9nQ3tX7uA1b2C3d"] } } } } } },
           responses: { "202": { description: "Accepted for checking.", content: { "application/json": { schema: leakReportResponseSchema } } }, "400": problem("`Request.Invalid`."), ...bodyErrors, ...common },
         },
       },
@@ -254,7 +261,7 @@ export function buildOpenApiDocument() {
           tags: ["Clients"],
           summary: "Replace the Client's key policy",
           description: "Owner only. Applies to keys created or rotated from now on.",
-          requestBody: { required: true, content: { "application/json": { schema: keyPolicySchema } } },
+          requestBody: { required: true, content: { "application/json": { schema: keyPolicySchema, examples: { ninetyDays: { value: { keysMustExpire: true, maxKeyLifetimeDays: 90, maxActiveKeys: 100 } } } } } },
           responses: { "200": { description: "The saved policy, and how many keys count against its cap now.", content: { "application/json": { schema: keyPolicyViewSchema } } }, "400": problem("`Request.Invalid`."), ...bodyErrors, ...common },
         },
       },
@@ -273,7 +280,7 @@ export function buildOpenApiDocument() {
           tags: ["Auth"],
           summary: "Exchange email and password for a Bearer token",
           security: [{}],
-          requestBody: { required: true, content: { "application/json": { schema: tokenRequestSchema } } },
+          requestBody: { required: true, content: { "application/json": { schema: tokenRequestSchema, examples: { signIn: { value: { email: "alice@example.com", password: "correct horse battery staple" } } } } } },
           responses: {
             "200": { description: "A token valid for 8 hours.", content: { "application/json": { schema: tokenResponseSchema } } },
             "400": problem("`Request.Invalid`."),
@@ -415,7 +422,18 @@ export function buildOpenApiDocument() {
           description:
             "Exchange an invitation token for membership. If an account has the invited email, send its `password`; otherwise send `name` and a new `password` (at least 12 characters, not the email) and the account is made. Works once: any invalid, expired, revoked or used token gets the same `400 ClientInvite.Invalid`. Failures are rate limited per address like sign-ins.",
           security: [{}],
-          requestBody: { required: true, content: { "application/json": { schema: acceptInviteSchema } } },
+          requestBody: {
+            required: true,
+            content: {
+              "application/json": {
+                schema: acceptInviteSchema,
+                examples: {
+                  newAccount: { value: { token: "Jx7q…(from the link's #fragment)", name: "Alice Martin", password: "correct horse battery staple" } },
+                  existingAccount: { value: { token: "Jx7q…(from the link's #fragment)", password: "the account's password" } },
+                },
+              },
+            },
+          },
           responses: {
             "200": { description: "Joined.", content: { "application/json": { schema: acceptedInviteSchema } } },
             "400": problem("`ClientInvite.Invalid`, or `Request.Invalid` with field `errors` (name, password)."),
