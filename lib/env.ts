@@ -13,8 +13,13 @@ const schema = z.object({
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   RATE_LIMIT_LEAK_REPORTS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(10),
-  /** The app's public origin (https://keys.example.com), for the same-origin check. Default: the request's Host. */
+  /**
+   * The app's public origin (https://keys.example.com): the links we email and the same-origin check.
+   * Required in production (links are never built from a request's Host there); elsewhere the request's Host.
+   */
   APP_URL: z.url().optional(),
+  /** A request (headers and body) must arrive whole within this many ms, else 408 and the connection closes. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
   /** Wrong passwords per account (any address), per 15 minutes: a spray from many addresses at one account stops. */
   RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   /** Invitations (create + resend) per Client per hour. */
@@ -54,6 +59,7 @@ const schema = z.object({
 });
 
 export type Env = z.infer<typeof schema>;
+
 let cached: Env | undefined;
 
 export function env(): Env {
@@ -62,6 +68,10 @@ export function env(): Env {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid environment (see .env.example):\n${lines.join("\n")}`);
+  }
+  // Production never builds a link from a request's Host header: without APP_URL it does not start.
+  if (parsed.data.NODE_ENV === "production" && !parsed.data.APP_URL) {
+    throw new Error("APP_URL is required in production: set it to the public origin (https://keys.example.com) that emailed links point to.");
   }
   cached = parsed.data;
   return cached;

@@ -12,18 +12,20 @@ export async function seed(databaseUrl: string, log = console.log): Promise<void
   try {
     const clientIds = new Map<string, string>();
     for (const c of DEMO_CLIENTS) {
-      // Clients have no natural unique key; the demo ones are found by name.
-      const existing = await db.client.findFirst({ where: { name: c.name }, orderBy: { createdAt: "asc" } });
-      const row = existing ?? (await db.client.create({ data: c }));
+      // Clients have no natural unique key: the demo ones carry the demo marker (an operator's Client of the same name is not one).
+      const existing = await db.client.findFirst({ where: { name: c.name, demo: true }, orderBy: { createdAt: "asc" } });
+      const row = existing ?? (await db.client.create({ data: { ...c, demo: true } }));
       clientIds.set(c.name, row.id);
     }
     const passwordHash = await hash(DEMO_PASSWORD);
     for (const u of DEMO_USERS) {
       const user = await db.user.upsert({
         where: { email: u.email },
-        create: { email: u.email, name: u.name, passwordHash },
+        create: { email: u.email, name: u.name, passwordHash, demo: true },
         update: {},
       });
+      // Someone's own account at a demo address is left as it is (password, Clients): the seed never takes it over.
+      if (!user.demo) continue;
       for (const [clientName, role] of u.memberships) {
         const clientId = clientIds.get(clientName)!;
         await db.clientMember.upsert({
@@ -49,13 +51,3 @@ export async function isEmpty(databaseUrl: string): Promise<boolean> {
   }
 }
 
-/** The demo users present in the database (a production start refuses them). */
-export async function demoAccountsIn(databaseUrl: string): Promise<string[]> {
-  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
-  try {
-    const rows = await db.user.findMany({ where: { email: { in: DEMO_USERS.map((u) => u.email) } }, select: { email: true } });
-    return rows.map((r) => r.email);
-  } finally {
-    await db.$disconnect();
-  }
-}

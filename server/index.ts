@@ -9,6 +9,7 @@
 import http from "node:http";
 import next from "next";
 import { flushAuthFailures } from "@/lib/api-keys/auth-failures";
+import { refuseDemoAccounts } from "@/lib/admin/demo-data";
 import { startKeyEventListener } from "@/lib/api-keys/key-events";
 import { flushUsage } from "@/lib/api-keys/usage";
 import { closeDatabase } from "@/lib/db/client";
@@ -26,6 +27,8 @@ const DRAIN_MS = Number(process.env.SHUTDOWN_DRAIN_MS ?? 10_000);
 
 async function main() {
   const e = env(); // a bad environment stops the boot here, with the reason
+  // Production serves no demo accounts (their password is public), whoever started it (npm start, or node directly).
+  if (!dev) await refuseDemoAccounts();
   const trust = compileTrust(e.TRUSTED_PROXIES);
   const app = next({ dev, hostname, port, dir: process.cwd() });
   const handle = app.getRequestHandler();
@@ -34,7 +37,11 @@ async function main() {
 
   let inFlight = 0;
   let draining = false;
-  const server = http.createServer((req, res) => {
+  const server = http.createServer({
+    // A request must arrive whole within REQUEST_TIMEOUT_MS (else 408 and the connection closes); checked this often.
+    requestTimeout: e.REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(e.REQUEST_TIMEOUT_MS / 10))),
+  }, (req, res) => {
     inFlight++;
     res.once("close", () => inFlight--);
     if (draining) res.setHeader("connection", "close");
@@ -52,7 +59,7 @@ async function main() {
     });
   });
   server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeouts
-  server.headersTimeout = 66_000;
+  server.headersTimeout = Math.min(66_000, e.REQUEST_TIMEOUT_MS);
 
   await new Promise<void>((resolve) => server.listen(port, hostname, resolve));
   logger.info({ event: "listening", port, hostname, dev }, `ready on http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`);

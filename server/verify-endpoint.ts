@@ -48,8 +48,10 @@ function send(res: ServerResponse, status: number, body: unknown, requestId: str
   res.end(text);
 }
 
-function fail(res: ServerResponse, init: ProblemInit, requestId: string): void {
-  send(res, init.status, problemBody(init, { instance: VERIFY_PATH, traceId: requestId }), requestId, "application/problem+json", init.headers);
+/** `close`: refused before the body was read: the answer says `Connection: close` and Node ends the socket after it, so a slow sender cannot keep it. */
+function fail(res: ServerResponse, init: ProblemInit, requestId: string, close: boolean): void {
+  const headers = close ? { ...init.headers, connection: "close" } : init.headers;
+  send(res, init.status, problemBody(init, { instance: VERIFY_PATH, traceId: requestId }), requestId, "application/problem+json", headers);
 }
 
 const tooLarge = () => new ApiError({ status: 413, code: "Request.TooLarge", title: "Request body too large", detail: `The body may be at most ${MAX_BODY} bytes.` });
@@ -81,8 +83,8 @@ function answer(res: ServerResponse, r: VerifyOutcome, requestId: string): void 
 }
 
 /** Any throw: the one error handler, as for every route (bad input is problem details, an outage a 503). */
-function failWith(res: ServerResponse, err: unknown, requestId: string): void {
-  void toProblemChecked(err, requestId, () => db().$queryRaw`SELECT 1`).then((init) => fail(res, init, requestId));
+function failWith(res: ServerResponse, err: unknown, requestId: string, close = false): void {
+  void toProblemChecked(err, requestId, () => db().$queryRaw`SELECT 1`).then((init) => fail(res, init, requestId, close));
 }
 
 /** The body once read, parsed and checked; answered without a promise when the cache knows the key. */
@@ -123,8 +125,7 @@ export function handleVerify(req: IncomingMessage, res: ServerResponse): void {
     if (type !== "application/json") throw new ApiError({ status: 415, code: "Request.UnsupportedMediaType", title: "Unsupported media type", detail: "Send application/json." });
     if (Number(req.headers["content-length"] ?? 0) > MAX_BODY) throw tooLarge();
   } catch (err) {
-    req.resume();
-    return failWith(res, err, requestId);
+    return failWith(res, err, requestId, true); // the body is never read
   }
   // Read the body with callbacks (no promise per request on the hot path).
   const chunks: Buffer[] = [];
@@ -135,7 +136,7 @@ export function handleVerify(req: IncomingMessage, res: ServerResponse): void {
     size += c.length;
     if (size > MAX_BODY) {
       over = true;
-      failWith(res, tooLarge(), requestId);
+      failWith(res, tooLarge(), requestId, true); // the rest is never read
     } else chunks.push(c);
   });
   req.on("end", () => {

@@ -1,12 +1,15 @@
 // A production deployment from nothing: `npm start` on an empty database
 // seeds nothing and says how to bring in the first Owner; the operator's CLI
 // creates the Client and the Owner's invitation; the link makes the Owner.
-// A database holding the demo accounts is refused.
+// A database holding the demo accounts is refused, however the server is
+// started (npm start, or the README's direct `node .next/dolfin-server.mjs`);
+// so is a production start without APP_URL.
 import { spawn, spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { freePort } from "@/lib/db/embedded";
 import { seed } from "../prisma/seed";
 import { dropDatabase, ensureDatabase, withDatabase } from "../scripts/lib/database";
+import { PRODUCTION_NODE_FLAGS, SERVER_BUNDLE } from "../scripts/lib/stack";
 import { uid } from "./helpers";
 
 const ADMIN_URL = withDatabase(process.env.TEST_DATABASE_URL!, "postgres");
@@ -14,6 +17,7 @@ const NAME = `deploy_${uid()}`;
 const URL_ = withDatabase(process.env.TEST_DATABASE_URL!, NAME);
 const SECRET = "deploy-test-secret-0123456789abcdefghijkl";
 const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: URL_, AUTH_SECRET: SECRET, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", LOG_LEVEL: "warn" };
+delete env.APP_URL; // each start says where it is, or (the test of it) nothing
 
 beforeAll(async () => ensureDatabase(ADMIN_URL, NAME));
 afterAll(async () => dropDatabase(ADMIN_URL, NAME), 60_000);
@@ -23,7 +27,17 @@ type Started = { url: string; output: () => string; exited: Promise<number | nul
 /** `npm start` (scripts/start.ts), as an operator runs it. */
 async function npmStart(extra: Record<string, string> = {}): Promise<Started> {
   const port = await freePort();
-  const proc = spawn("node", ["node_modules/.bin/tsx", "scripts/start.ts"], { env: { ...env, PORT: String(port), ...extra }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  return started(port, ["node_modules/.bin/tsx", "scripts/start.ts"], { APP_URL: `http://127.0.0.1:${port}`, ...extra });
+}
+
+/** The README's direct start: `NODE_ENV=production node --max-semi-space-size=32 .next/dolfin-server.mjs`, with our environment. */
+async function directStart(extra: Record<string, string> = {}, appUrl = true): Promise<Started> {
+  const port = await freePort();
+  return started(port, [...PRODUCTION_NODE_FLAGS, SERVER_BUNDLE], { HOST: "127.0.0.1", ...(appUrl ? { APP_URL: `http://127.0.0.1:${port}` } : {}), ...extra });
+}
+
+async function started(port: number, args: string[], extra: Record<string, string>): Promise<Started> {
+  const proc = spawn("node", args, { env: { ...env, PORT: String(port), ...extra }, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let out = "";
   proc.stdout!.on("data", (d) => (out += d));
   proc.stderr!.on("data", (d) => (out += d));
@@ -43,6 +57,19 @@ async function npmStart(extra: Record<string, string> = {}): Promise<Started> {
     }
   };
   return { url: `http://127.0.0.1:${port}`, output: () => out, exited, stop };
+}
+
+/** How a start that must be refused ends: its exit code, or "running" if it was not refused within a minute. */
+async function refused(s: Started): Promise<number | null | "running"> {
+  const code = await Promise.race([s.exited, new Promise<"running">((r) => setTimeout(() => r("running"), 60_000))]);
+  await s.stop();
+  return code;
+}
+
+async function prisma() {
+  const { PrismaClient } = await import("@/lib/generated/prisma/client");
+  const { PrismaPg } = await import("@prisma/adapter-pg");
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: URL_ }) });
 }
 
 async function healthy(s: Started): Promise<boolean> {
@@ -83,9 +110,7 @@ describe("deploying to production", () => {
       expect(await healthy(s), s.output()).toBe(true);
       expect(s.output()).toContain("npm run admin -- create-client");
       expect(s.output()).not.toContain("dolfin-demo-password");
-      const { PrismaClient } = await import("@/lib/generated/prisma/client");
-      const { PrismaPg } = await import("@prisma/adapter-pg");
-      const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: URL_ }) });
+      const db = await prisma();
       try {
         expect(await db.user.count()).toBe(0);
         expect(await db.client.count()).toBe(0);
@@ -132,4 +157,55 @@ describe("deploying to production", () => {
       await again.stop();
     }
   }, 180_000);
+
+  it("the README's direct start refuses the demo accounts too (one line), unless ALLOW_DEMO_ACCOUNTS=1", async () => {
+    await seed(URL_, () => {});
+    try {
+      const s = await directStart();
+      const code = await refused(s);
+      expect(code, s.output()).not.toBe("running");
+      expect(code).not.toBe(0);
+      expect(s.output()).toMatch(/Refusing to start: .*demo accounts \(.*owner@acme\.test.*\).*remove-demo-accounts.*ALLOW_DEMO_ACCOUNTS=1/);
+      expect(s.output().trim().split("\n")).toHaveLength(1);
+
+      const staging = await directStart({ ALLOW_DEMO_ACCOUNTS: "1" });
+      try {
+        expect(await healthy(staging), staging.output()).toBe(true);
+        expect((await post(`${staging.url}/api/auth/token`, { email: "owner@acme.test", password: "dolfin-demo-password" })).status).toBe(200);
+      } finally {
+        await staging.stop();
+      }
+    } finally {
+      expect(admin("remove-demo-accounts").code).toBe(0);
+    }
+  }, 180_000);
+
+  it("remove-demo-accounts removes what the seed made, never an operator's Client that shares a demo name", async () => {
+    // The README's own example name, its Owner still invited: nobody is a member yet.
+    const made = admin("create-client", "--name", "Acme Payments", "--type", "Live", "--owner-email", "carol@example.com", "--force");
+    expect(made.code, made.out).toBe(0);
+    const db = await prisma();
+    try {
+      const carols = await db.client.findFirstOrThrow({ where: { invites: { some: { email: "carol@example.com" } } } });
+      await seed(URL_, () => {}); // the seed makes its own "Acme Payments", marked as demo data
+      expect(await db.clientMember.count({ where: { clientId: carols.id } })).toBe(0);
+      expect(await db.client.count({ where: { demo: true } })).toBe(3);
+      expect(admin("remove-demo-accounts").code).toBe(0);
+      expect(await db.client.findUnique({ where: { id: carols.id } })).not.toBeNull();
+      expect(await db.clientInvite.count({ where: { clientId: carols.id, email: "carol@example.com" } })).toBe(1);
+      expect(await db.client.count({ where: { demo: true } })).toBe(0);
+      expect(await db.user.count({ where: { email: { endsWith: ".test" } } })).toBe(0);
+    } finally {
+      await db.$disconnect();
+    }
+  }, 180_000);
+
+  it("production does not start without APP_URL (links would follow the caller's Host): one line says so", async () => {
+    const s = await directStart({}, false);
+    const code = await refused(s);
+    expect(code, s.output()).not.toBe("running");
+    expect(code).not.toBe(0);
+    expect(s.output().trim()).toMatch(/^APP_URL is required in production/);
+    expect(s.output().trim().split("\n")).toHaveLength(1);
+  }, 120_000);
 });

@@ -44,4 +44,45 @@ describe("POST /api/auth/sessions/end", () => {
     expect(own.status).toBe(204);
     expect((await db.user.findUniqueOrThrow({ where: { id: u.id } })).sessionVersion).toBe(1);
   });
+
+  it("a person removed from every Client can still end their sessions (cookie or Bearer): a token stolen before stays dead when they are invited again", async () => {
+    const t = await makeTenant();
+    const u = await makeUser([[t.client, "Member"]]);
+    const other = await makeUser([[t.client, "Member"]]);
+    const stolen = u.token;
+    const cookie = await signInCookie(u.email);
+    for (const id of [u.id, other.id]) expect((await api(`/api/members/${id}`, { token: t.owner.token, method: "DELETE" })).status).toBe(204);
+
+    // Everything Client-scoped is refused...
+    for (const auth of [{ token: stolen }, { cookie }]) expect((await api("/api/api-keys", auth)).status).toBe(403);
+    // ...but their own account is theirs: by the browser's session, and by their own token.
+    expect((await api("/api/auth/sessions/end", { cookie, method: "POST" })).status).toBe(204);
+    expect((await api("/api/auth/sessions/end", { token: other.token, method: "POST" })).status).toBe(204);
+    expect((await db.user.findUniqueOrThrow({ where: { id: u.id } })).sessionVersion).toBe(1);
+
+    // Invited again (a membership again): what was ended stays ended.
+    for (const id of [u.id, other.id]) await db.clientMember.create({ data: { clientId: t.client.id, userId: id, role: "Member" } });
+    for (const auth of [{ token: stolen }, { cookie }, { token: other.token }]) {
+      const r = await api("/api/me", auth);
+      expect([r.status, r.body.code]).toEqual([401, "Auth.SessionEnded"]);
+    }
+    const fresh = (await api("/api/auth/token", { body: { email: u.email, password: PASSWORD } })).body.token as string;
+    expect((await api("/api/me", { token: fresh })).status).toBe(200);
+  });
+
+  it("a person with no Client reaches the Account page (password, sign out everywhere); a Client's pages say there is none", async () => {
+    const t = await makeTenant();
+    const u = await makeUser([[t.client, "Admin"]]);
+    const cookie = await signInCookie(u.email);
+    await db.clientMember.deleteMany({ where: { userId: u.id } });
+    // What the page renders, not the flight data Next streams in <script>s beside it (a layout may leave a page out).
+    const shown = (html: string) => html.replace(/<script\b[\s\S]*?<\/script>/g, "");
+    const account = await api("/settings/account", { cookie });
+    expect(account.status).toBe(200);
+    expect(shown(account.text)).toContain("Change password");
+    expect(shown(account.text)).toContain(u.email);
+    const keys = await api("/settings/api-keys", { cookie });
+    expect(shown(keys.text)).toContain("You are not a member of any Client yet");
+    expect(keys.text).not.toContain(t.key.keyPrefix);
+  });
 });

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { signOut } from "@/lib/auth/config";
 import { endAllSessions } from "@/lib/auth/sessions";
 import { can } from "@/lib/auth/permissions";
-import { actionUser, requireUser } from "@/lib/auth/session";
+import { accountUser, requireUser } from "@/lib/auth/session";
 import { ActiveClientProvider } from "@/components/ui/active-client";
 import { ClientSwitcher } from "./client-switcher";
 import { SettingsNav } from "./nav";
@@ -40,7 +40,7 @@ export default async function SettingsLayout({ children }: { children: React.Rea
           )}
           <div className="order-2 ml-auto flex shrink-0 items-center gap-1 text-sm sm:order-3 sm:gap-3">
             <span className="hidden text-slate-600 sm:inline" data-testid="user-email">
-              {noClient ? user.email : user.email}
+              {user.email}
               {!noClient && <span className="ml-1 rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-600" data-testid="user-role">{user.role}</span>}
             </span>
             <form
@@ -56,8 +56,8 @@ export default async function SettingsLayout({ children }: { children: React.Rea
             <form
               action={async () => {
                 "use server";
-                // Resolved like the API: a session already ended cannot end the user's new ones.
-                const me = await actionUser();
+                // Resolved like the API: a session already ended cannot end the user's new ones; no Client is needed.
+                const me = await accountUser();
                 if (me) await endAllSessions(me.userId);
                 await signOut({ redirectTo: "/sign-in" });
               }}
@@ -80,9 +80,7 @@ export default async function SettingsLayout({ children }: { children: React.Rea
       </header>
       <main className="mx-auto max-w-5xl px-4 py-8 sm:px-6">
         {noClient ? (
-          <div className="rounded-lg bg-white p-6 text-slate-700 shadow-sm ring-1 ring-slate-200">
-            You are not a member of any Client yet. Ask an Owner to invite you.
-          </div>
+          children // the Account page works; a Client's pages say there is none (./no-client.tsx)
         ) : (
           <ActiveClientProvider clientId={user.clientId}>{children}</ActiveClientProvider>
         )}

@@ -8,7 +8,7 @@ import { createInvite } from "@/lib/invites/invites";
 import { emailSchema } from "@/lib/invites/schemas";
 import { isUuid } from "@/lib/http/keyset";
 import { sendDueEmails } from "@/lib/mail/outbox";
-import { DEMO_CLIENTS, DEMO_USERS } from "@/prisma/demo-accounts";
+import { removeDemoData } from "./demo-data";
 
 export class AdminError extends Error {
   name = "AdminError";
@@ -111,9 +111,8 @@ async function run(cmd: string, args: Args, baseUrl: string): Promise<string> {
         .join("\n");
     }
     case "remove-demo-accounts": {
-      const users = await db().user.deleteMany({ where: { email: { in: DEMO_USERS.map((u) => u.email) } } });
-      const clients = await db().client.deleteMany({ where: { name: { in: DEMO_CLIENTS.map((c) => c.name) }, members: { none: {} } } });
-      return `Removed ${users.count} demo users and ${clients.count} demo Clients nobody else belongs to.`;
+      const removed = await removeDemoData();
+      return `Removed ${removed.users} demo users and ${removed.clients} demo Clients nobody else belongs to.`;
     }
     default:
       throw new AdminError(`Unknown command "${cmd}".`, true);

@@ -17,8 +17,7 @@ export const PERMISSIONS = {
   "members:write": ["Owner", "Admin"],
   /** Invite people (only an Owner may invite an Owner: lib/members/rules.ts), resend and revoke invitations. */
   "invites:write": ["Owner", "Admin"],
-  /** End one's own sessions everywhere: any signed-in user, never an API key. */
-  "account:sessions": ["Owner", "Admin", "Member"],
+  // One's own account (sessions, password) is no Client's and no role's: lib/http/route.ts withAccount.
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -40,6 +40,9 @@ export type UserPrincipal = {
 
 export type Principal = ApiKeyPrincipal | UserPrincipal;
 
+/** A signed-in person acting on their own account (sessions, password), whatever their Clients: none included. */
+export type AccountPrincipal = { type: "account"; via: "bearer" | "session"; userId: string; email: string; name: string };
+
 /** The scope a key needs for a permission: null (any key), a scope, or undefined (keys may never). */
 export function keyScopeFor(permission: Permission): string | null | undefined {
   return API_KEY_PERMISSIONS[permission];
@@ -67,6 +70,24 @@ async function decodeBearer(token: string): Promise<TokenClaims | null> {
 }
 
 
+/** The user behind a token, if the token is still theirs: a deleted user, or a session begun before "sign out everywhere", is over. */
+async function liveAccess(claims: TokenClaims): Promise<{ memberships: Membership[] }> {
+  const access = await userAccess(claims.sub!);
+  // Tokens from before versions existed count as 0.
+  if (!access || (typeof claims.sv === "number" ? claims.sv : 0) !== access.sessionVersion) throw Problems.sessionEnded();
+  return access;
+}
+
+/**
+ * A person on their own account: the token must still be theirs (as for every
+ * request), but no Client is needed, so a person left without any can still
+ * end their sessions and change their password.
+ */
+export async function accountPrincipal(via: "bearer" | "session", claims: TokenClaims): Promise<AccountPrincipal> {
+  await liveAccess(claims);
+  return { type: "account", via, userId: claims.sub!, email: claims.email ?? "", name: claims.name ?? "" };
+}
+
 /**
  * A user acting for one of their Clients: the one named in x-dolfin-client-id,
  * else the one their token is bound to. A Client the user does not (or no
@@ -82,10 +103,7 @@ export async function userPrincipal(
   options: { fallbackToFirst?: boolean } = {},
 ): Promise<UserPrincipal> {
   const userId = claims.sub!;
-  const access = await userAccess(userId);
-  // A deleted user, or a session begun before "sign out everywhere", is over (tokens from before versions existed count as 0).
-  if (!access || (typeof claims.sv === "number" ? claims.sv : 0) !== access.sessionVersion) throw Problems.sessionEnded();
-  const mine = access.memberships;
+  const mine = (await liveAccess(claims)).memberships;
   let active: Membership | undefined;
   if (requestedClientId !== null) {
     active = isUuid(requestedClientId) ? mine.find((m) => m.clientId === requestedClientId.toLowerCase()) : undefined;
@@ -167,20 +185,29 @@ function keyPrincipal(r: VerifyOutcome, scope: string | null | undefined, ip: st
   };
 }
 
-/** A person: by Bearer token, else by the browser's session cookie. */
+/** A person for one of their Clients: by Bearer token, else by the browser's session cookie. */
 async function authenticatePerson(req: Request, ctx: { ip: string | null }): Promise<UserPrincipal | null> {
-  const requestedClientId = req.headers.get("x-dolfin-client-id");
+  const found = await personClaims(req, ctx);
+  return found && userPrincipal(found.via, found.claims, req.headers.get("x-dolfin-client-id"));
+}
+
+/** A person on their own account (no Client needed), by Bearer token or session cookie; null without credentials. */
+export async function authenticateAccount(req: Request, ctx: { ip: string | null }): Promise<AccountPrincipal | null> {
+  const found = await personClaims(req, ctx);
+  return found && accountPrincipal(found.via, found.claims);
+}
+
+/** A person's credentials: the Bearer token, else the browser's session cookie; null when there are none. */
+async function personClaims(req: Request, ctx: { ip: string | null }): Promise<{ via: "bearer" | "session"; claims: TokenClaims } | null> {
   const authorization = req.headers.get("authorization");
   if (authorization !== null) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     const claims = m ? await decodeBearer(m[1]) : null;
     if (!claims) return refuseFailed(ctx.ip, Problems.invalidToken);
-    return userPrincipal("bearer", claims, requestedClientId);
+    return { via: "bearer", claims };
   }
   const session = await auth();
-  if (session?.user?.id) {
-    return userPrincipal("session", sessionClaims(session), requestedClientId);
-  }
+  if (session?.user?.id) return { via: "session", claims: sessionClaims(session) };
   // next-auth refuses a cookie whose session was ended (or whose user is gone): if it is one of ours, say so.
   const cookie = sessionCookie(req.headers.get("cookie"));
   if (cookie !== null && (await decodeBearer(cookie))) throw Problems.sessionEnded();

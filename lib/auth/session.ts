@@ -9,7 +9,8 @@ export function signInUrl(callbackPath: string): string {
   return `/sign-in?callbackUrl=${encodeURIComponent(callbackPath)}`;
 }
 
-type PageUser = UserPrincipal | { noClient: true; email: string };
+/** A signed-in person for a page: with the Client the page shows, or (no Client at all) just themselves. */
+type PageUser = UserPrincipal | { noClient: true; userId: string; email: string };
 
 // Once per request: the layout and the page both ask, the database answers once.
 const currentUser = cache(async (): Promise<PageUser | null> => {
@@ -20,7 +21,8 @@ const currentUser = cache(async (): Promise<PageUser | null> => {
     // Client was left may show the user's first one instead of nothing.
     return await userPrincipal("session", sessionClaims(session), null, { fallbackToFirst: true });
   } catch (err) {
-    if (err instanceof ApiError && err.init.code === "Member.Forbidden") return { noClient: true, email: session.user.email ?? "" };
+    // Refused for want of a Client only once the session is known to be alive (userPrincipal checks that first).
+    if (err instanceof ApiError && err.init.code === "Member.Forbidden") return { noClient: true, userId: session.user.id, email: session.user.email ?? "" };
     if (err instanceof ApiError && err.init.code === "Auth.SessionEnded") return null; // signed out everywhere: sign in again
     throw err;
   }
@@ -49,6 +51,18 @@ export async function requireUser(callbackPath: string): Promise<PageUser> {
 export async function actionUser(): Promise<UserPrincipal | null> {
   const user = await currentUser();
   return user && !("noClient" in user) ? user : null;
+}
+
+/**
+ * The signed-in person behind an action on their own account (password,
+ * notifications, signing out everywhere): resolved like actionUser (an ended
+ * session or a deleted user gets null), but no Client is needed, so a person
+ * left without any can still end a stolen session. `clientId`: the active one, if any.
+ */
+export async function accountUser(): Promise<{ userId: string; email: string; clientId: string | null } | null> {
+  const user = await currentUser();
+  if (!user) return null;
+  return { userId: user.userId, email: user.email, clientId: "noClient" in user ? null : user.clientId };
 }
 
 export const DEFAULT_AFTER_SIGN_IN = "/settings/api-keys";

@@ -2,8 +2,8 @@ import { env } from "@/lib/env";
 
 /**
  * The app's public origin for links we hand out: APP_URL (set it in
- * production), else the origin the caller reached, from its Host header (what
- * the browser shows, where its cookies live).
+ * production), else (outside production only: there env() refuses to start
+ * without APP_URL) the origin the caller reached, from its Host header.
  */
 export function appBaseUrl(req: Request & { nextUrl: { protocol: string; origin: string } }): string {
   const configured = env().APP_URL;

@@ -2,7 +2,7 @@
 // error handling and the request log. Handlers receive a resolved principal
 // and never deal with credentials or error formatting themselves.
 import type { NextRequest } from "next/server";
-import { authenticate, keyScopeFor, principalCan, type Principal, type UserPrincipal } from "@/lib/auth/principal";
+import { authenticate, authenticateAccount, keyScopeFor, principalCan, type AccountPrincipal, type Principal, type UserPrincipal } from "@/lib/auth/principal";
 import type { Permission } from "@/lib/auth/permissions";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
@@ -16,7 +16,9 @@ type RouteContext<P> = { params: Promise<P> };
 export type HandlerContext<P> = { req: NextRequest; params: P; meta: RequestMeta };
 export type AuthedContext<P> = HandlerContext<P> & { principal: Principal };
 
-function finish(req: NextRequest, meta: RequestMeta, started: number, res: Response, principal: Principal | null): Response {
+type Caller = Principal | AccountPrincipal;
+
+function finish(req: NextRequest, meta: RequestMeta, started: number, res: Response, principal: Caller | null): Response {
   res.headers.set("x-request-id", meta.requestId);
   if (!res.headers.has("cache-control")) res.headers.set("cache-control", "no-store");
   // API responses are data: nothing in them may run, load or be framed.
@@ -29,7 +31,7 @@ function finish(req: NextRequest, meta: RequestMeta, started: number, res: Respo
       status: res.status,
       durationMs: Math.round(performance.now() - started),
       principal: principal?.type ?? "anonymous",
-      clientId: principal?.clientId,
+      clientId: principal && "clientId" in principal ? principal.clientId : undefined,
     },
     "request",
   );
@@ -39,11 +41,11 @@ function finish(req: NextRequest, meta: RequestMeta, started: number, res: Respo
 async function run<P>(
   req: NextRequest,
   ctx: RouteContext<P>,
-  body: (meta: RequestMeta, setPrincipal: (p: Principal) => void) => Promise<Response>,
+  body: (meta: RequestMeta, setPrincipal: (p: Caller) => void) => Promise<Response>,
 ): Promise<Response> {
   const started = performance.now();
   const meta = requestMeta(req);
-  let principal: Principal | null = null;
+  let principal: Caller | null = null;
   try {
     const res = await body(meta, (p) => (principal = p));
     return finish(req, meta, started, res, principal);
@@ -103,7 +105,7 @@ export function withAuth<P = Record<string, never>>(
       if (!principal) throw Problems.unauthenticated();
       setPrincipal(principal);
       if (principal.type === "user" && principal.via === "session" && !SAFE_METHODS.has(req.method)) assertSameOrigin(req);
-      // An API key can never hold a user-only permission (policy, one's own sessions): say so, not "ask an Admin".
+      // An API key can never hold a user-only permission (policy, people): say so, not "ask an Admin".
       if (!principalCan(principal, options.permission)) {
         if (principal.type === "user") throw Problems.forbidden();
         const scope = keyScopeFor(options.permission);
@@ -121,6 +123,28 @@ export function withUser<P = Record<string, never>>(options: { permission: Permi
     if (ctx.principal.type !== "user") throw Problems.notUserScoped();
     return handler({ ...ctx, principal: ctx.principal });
   });
+}
+
+export type AccountContext<P> = HandlerContext<P> & { principal: AccountPrincipal };
+
+/**
+ * A route about the caller's own account (end their sessions): any signed-in person, whether or not they
+ * belong to a Client (one removed from every Client must still be able to end a stolen token); never an API key.
+ */
+export function withAccount<P = Record<string, never>>(handler: (ctx: AccountContext<P>) => Promise<Response>) {
+  return (req: NextRequest, ctx: RouteContext<P>) =>
+    run(req, ctx, async (meta, setPrincipal) => {
+      if (req.headers.has("x-dolfin-api-key")) {
+        const key = await authenticate(req, meta); // a bad key is refused as anywhere else; a good one is not a person
+        if (key) setPrincipal(key);
+        throw Problems.notUserScoped();
+      }
+      const principal = await authenticateAccount(req, meta);
+      if (!principal) throw Problems.unauthenticated();
+      setPrincipal(principal);
+      if (principal.via === "session" && !SAFE_METHODS.has(req.method)) assertSameOrigin(req);
+      return handler({ req, params: await ctx.params, meta, principal });
+    });
 }
 
 /** A route anyone may call (health, token exchange, leak reports): same errors and logs. */

@@ -451,7 +451,7 @@ export function buildOpenApiDocument() {
           operationId: "endAllSessions",
           tags: ["Auth"],
           summary: "Sign out everywhere",
-          description: "Ends every browser session and Bearer token of the calling user, this one included: each is refused with `401 Auth.SessionEnded` from its next request, on every instance. Users only; an API key gets 403.",
+          description: "Ends every browser session and Bearer token of the calling user, this one included: each is refused with `401 Auth.SessionEnded` from its next request, on every instance. Any signed-in user, also one who belongs to no Client; an API key gets 403.",
           security: [{ BearerAuth: [] }, { SessionCookie: [] }],
           responses: { "204": { description: "Every session and token of yours has ended." }, ...common },
         },

@@ -1,13 +1,13 @@
 // Shared by `npm run dev` and `npm start`: a migrated database and a session
 // secret, then Next.js in the foreground. Only `npm run dev` seeds demo data
 // (on an empty database) and runs a local mail catcher; `npm start` never
-// seeds, and refuses a database that holds the demo accounts.
+// seeds, and its server (server/index.ts) refuses a database that holds the demo accounts.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { applyMigrations } from "../../lib/db/migrate";
-import { demoAccountsIn, isEmpty, seed } from "../../prisma/seed";
+import { isEmpty, seed } from "../../prisma/seed";
 import { startMailCatcher } from "./mail-catcher";
 import { hasBuild, serverArgs } from "./stack";
 import { devDatabase } from "./database";
@@ -40,14 +40,9 @@ export async function runNext(mode: "dev" | "start"): Promise<void> {
       signIn += `\nEmail the app sends (invitations) is caught locally: ${catcher.webUrl}`;
     }
   } else {
-    // Production: nothing is seeded, and the demo accounts (whose password is in our README) are refused.
-    const demo = await demoAccountsIn(db.url);
-    if (demo.length && process.env.ALLOW_DEMO_ACCOUNTS !== "1") {
-      await db.stop().catch(() => {});
-      throw new Error(
-        `Refusing to start: this database has the demo accounts (${demo.join(", ")}), whose password is public. Remove them with \`npm run admin -- remove-demo-accounts\`, or set ALLOW_DEMO_ACCOUNTS=1 for a staging demo.`,
-      );
-    }
+    // Production: nothing is seeded; the server itself refuses the demo accounts (whose password is in our README),
+    // and a start without APP_URL. A trial on the embedded database is local: its links point here.
+    if (db.embedded && !env.APP_URL) env.APP_URL = `http://localhost:${port}`;
     signIn = (await isEmpty(db.url))
       ? "No users yet. Create the first Client and invite its Owner:\n  npm run admin -- create-client --name \"Acme Payments\" --type Live --owner-email you@example.com"
       : "Sign in with your account.";

@@ -76,6 +76,7 @@ export async function startServer(opts: { databaseUrl: string; authSecret: strin
       AUTH_SECRET: opts.authSecret,
       PORT: String(port),
       HOST: "127.0.0.1",
+      APP_URL: `http://127.0.0.1:${port}`, // production requires it: links point at this throwaway server
       ...opts.env,
     },
     stdio: ["ignore", fd, fd],

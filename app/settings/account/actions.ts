@@ -3,7 +3,7 @@ import { hash } from "@node-rs/argon2";
 import { headers } from "next/headers";
 import { signIn } from "@/lib/auth/config";
 import { verifyCredentials } from "@/lib/auth/credentials";
-import { actionUser } from "@/lib/auth/session";
+import { accountUser } from "@/lib/auth/session";
 import { db } from "@/lib/db/client";
 import { ApiError } from "@/lib/http/problem";
 import { clientIp } from "@/lib/http/request-meta";
@@ -18,7 +18,7 @@ export type PasswordState = { error: string | null; field?: "currentPassword" | 
  * version moves), and this browser is signed in again with the new password.
  */
 export async function changePasswordAction(_prev: PasswordState, form: FormData): Promise<PasswordState> {
-  const me = await actionUser();
+  const me = await accountUser(); // a person with no Client too
   if (!me) return { error: "Your session has ended. Sign in again." };
   const parsed = changePasswordSchema.safeParse({ currentPassword: form.get("currentPassword"), newPassword: form.get("newPassword") });
   if (!parsed.success) return { error: parsed.error.issues[0]?.message ?? "Fill in both fields.", field: parsed.error.issues[0]?.path[0] as PasswordState["field"] };
@@ -35,13 +35,13 @@ export async function changePasswordAction(_prev: PasswordState, form: FormData)
   }
   await db().user.update({ where: { id: me.userId }, data: { passwordHash: await hash(newPassword), sessionVersion: { increment: 1 } } });
   logger.info({ event: "password changed", userId: me.userId }, "password changed; other sessions ended");
-  await signIn("credentials", { email: me.email, password: newPassword, clientId: me.clientId, redirectTo: "/settings/account?changed=1" });
+  await signIn("credentials", { email: me.email, password: newPassword, ...(me.clientId ? { clientId: me.clientId } : {}), redirectTo: "/settings/account?changed=1" });
   return { error: null };
 }
 
 /** Turn one's own key-expiry reminder emails on or off (they are on by default). */
 export async function setKeyRemindersAction(enabled: boolean): Promise<{ ok: boolean; error?: string }> {
-  const me = await actionUser();
+  const me = await accountUser(); // a person with no Client too
   if (!me) return { ok: false, error: "Your session has ended. Sign in again." };
   if (typeof enabled !== "boolean") return { ok: false, error: "Choose on or off." };
   await db().user.update({ where: { id: me.userId }, data: { keyReminderEmails: enabled } });

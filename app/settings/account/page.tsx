@@ -9,7 +9,7 @@ export const metadata: Metadata = { title: "Your account" };
 export default async function AccountPage({ searchParams }: { searchParams: Promise<{ changed?: string }> }) {
   const user = await requireUser("/settings/account");
   const changed = (await searchParams).changed === "1";
-  const prefs = await db().user.findUnique({ where: "noClient" in user ? { email: user.email } : { id: user.userId }, select: { keyReminderEmails: true } });
+  const prefs = await db().user.findUnique({ where: { id: user.userId }, select: { keyReminderEmails: true } });
   return (
     <div className="space-y-6">
       <div>

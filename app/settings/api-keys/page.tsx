@@ -7,12 +7,13 @@ import { requireUser } from "@/lib/auth/session";
 import { getKeyPolicy } from "@/lib/clients/key-policy";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
+import { NoClient } from "../no-client";
 
 export const metadata: Metadata = { title: "API keys" };
 
 export default async function ApiKeysPage() {
   const user = await requireUser("/settings/api-keys");
-  if ("noClient" in user) return null;
+  if ("noClient" in user) return <NoClient />;
   const [page, expiring, client, policy] = await Promise.all([
     listApiKeys(user.clientId, { Limit: 20 }),
     listApiKeys(user.clientId, { Limit: 10, Status: "expiring" }),

@@ -6,6 +6,7 @@ import { can } from "@/lib/auth/permissions";
 import { requireUser } from "@/lib/auth/session";
 import { db } from "@/lib/db/client";
 import { isUuid } from "@/lib/http/keyset";
+import { NoClient } from "../no-client";
 
 export const metadata: Metadata = { title: "Audit log" };
 
@@ -15,7 +16,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const { key } = await searchParams;
   const keyId = typeof key === "string" && isUuid(key) ? key : undefined;
   const user = await requireUser(keyId ? `/settings/audit?key=${keyId}` : "/settings/audit");
-  if ("noClient" in user) return null;
+  if ("noClient" in user) return <NoClient />;
   if (!can(user.role, "audit:read")) {
     return <p className="rounded-lg bg-white p-6 text-sm text-slate-700 shadow-sm ring-1 ring-slate-200">Only Admins and Owners can see the audit log.</p>;
   }

@@ -6,12 +6,13 @@ import { Invites } from "@/components/members/invites";
 import { listInvites } from "@/lib/invites/invites";
 import { mailConfigured } from "@/lib/mail/outbox";
 import { listMembers } from "@/lib/members/members";
+import { NoClient } from "../no-client";
 
 export const metadata: Metadata = { title: "Members" };
 
 export default async function MembersPage() {
   const user = await requireUser("/settings/members");
-  if ("noClient" in user) return null;
+  if ("noClient" in user) return <NoClient />;
   const canInvite = can(user.role, "invites:write");
   const [page, invites] = await Promise.all([listMembers(user.clientId, { Limit: 100 }), canInvite ? listInvites(user.clientId, { Limit: 100 }) : null]);
   return (

@@ -3,12 +3,13 @@ import { PolicyForm } from "@/components/policy/policy-form";
 import { can } from "@/lib/auth/permissions";
 import { requireUser } from "@/lib/auth/session";
 import { getKeyPolicy } from "@/lib/clients/key-policy";
+import { NoClient } from "../no-client";
 
 export const metadata: Metadata = { title: "Key policy" };
 
 export default async function PolicyPage() {
   const user = await requireUser("/settings/policy");
-  if ("noClient" in user) return null;
+  if ("noClient" in user) return <NoClient />;
   const policy = await getKeyPolicy(user.clientId);
   return (
     <div className="space-y-6">

@@ -1,8 +1,8 @@
 import { endAllSessions } from "@/lib/auth/sessions";
-import { noContent, notAllowed, withUser } from "@/lib/http/route";
+import { noContent, notAllowed, withAccount } from "@/lib/http/route";
 
-/** End all of the caller's sessions and Bearer tokens, this one included. */
-export const POST = withUser({ permission: "account:sessions" }, async ({ principal }) => {
+/** End all of the caller's sessions and Bearer tokens, this one included (a person with no Client too). */
+export const POST = withAccount(async ({ principal }) => {
   await endAllSessions(principal.userId);
   return noContent();
 });
