@@ -219,6 +219,16 @@ describe("two instances, one database", () => {
     expect((await call(a, "/api/auth/token", { body: { email: ownerEmail, password: PASSWORD }, headers: { "x-forwarded-for": "203.0.113.201" } })).status).toBe(200);
   });
 
+  it("an account locked through one instance is locked on the other too, even for the right password (no free guess per instance)", async () => {
+    const locked = "locked-on-a@instances.test";
+    await db.user.create({ data: { email: locked, name: "Locked", passwordHash: await hash(PASSWORD) } });
+    const seen: number[] = [];
+    for (let i = 0; i < 6; i++) seen.push((await call(a, "/api/auth/token", { body: { email: locked, password: `guess ${i}` }, headers: { "x-forwarded-for": `203.0.113.${150 + i}` } })).status);
+    expect(seen).toEqual([401, 401, 401, 401, 401, 429]);
+    // B has seen none of those failures itself: the shared counter still says no.
+    expect((await call(b, "/api/auth/token", { body: { email: locked, password: PASSWORD }, headers: { "x-forwarded-for": "203.0.113.170" } })).status).toBe(429);
+  });
+
   it("leak reports and failed sign-ins are limited per IP", async () => {
     const ip = { "x-forwarded-for": "203.0.113.50" };
     const leaks: number[] = [];

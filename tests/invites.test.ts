@@ -167,6 +167,52 @@ describe("accepting", () => {
     expect((await api("/api/client-invites/accept", { body: { token: tokenOf(r.body.inviteUrl), password: PASSWORD } })).status).toBe(400);
   });
 
+  it("removing a person revokes the invitations they sent; demoting them revokes those they could no longer send (audited)", async () => {
+    const c = await makeClient();
+    const boss = await makeUser([[c, "Owner"]]);
+    const mallory = await makeUser([[c, "Admin"]]);
+    const sent = await invite(mallory, { email: email(), role: "Admin" });
+    expect(sent.status).toBe(201);
+    expect((await api(`/api/members/${mallory.id}`, { method: "DELETE", token: boss.token })).status).toBe(204);
+    const back = await api("/api/client-invites/accept", { body: { token: tokenOf(sent.body.inviteUrl), name: "Mallory Again", password: NEW_PASSWORD } });
+    expect(back.status).toBe(400);
+    expect(back.body.code).toBe("ClientInvite.Invalid");
+    expect(await db.clientMember.count({ where: { clientId: c.id } })).toBe(1);
+    expect(await db.auditEvent.findFirst({ where: { clientId: c.id, action: "invite.revoked", targetId: sent.body.id } })).toMatchObject({ actorUserId: boss.id });
+
+    // An Owner made Admin loses the Owner invitations she sent and keeps the others; made Member, she loses them all.
+    const olga = await makeUser([[c, "Owner"]]);
+    const toOwner = await invite(olga, { email: email(), role: "Owner" });
+    const toAdmin = await invite(olga, { email: email(), role: "Admin" });
+    const revokedAt = async (id: string) => (await db.clientInvite.findUniqueOrThrow({ where: { id } })).revokedAt;
+    expect((await api(`/api/members/${olga.id}`, { method: "PATCH", token: boss.token, body: { role: "Admin" } })).status).toBe(200);
+    expect(await revokedAt(toOwner.body.id)).not.toBeNull();
+    expect(await revokedAt(toAdmin.body.id)).toBeNull();
+    expect(await db.auditEvent.count({ where: { clientId: c.id, action: "invite.revoked", targetId: toOwner.body.id } })).toBe(1);
+    expect((await api(`/api/members/${olga.id}`, { method: "PATCH", token: boss.token, body: { role: "Member" } })).status).toBe(200);
+    expect(await revokedAt(toAdmin.body.id)).not.toBeNull();
+    expect((await api("/api/client-invites/accept", { body: { token: tokenOf(toAdmin.body.inviteUrl), name: "Too Late", password: NEW_PASSWORD } })).status).toBe(400);
+  });
+
+  it("resend applies create's rules to an expired invitation: never a second live invitation for an email, none for a member", async () => {
+    const to = email();
+    const first = await invite(owner, { email: to, role: "Member" });
+    await db.clientInvite.update({ where: { id: first.body.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    const second = await invite(owner, { email: to, role: "Admin" });
+    expect(second.status).toBe(201);
+    const revived = await api(`/api/client-invites/${first.body.id}/resend`, { method: "POST", token: owner.token });
+    expect(revived.status).toBe(409);
+    expect(revived.body.code).toBe("ClientInvite.AlreadyPending");
+    const live = () => db.clientInvite.count({ where: { clientId: client.id, email: to, acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } } });
+    expect(await live()).toBe(1);
+    // Joined through the second: the expired first cannot bring them in again.
+    expect((await api("/api/client-invites/accept", { body: { token: tokenOf(second.body.inviteUrl), name: "Joined", password: NEW_PASSWORD } })).status).toBe(200);
+    const member = await api(`/api/client-invites/${first.body.id}/resend`, { method: "POST", token: owner.token });
+    expect(member.status).toBe(409);
+    expect(member.body.code).toBe("ClientInvite.AlreadyMember");
+    expect(await live()).toBe(0);
+  });
+
   it("no invite token reaches the logs or any database column", async () => {
     const r = await invite(owner, { email: email(), role: "Member" });
     const token = tokenOf(r.body.inviteUrl);

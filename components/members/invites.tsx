@@ -1,7 +1,8 @@
 "use client";
 // "Invite people" on the Members page: the API's own schema validates the
-// form, the link is shown once (like an API key), and pending invitations can
-// be resent (a new link; the old one dies) or revoked.
+// form; with mail configured the link goes only to the invitee's mailbox (the
+// page says so), without mail it is shown once (like an API key). Pending
+// invitations can be resent (a new link; the old one dies) or revoked.
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useState } from "react";
 import { useForm } from "react-hook-form";
@@ -31,6 +32,7 @@ export function Invites({ initial, myRole, mailConfigured }: { initial: Page; my
   const api = useApi();
   const [invites, setInvites] = useState(initial.data);
   const [shown, setShown] = useState<CreatedInviteView | null>(null);
+  const [emailed, setEmailed] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const grantable = ROLES.filter((r) => mayTouch(myRole, r, r));
   const { register, handleSubmit, setError, reset, formState } = useForm<FormInput, unknown, CreateInviteData>({
@@ -39,12 +41,21 @@ export function Invites({ initial, myRole, mailConfigured }: { initial: Page; my
   });
 
   const put = (v: InviteView) => setInvites((prev) => [v, ...prev.filter((i) => i.id !== v.id)]);
+  /** The link in a dialog when the server hands it out (no mail), else a note that it was emailed. */
+  const issued = (c: CreatedInviteView) => {
+    const { inviteUrl, emailQueued, ...row } = c;
+    put(row);
+    if (inviteUrl) {
+      setEmailed(null);
+      setShown(c);
+    } else if (emailQueued) {
+      setEmailed(c.email);
+    }
+  };
 
   const invite = handleSubmit(async (values) => {
     try {
-      const created = await api<CreatedInviteView>("/api/client-invites", { body: values });
-      put(created);
-      setShown(created);
+      issued(await api<CreatedInviteView>("/api/client-invites", { body: values }));
       reset({ email: "", role: values.role });
     } catch (err) {
       if (err instanceof ProblemError && err.errors?.email) setError("email", { message: err.errors.email[0] });
@@ -56,9 +67,7 @@ export function Invites({ initial, myRole, mailConfigured }: { initial: Page; my
   const resend = async (i: InviteView) => {
     setBusy(i.id);
     try {
-      const again = await api<CreatedInviteView>(`/api/client-invites/${i.id}/resend`, { method: "POST" });
-      put(again);
-      setShown(again);
+      issued(await api<CreatedInviteView>(`/api/client-invites/${i.id}/resend`, { method: "POST" }));
     } catch (err) {
       toast.error(err instanceof Error ? err.message : "Could not resend.");
     } finally {
@@ -86,7 +95,7 @@ export function Invites({ initial, myRole, mailConfigured }: { initial: Page; my
       <h2 id="invite-heading" className="text-base font-semibold text-slate-900">Invite people</h2>
       <p className="mt-1 text-sm text-slate-600">
         They get a link that works once, for that email address, for 7 days.
-        {mailConfigured ? " We email it to them, and show it to you once to copy." : " Mail is not configured on this server: copy the link and send it yourself."}
+        {mailConfigured ? " We email it to them: only their mailbox gets it." : " Mail is not configured on this server: copy the link and send it yourself."}
       </p>
       <form onSubmit={invite} noValidate className="mt-4 flex flex-col gap-3 sm:flex-row sm:items-start">
         <div className="min-w-0 flex-1">
@@ -115,6 +124,12 @@ export function Invites({ initial, myRole, mailConfigured }: { initial: Page; my
           Invite
         </Button>
       </form>
+
+      {emailed && (
+        <p role="status" data-testid="invite-emailed" className="mt-3 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800 ring-1 ring-inset ring-emerald-200">
+          Invitation emailed to <strong>{emailed}</strong>. The link in it works once, for that address.
+        </p>
+      )}
 
       {open.length > 0 && (
         <div className="mt-6">
@@ -157,7 +172,7 @@ export function Invites({ initial, myRole, mailConfigured }: { initial: Page; my
         onDone={() => setShown(null)}
         text={{
           title: `Invitation for ${shown?.email ?? ""}`,
-          description: shown?.emailQueued ? `We are emailing it to ${shown.email}. You can also copy the link and send it yourself.` : "Copy the link and send it to them yourself.",
+          description: "Copy the link and send it to them yourself.",
           warning: (
             <>
               <strong>This link will not be shown again.</strong> It lets whoever opens it join as {shown?.role} with the email {shown?.email}, once, until{" "}

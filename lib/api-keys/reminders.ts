@@ -6,6 +6,7 @@ import "server-only";
 // once however many instances race for it (the loser's insert waits for the
 // winner's commit, then finds the row). Revoked keys and keys replaced by a
 // rotation get none. Owners and Admins who turned reminders off get none.
+// Each Client's reminders are claimed in a transaction of their own.
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { Prisma } from "@/lib/generated/prisma/client";
@@ -33,14 +34,39 @@ function dueSql(kind: ReminderKind, now: Date): Prisma.Sql {
 
 type Due = { id: string; name: string | null; keyPrefix: string; expiresAt: Date; lastUsedAt: Date | null; clientName: string; clientType: "Live" | "Sandbox"; recipients: string[] };
 
-/** One pass: claim every due (key, kind) and queue its emails. Returns how many reminders were claimed. */
+const KINDS = ["expiredInUse", "1d", "7d"] as const;
+/** Not yet claimed for `kind` (a claimed key must not hold a place in the LIMIT below). */
+const unclaimed = (kind: ReminderKind) => Prisma.sql`NOT EXISTS (SELECT 1 FROM "KeyReminder" kr WHERE kr."keyId" = k.id AND kr.kind = ${kind})`;
+
+/**
+ * One pass: claim every due (key, kind) and queue its emails. One transaction
+ * per Client: a Client whose reminders fail (logged) never holds back another
+ * Client's, and its keys stay unclaimed for the next pass. Returns how many
+ * reminders were claimed.
+ */
 export async function sendKeyReminders(now = new Date()): Promise<number> {
+  const clients = await db().$queryRaw<{ clientId: string }[]>(Prisma.sql`
+    SELECT DISTINCT k."clientId" FROM "ApiKey" k
+    WHERE ${Prisma.join(KINDS.map((kind) => Prisma.sql`(${dueSql(kind, now)} AND ${unclaimed(kind)})`), " OR ")}`);
   let claimed = 0;
-  for (const kind of ["expiredInUse", "1d", "7d"] as const) {
-    claimed += await db().$transaction(async (tx) => {
+  for (const { clientId } of clients) {
+    try {
+      claimed += await remindClient(clientId, now);
+    } catch (err) {
+      logger.warn({ err, clientId }, "key reminders for a Client failed");
+    }
+  }
+  return claimed;
+}
+
+async function remindClient(clientId: string, now: Date): Promise<number> {
+  return db().$transaction(async (tx) => {
+    let claimed = 0;
+    for (const kind of KINDS) {
       const rows = await tx.$queryRaw<Due[]>(Prisma.sql`
         WITH due AS (
-          SELECT k.id FROM "ApiKey" k WHERE ${dueSql(kind, now)} ORDER BY k."expiresAt" LIMIT 200
+          SELECT k.id FROM "ApiKey" k WHERE k."clientId" = ${clientId}::uuid AND ${dueSql(kind, now)} AND ${unclaimed(kind)}
+          ORDER BY k."expiresAt" LIMIT 200
         ), claimed AS (
           INSERT INTO "KeyReminder" ("keyId", kind) SELECT id, ${kind} FROM due ON CONFLICT DO NOTHING RETURNING "keyId"
         )
@@ -54,11 +80,11 @@ export async function sendKeyReminders(now = new Date()): Promise<number> {
         const email = keyReminderEmail(kind, { ...r, appUrl: env().APP_URL ?? null });
         for (const to of r.recipients) await enqueueEmail(tx, { ...email, to, subjectId: r.id });
       }
-      if (rows.length > 0) logger.info({ event: "key reminders", kind, keys: rows.length }, "key reminders queued");
-      return rows.length;
-    });
-  }
-  return claimed;
+      if (rows.length > 0) logger.info({ event: "key reminders", kind, clientId, keys: rows.length }, "key reminders queued");
+      claimed += rows.length;
+    }
+    return claimed;
+  });
 }
 
 /** Run the reminders in this server process (when email is configured): soon after start, then every KEY_REMINDER_INTERVAL_MS. */

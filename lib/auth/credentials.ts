@@ -1,7 +1,7 @@
 // Email + password check for the sign-in form and POST /api/auth/token.
 import { hash, verify } from "@node-rs/argon2";
 import { db } from "@/lib/db/client";
-import { assertNotBlocked, recordFailure } from "@/lib/http/rate-limit";
+import { limitPasswordCheck } from "@/lib/http/rate-limit";
 import { credentialsSchema } from "./schemas";
 
 // Verified against when the email is unknown, so both paths cost the same time.
@@ -11,28 +11,14 @@ export type AuthenticatedUser = { id: string; email: string; name: string; sessi
 
 /**
  * Null when the email and password do not match. Failures are limited per
- * address and per account (429 ApiError when spent): a spray from many
- * addresses at one account stops too. The account bucket is keyed by the
- * email as typed (normalised), whether or not it exists, so the answers are
- * the same for both.
+ * address and per account (429 ApiError when spent; limitPasswordCheck, which
+ * accepting an invitation shares): a spray from many addresses at one account
+ * stops too. The account bucket is keyed by the email as typed (normalised),
+ * whether or not it exists, so the answers are the same for both.
  */
 export async function verifyCredentials(input: unknown, ip: string | null): Promise<AuthenticatedUser | null> {
   const parsed = credentialsSchema.safeParse(input);
-  const account = parsed.success ? parsed.data.email : null;
-  // Per address; with none known, no bucket (never one shared by everybody).
-  if (ip !== null) assertNotBlocked("signInFailures", ip);
-  if (account !== null) assertNotBlocked("signInAccount", account);
-  const user = await check(input);
-  if (!user) {
-    // Both counted, whichever of them is now spent (each throws its 429).
-    const counted = await Promise.allSettled([
-      ip !== null ? recordFailure("signInFailures", ip) : null,
-      account !== null ? recordFailure("signInAccount", account) : null,
-    ]);
-    const spent = counted.find((r) => r.status === "rejected");
-    if (spent) throw spent.reason;
-  }
-  return user;
+  return limitPasswordCheck(ip, parsed.success ? parsed.data.email : null, () => check(input));
 }
 
 async function check(input: unknown): Promise<AuthenticatedUser | null> {

@@ -116,3 +116,40 @@ export async function recordFailure(name: LimitName, key: string): Promise<void>
     throw err;
   }
 }
+
+/** Like assertNotBlocked, and asks the shared counters too: an account locked through another instance is locked here. */
+async function assertNotSpent(name: LimitName, key: string): Promise<void> {
+  assertNotBlocked(name, key);
+  const limit = points(name);
+  const r = await limiter(name).get(key);
+  if (r && r.consumedPoints > limit) {
+    const s = state(limit, r);
+    blockedUntil.set(`${name}:${key}`, Date.now() + s.resetSeconds * 1000);
+    throw exceeded(name, s);
+  }
+}
+
+/**
+ * The sign-in limits around one password check, for every door that takes a
+ * password (sign-in and the token route; accepting an invitation as an
+ * existing account): refused (429) while the address or the account has spent
+ * its failures, before the password is even checked; a wrong password (`check`
+ * answers null) counts against both. `account` is the email as typed,
+ * normalised, whether or not it exists; with no address known, no per-address
+ * bucket (never one shared by everybody).
+ */
+export async function limitPasswordCheck<T>(ip: string | null, account: string | null, check: () => Promise<T | null>): Promise<T | null> {
+  if (ip !== null) assertNotBlocked("signInFailures", ip);
+  if (account !== null) await assertNotSpent("signInAccount", account);
+  const result = await check();
+  if (result === null) {
+    // Both counted, whichever of them is now spent (each throws its 429).
+    const counted = await Promise.allSettled([
+      ip !== null ? recordFailure("signInFailures", ip) : null,
+      account !== null ? recordFailure("signInAccount", account) : null,
+    ]);
+    const spent = counted.find((r) => r.status === "rejected");
+    if (spent) throw spent.reason;
+  }
+  return result;
+}

@@ -9,14 +9,14 @@ import { createHash, randomBytes } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
 import { actorOf, recordAuditEvent, type Actor } from "@/lib/audit/record-audit-event";
 import type { UserPrincipal } from "@/lib/auth/principal";
-import type { Role } from "@/lib/auth/permissions";
+import { can, type Role } from "@/lib/auth/permissions";
 import { lockClient } from "@/lib/clients/lock";
 import { db, type Tx } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { after, isUuid, NEWEST_FIRST, page, resolveCursor } from "@/lib/http/keyset";
 import { ApiError, Problems } from "@/lib/http/problem";
-import { assertNotBlocked, consume, recordFailure } from "@/lib/http/rate-limit";
+import { assertNotBlocked, consume, limitPasswordCheck, recordFailure } from "@/lib/http/rate-limit";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { enqueueEmail, mailConfigured } from "@/lib/mail/outbox";
 import { inviteEmail } from "@/lib/mail/templates";
@@ -106,7 +106,38 @@ async function queueInviteEmail(tx: Tx, inv: { id: string; email: string; role: 
   return true;
 }
 
-const created = (r: Row, url: string, emailQueued: boolean): CreatedInviteView => createdInviteSchema.parse({ ...view(r), inviteUrl: url, emailQueued });
+/**
+ * With mail configured the link goes only to the invitee's mailbox: a person
+ * who invites never sees it (else they could accept it themselves, for an
+ * address with no account yet, and own that account). Without mail
+ * (development) it is shown once, to be sent by hand. The operator at the
+ * deploy shell always gets it (they hold the database anyway).
+ */
+const created = (inviter: Inviter, r: Row, url: string, emailQueued: boolean): CreatedInviteView =>
+  createdInviteSchema.parse({ ...view(r), inviteUrl: emailQueued && inviter.type === "user" ? null : url, emailQueued });
+
+/**
+ * Create's rules for issuing a link to `email` (also on resend, so an expired
+ * invitation cannot come back around them): not already a member, no other
+ * live invitation for the address, under the pending cap. Under the Client lock.
+ */
+async function assertMayIssue(tx: Tx, clientId: string, email: string, now: Date, except?: string): Promise<void> {
+  const member = await tx.clientMember.findFirst({ where: { clientId, user: { email } }, select: { id: true } });
+  if (member) throw conflict("ClientInvite.AlreadyMember", "Already a member", `${email} is already a member of this Client.`);
+  const others = except ? { id: { not: except } } : {};
+  const pending = await tx.clientInvite.findFirst({ where: { clientId, email, ...pendingWhere(now), ...others }, select: { id: true } });
+  if (pending) {
+    throw conflict(
+      "ClientInvite.AlreadyPending",
+      "Already invited",
+      except ? `${email} has a newer pending invitation. Resend that one instead.` : `${email} already has a pending invitation. Resend it instead of inviting again.`,
+    );
+  }
+  const pendingCount = await tx.clientInvite.count({ where: { clientId, ...pendingWhere(now), ...others } });
+  if (pendingCount >= env().MAX_PENDING_INVITES) {
+    throw conflict("ClientInvite.TooMany", "Too many pending invitations", `This Client has ${pendingCount} pending invitations. Revoke some before inviting more.`);
+  }
+}
 
 export async function createInvite(inviter: Inviter, clientId: string, input: CreateInviteData, meta: RequestMeta, baseUrl: string): Promise<CreatedInviteView> {
   assertMayInvite(inviter, input.role);
@@ -117,16 +148,7 @@ export async function createInvite(inviter: Inviter, clientId: string, input: Cr
   const invitedBy = inviter.type === "user" ? inviter.principal.name || inviter.principal.email : inviter.label;
   return db().$transaction(async (tx) => {
     await lockClient(tx, clientId);
-    const member = await tx.clientMember.findFirst({ where: { clientId, user: { email: input.email } }, select: { id: true } });
-    if (member) throw conflict("ClientInvite.AlreadyMember", "Already a member", `${input.email} is already a member of this Client.`);
-    const pending = await tx.clientInvite.findFirst({ where: { clientId, email: input.email, ...pendingWhere(now) }, select: { id: true } });
-    if (pending) {
-      throw conflict("ClientInvite.AlreadyPending", "Already invited", `${input.email} already has a pending invitation. Resend it instead of inviting again.`);
-    }
-    const pendingCount = await tx.clientInvite.count({ where: { clientId, ...pendingWhere(now) } });
-    if (pendingCount >= env().MAX_PENDING_INVITES) {
-      throw conflict("ClientInvite.TooMany", "Too many pending invitations", `This Client has ${pendingCount} pending invitations. Revoke some before inviting more.`);
-    }
+    await assertMayIssue(tx, clientId, input.email, now);
     const row = await tx.clientInvite.create({
       data: {
         clientId,
@@ -148,7 +170,7 @@ export async function createInvite(inviter: Inviter, clientId: string, input: Cr
       meta,
     });
     const emailQueued = await queueInviteEmail(tx, row, clientId, invitedBy, url);
-    return created(row, url, emailQueued);
+    return created(inviter, row, url, emailQueued);
   });
 }
 
@@ -166,7 +188,7 @@ async function lockedInvite(tx: Tx, principal: UserPrincipal, id: string) {
   return row;
 }
 
-/** A new link (and expiry) for a pending or expired invitation; the old link dies. */
+/** A new link (and expiry) for a pending or expired invitation, under create's rules; the old link dies. */
 export async function resendInvite(principal: UserPrincipal, id: string, meta: RequestMeta, baseUrl: string): Promise<CreatedInviteView> {
   await consume("invites", principal.clientId);
   const token = newToken();
@@ -177,9 +199,18 @@ export async function resendInvite(principal: UserPrincipal, id: string, meta: R
     if (old.acceptedAt || old.revokedAt) {
       throw conflict("ClientInvite.NotPending", "Invitation is closed", `This invitation was already ${old.acceptedAt ? "accepted" : "revoked"}. Invite the person again instead.`);
     }
+    await assertMayIssue(tx, principal.clientId, old.email, now, old.id);
     const row = await tx.clientInvite.update({
       where: { id: old.id },
-      data: { tokenHash: hashToken(token), expiresAt: new Date(now.getTime() + env().INVITE_TTL_DAYS * DAY_MS), lastSentAt: now, sendCount: { increment: 1 } },
+      // Whoever issues the live link is its inviter (the email names them), so their removal revokes it.
+      data: {
+        tokenHash: hashToken(token),
+        expiresAt: new Date(now.getTime() + env().INVITE_TTL_DAYS * DAY_MS),
+        lastSentAt: now,
+        sendCount: { increment: 1 },
+        invitedByUserId: principal.userId,
+        invitedByLabel: (principal.name || principal.email).slice(0, 200),
+      },
       select,
     });
     await recordAuditEvent(tx, {
@@ -191,7 +222,7 @@ export async function resendInvite(principal: UserPrincipal, id: string, meta: R
       meta,
     });
     const emailQueued = await queueInviteEmail(tx, row, principal.clientId, principal.name || principal.email, url);
-    return created(row, url, emailQueued);
+    return created({ type: "user", principal }, row, url, emailQueued);
   });
 }
 
@@ -213,13 +244,41 @@ export async function revokeInvite(principal: UserPrincipal, id: string, meta: R
   });
 }
 
-/** Removing someone revokes their pending invitations to that Client (call it in the removal's transaction). */
-export async function revokePendingInvitesFor(tx: Tx, clientId: string, email: string): Promise<number> {
-  const { count } = await tx.clientInvite.updateMany({
-    where: { clientId, email: email.trim().toLowerCase(), acceptedAt: null, revokedAt: null },
-    data: { revokedAt: new Date() },
+/**
+ * A member removed or given another role (call it in that change's
+ * transaction, under the Client lock). Removed (`newRole` null): their own
+ * pending invitations to this Client die (they cannot come back through one),
+ * and so do all those they sent. Given another role: those they sent that the
+ * new role could not send (a Member sends none; an Admin no Owner's). Each
+ * revocation is audited like one by hand. Returns how many died.
+ */
+export async function revokeInvitesOnMemberChange(
+  tx: Tx,
+  principal: UserPrincipal,
+  target: { userId: string; email: string },
+  newRole: Role | null,
+  meta: RequestMeta,
+): Promise<number> {
+  const clientId = principal.clientId;
+  const open = { clientId, acceptedAt: null, revokedAt: null };
+  const candidates = await tx.clientInvite.findMany({
+    where: newRole === null ? { ...open, OR: [{ invitedByUserId: target.userId }, { email: target.email.trim().toLowerCase() }] } : { ...open, invitedByUserId: target.userId },
+    select: { id: true, email: true, role: true, invitedByUserId: true },
   });
-  return count;
+  const doomed = candidates.filter((i) => newRole === null || !(can(newRole, "invites:write") && mayTouch(newRole, i.role, i.role)));
+  if (doomed.length === 0) return 0;
+  await tx.clientInvite.updateMany({ where: { id: { in: doomed.map((i) => i.id) }, ...open }, data: { revokedAt: new Date() } });
+  for (const i of doomed) {
+    await recordAuditEvent(tx, {
+      clientId,
+      action: "invite.revoked",
+      actor: actorOf(principal),
+      target: { type: "invite", id: i.id, label: i.email },
+      metadata: { email: i.email, role: i.role, reason: i.invitedByUserId === target.userId ? (newRole === null ? "inviterRemoved" : "inviterDemoted") : "memberRemoved" },
+      meta,
+    });
+  }
+  return doomed.length;
 }
 
 export type InviteLookup = {
@@ -261,7 +320,8 @@ export async function lookupInvite(token: string): Promise<InviteLookup | null> 
  * `name` and `password`. One transaction marks the invitation accepted only if
  * it is still pending and unexpired, so a double click or twenty parallel
  * accepts make exactly one membership (and at most one account).
- * Failed attempts count against the address's sign-in failures.
+ * Failed attempts count against the address's sign-in failures, and a wrong
+ * password against the account's as well (a locked account cannot accept).
  */
 export async function acceptInvite(input: AcceptInviteData, meta: RequestMeta, signedInUserId: string | null = null): Promise<AcceptedInvite> {
   if (meta.ip !== null) assertNotBlocked("signInFailures", meta.ip);
@@ -286,9 +346,10 @@ export async function acceptInvite(input: AcceptInviteData, meta: RequestMeta, s
     }
     userId = account.id;
   } else if (account) {
-    if (!input.password || !(await verify(account.passwordHash, input.password).catch(() => false))) {
-      return fail(new ApiError({ status: 401, code: "Auth.InvalidCredentials", title: "Wrong password", detail: `Enter the password of ${found.email}.`, errors: { password: ["That password is not right."] } }));
-    }
+    // A sign-in: the account's sign-in limit (the same bucket) applies before and after the check, from any address.
+    const password = input.password;
+    const ok = await limitPasswordCheck(meta.ip, found.email, async () => (password && (await verify(account.passwordHash, password).catch(() => false)) ? true : null));
+    if (!ok) throw new ApiError({ status: 401, code: "Auth.InvalidCredentials", title: "Wrong password", detail: `Enter the password of ${found.email}.`, errors: { password: ["That password is not right."] } });
     userId = account.id;
   } else {
     const errors: Record<string, string[]> = {};

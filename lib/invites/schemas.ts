@@ -38,8 +38,13 @@ export type InviteView = z.infer<typeof inviteSchema>;
 
 export const createdInviteSchema = inviteSchema
   .extend({
-    inviteUrl: z.string().describe("The link to send to the person. It carries the secret token: returned once, here, never again."),
-    emailQueued: z.boolean().describe("Whether an email with the link was queued (false when the server has no mail configured)."),
+    inviteUrl: z
+      .string()
+      .nullable()
+      .describe(
+        "null when the server has mail configured: the link goes only to the invitee's mailbox. Without mail (development), the link to send to the person yourself: it carries the secret token, returned once, here, never again.",
+      ),
+    emailQueued: z.boolean().describe("Whether an email with the link was queued (then `inviteUrl` is null; false when the server has no mail configured)."),
   })
   .meta({ id: "CreatedClientInvite" });
 export type CreatedInviteView = z.infer<typeof createdInviteSchema>;

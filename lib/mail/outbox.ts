@@ -12,7 +12,7 @@ import { env } from "@/lib/env";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { logger } from "@/lib/log";
 import { seal, unseal } from "./seal";
-import { escapeHtml, LINK, type Email } from "./templates";
+import { clip, escapeHtml, LINK, type Email } from "./templates";
 
 export const MAX_ATTEMPTS = 8;
 const CLAIM_SECONDS = 120;
@@ -26,7 +26,7 @@ export async function enqueueEmail(tx: Tx, e: Email & { to: string; secretLink?:
   await tx.emailOutbox.create({
     data: {
       to: e.to,
-      subject: e.subject,
+      subject: clip(e.subject, 300), // the column's size; templates stay under it (SUBJECT_MAX)
       text: e.text,
       html: e.html,
       secretLink: e.secretLink ? seal(e.secretLink) : null,

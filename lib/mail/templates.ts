@@ -6,12 +6,31 @@ export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&
 
 export type Email = { subject: string; text: string; html: string };
 
+/** EmailOutbox.subject holds 300 characters; a template's subject stays well under it. */
+export const SUBJECT_MAX = 200;
+/** A name (Client, person, key) inside a subject; in a body, names are cut at NAME_MAX. */
+const SUBJECT_NAME_MAX = 60;
+const NAME_MAX = 200;
+
+/**
+ * At most `max` characters (code points, as PostgreSQL's varchar counts them),
+ * whitespace runs as one space, cut with an ellipsis. Every template bounds the
+ * names it shows and its subject with this, so no name can make an email too
+ * long to queue.
+ */
+export function clip(s: string, max: number): string {
+  const chars = Array.from(s.replace(/\s+/g, " ").trim());
+  return chars.length <= max ? chars.join("") : `${chars.slice(0, max - 1).join("").trimEnd()}…`;
+}
+
 export function inviteEmail(i: { clientName: string; clientType: "Live" | "Sandbox"; role: string; invitedBy: string; expiresAt: Date }): Email {
   const when = i.expiresAt.toUTCString().replace("GMT", "UTC");
-  const what = `${i.clientName}${i.clientType === "Sandbox" ? " (Sandbox)" : ""}`;
-  const subject = `${i.invitedBy} invited you to ${what} on Dolfin`;
+  const sandbox = i.clientType === "Sandbox" ? " (Sandbox)" : "";
+  const what = `${clip(i.clientName, NAME_MAX)}${sandbox}`;
+  const invitedBy = clip(i.invitedBy, NAME_MAX);
+  const subject = clip(`${clip(i.invitedBy, SUBJECT_NAME_MAX)} invited you to ${clip(i.clientName, SUBJECT_NAME_MAX)}${sandbox} on Dolfin`, SUBJECT_MAX);
   const text = [
-    `${i.invitedBy} invited you to join ${what} on Dolfin as ${i.role}.`,
+    `${invitedBy} invited you to join ${what} on Dolfin as ${i.role}.`,
     ``,
     `Accept the invitation: ${LINK}`,
     ``,
@@ -20,7 +39,7 @@ export function inviteEmail(i: { clientName: string; clientType: "Live" | "Sandb
     `If you did not expect this, ignore this email: nothing happens unless the link is used.`,
   ].join("\n");
   const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#0f172a;line-height:1.5">
-<p><strong>${escapeHtml(i.invitedBy)}</strong> invited you to join <strong>${escapeHtml(what)}</strong> on Dolfin as <strong>${escapeHtml(i.role)}</strong>.</p>
+<p><strong>${escapeHtml(invitedBy)}</strong> invited you to join <strong>${escapeHtml(what)}</strong> on Dolfin as <strong>${escapeHtml(i.role)}</strong>.</p>
 <p><a href="${LINK}" style="display:inline-block;background:#1d4ed8;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none">Accept the invitation</a></p>
 <p>As ${escapeHtml(i.role)} you will ${escapeHtml(roleText(i.role))}.</p>
 <p style="color:#475569">The link works once and expires on ${escapeHtml(when)}. If you did not expect this, ignore this email: nothing happens unless the link is used.</p>
@@ -41,14 +60,14 @@ export function keyReminderEmail(
   kind: ReminderKind,
   k: { name: string | null; keyPrefix: string; expiresAt: Date; lastUsedAt: Date | null; clientName: string; clientType: "Live" | "Sandbox"; appUrl: string | null },
 ): Email {
-  const label = k.name ? `“${k.name}” (${k.keyPrefix}…)` : `${k.keyPrefix}…`;
-  const client = `${k.clientName}${k.clientType === "Sandbox" ? " (Sandbox)" : ""}`;
+  const sandbox = k.clientType === "Sandbox" ? " (Sandbox)" : "";
+  const labelOf = (max: number) => (k.name ? `“${clip(k.name, max)}” (${k.keyPrefix}…)` : `${k.keyPrefix}…`);
+  const label = labelOf(NAME_MAX);
+  const client = `${clip(k.clientName, NAME_MAX)}${sandbox}`;
+  const short = `API key ${labelOf(SUBJECT_NAME_MAX)} of ${clip(k.clientName, SUBJECT_NAME_MAX)}${sandbox}`;
   const when = k.expiresAt.toUTCString().replace("GMT", "UTC");
   const page = k.appUrl ? `${k.appUrl.replace(/\/$/, "")}/settings/api-keys` : null;
-  const subject =
-    kind === "expiredInUse"
-      ? `API key ${label} of ${client} expired while still in use`
-      : `API key ${label} of ${client} expires in ${kind === "7d" ? "7 days" : "1 day"}`;
+  const subject = clip(kind === "expiredInUse" ? `${short} expired while still in use` : `${short} expires in ${kind === "7d" ? "7 days" : "1 day"}`, SUBJECT_MAX);
   const lead =
     kind === "expiredInUse"
       ? `The API key ${label} of ${client} expired on ${when}, and it was still being used in its last 24 hours${k.lastUsedAt ? ` (last at ${k.lastUsedAt.toUTCString().replace("GMT", "UTC")})` : ""}. Whatever used it is now refused.`

@@ -10,7 +10,7 @@ import { db, type Tx } from "@/lib/db/client";
 import { after, isUuid, NEWEST_FIRST, page, resolveCursor } from "@/lib/http/keyset";
 import { Problems } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
-import { revokePendingInvitesFor } from "@/lib/invites/invites";
+import { revokeInvitesOnMemberChange } from "@/lib/invites/invites";
 import { assertMayChange } from "./rules";
 import { memberPageSchema, memberSchema, type MemberView } from "./schemas";
 
@@ -44,6 +44,8 @@ export async function changeMemberRole(principal: UserPrincipal, userId: string,
     if (target.role === role) return view(target);
     assertMayChange(actorRole, target.role, role, owners);
     const updated = await tx.clientMember.update({ where: { id: target.id }, data: { role }, select });
+    // The invitations they sent that their new role could not send die with the old role.
+    await revokeInvitesOnMemberChange(tx, principal, { userId: target.user.id, email: target.user.email }, role, meta);
     await recordAuditEvent(tx, {
       clientId: principal.clientId,
       action: "member.roleChanged",
@@ -62,8 +64,8 @@ export async function removeMember(principal: UserPrincipal, userId: string, met
     const { target, actorRole, owners } = await lockedState(tx, principal, userId);
     assertMayChange(actorRole, target.role, null, owners);
     await tx.clientMember.delete({ where: { id: target.id } });
-    // Nor can they come back through an invitation sent before.
-    await revokePendingInvitesFor(tx, principal.clientId, target.user.email);
+    // Nor can they come back through an invitation: neither one sent to them nor one they sent.
+    await revokeInvitesOnMemberChange(tx, principal, { userId: target.user.id, email: target.user.email }, null, meta);
     await recordAuditEvent(tx, {
       clientId: principal.clientId,
       action: "member.removed",

@@ -370,7 +370,7 @@ export function buildOpenApiDocument() {
           tags: ["ClientInvites"],
           summary: "Invite someone",
           description:
-            "Admin/Owner; only an Owner may invite an Owner. The answer's `inviteUrl` carries the secret token and is returned here only (like `rawKey`); when the server has mail configured, the link is also emailed. The link works once, for the invited email, until `expiresAt` (7 days by default). Audited.",
+            "Admin/Owner; only an Owner may invite an Owner. When the server has mail configured, the link is emailed to the invited address only: the answer says `emailQueued: true` and `inviteUrl` is null (whoever invites never holds the link). Without mail (development), `inviteUrl` carries the secret token and is returned here only (like `rawKey`). The link works once, for the invited email, until `expiresAt` (7 days by default). Audited.",
           security: [{ BearerAuth: [] }, { SessionCookie: [] }],
           requestBody: { required: true, content: { "application/json": { schema: createInviteSchema, examples: { admin: { value: { email: "alice@example.com", role: "Admin" } } } } } },
           responses: {
@@ -387,13 +387,14 @@ export function buildOpenApiDocument() {
           operationId: "resendClientInvite",
           tags: ["ClientInvites"],
           summary: "Resend an invitation",
-          description: "A new link and a new expiry for a pending or expired invitation; the old link stops working. Returns the new `inviteUrl` (once). Audited.",
+          description:
+            "A new link and a new expiry for a pending or expired invitation, under the same rules as inviting (not a member, no other pending invitation for the email, the pending cap); the old link stops working. The new link is emailed (`inviteUrl` null) or, without mail, returned once in `inviteUrl`. Audited.",
           security: [{ BearerAuth: [] }, { SessionCookie: [] }],
           requestParams: { path: z.object({ id: z.uuid().meta({ description: "The invitation's id." }) }) },
           responses: {
             "200": { description: "Resent.", content: { "application/json": { schema: createdInviteSchema } } },
             "404": problem("`ClientInvite.NotFound` (also for another Client's)."),
-            "409": problem("`ClientInvite.NotPending`: accepted or revoked."),
+            "409": problem("`ClientInvite.NotPending`: accepted or revoked; `ClientInvite.AlreadyMember`, `ClientInvite.AlreadyPending`, `ClientInvite.TooMany` as when inviting."),
             ...common,
           },
         },
@@ -420,7 +421,7 @@ export function buildOpenApiDocument() {
           tags: ["ClientInvites"],
           summary: "Accept an invitation",
           description:
-            "Exchange an invitation token for membership. If an account has the invited email, send its `password`; otherwise send `name` and a new `password` (at least 12 characters, not the email) and the account is made. Works once: any invalid, expired, revoked or used token gets the same `400 ClientInvite.Invalid`. Failures are rate limited per address like sign-ins.",
+            "Exchange an invitation token for membership. If an account has the invited email, send its `password`; otherwise send `name` and a new `password` (at least 12 characters, not the email) and the account is made. Works once: any invalid, expired, revoked or used token gets the same `400 ClientInvite.Invalid`. Failures are rate limited per address like sign-ins; with an existing account this is a sign-in: a wrong password counts against the account's sign-in limit too, and an account locked by wrong passwords (here or at sign-in) gets `429` even with the right one.",
           security: [{}],
           requestBody: {
             required: true,

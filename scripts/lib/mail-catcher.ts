@@ -14,8 +14,11 @@ export type MailCatcher = {
   smtpUrl: string;
   webUrl: string | null;
   messages: CaughtMail[];
-  /** Refuse the next `n` messages with a temporary error (451), as a flaky relay would. */
-  failNext: (n: number) => void;
+  /**
+   * Refuse the next `n` messages with a temporary error (451), as a flaky relay would;
+   * given `to`, only messages to that recipient (another message due first cannot take the refusal).
+   */
+  failNext: (n: number, to?: string) => void;
   /** Resolves with the first message (received from now on or already held) that matches. */
   waitFor: (match: (m: CaughtMail) => boolean, timeoutMs?: number) => Promise<CaughtMail>;
   stop: () => Promise<void>;
@@ -26,14 +29,14 @@ const esc = escapeHtml;
 export async function startMailCatcher(opts: { smtpPort?: number; webPort?: number | null } = {}): Promise<MailCatcher> {
   const messages: CaughtMail[] = [];
   const waiters: { match: (m: CaughtMail) => boolean; resolve: (m: CaughtMail) => void }[] = [];
-  let failing = 0;
+  let failing = { n: 0, to: null as string | null };
   const smtp = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
     logger: false,
     onData(stream, session, callback) {
-      if (failing > 0) {
-        failing--;
+      if (failing.n > 0 && (failing.to === null || session.envelope.rcptTo.some((r) => r.address.toLowerCase() === failing.to))) {
+        failing.n--;
         stream.resume();
         stream.on("end", () => callback(Object.assign(new Error("Try again later (test relay)"), { responseCode: 451 })));
         return;
@@ -94,7 +97,7 @@ export async function startMailCatcher(opts: { smtpPort?: number; webPort?: numb
     smtpUrl: `smtp://127.0.0.1:${smtpPort}`,
     webUrl,
     messages,
-    failNext: (n) => (failing = n),
+    failNext: (n, to) => (failing = { n, to: to?.toLowerCase() ?? null }),
     waitFor: (match, timeoutMs = 15_000) =>
       new Promise((resolve, reject) => {
         const held = messages.find(match);

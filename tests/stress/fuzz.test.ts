@@ -1,19 +1,30 @@
 // Fuzzing: thousands of generated malformed requests (seeded, reproducible)
 // against create, rotate, revoke, list and leak reports. Zero 5xx, every error
 // is problem details, and the database holds nothing unexpected afterwards.
+// Then invitations: random interleavings of create/resend/revoke/accept/remove
+// on Clients and people with names near and over the limits, with mail
+// configured (links read from the caught mail), checking the invariants after
+// every step.
+import { randomBytes } from "node:crypto";
+import { hash } from "@node-rs/argon2";
 import fc from "fast-check";
 import { ALL_SCOPES } from "@/lib/api-keys/access";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { can, type Role } from "@/lib/auth/permissions";
+import { mayTouch } from "@/lib/members/rules";
+import { startMailCatcher, type MailCatcher } from "../../scripts/lib/mail-catcher";
 import { startStack, type Stack } from "./stack";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 424242);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2500);
 
 let s: Stack;
+let mail: MailCatcher;
 const victims: string[] = [];
 let foreignKeyId: string;
 beforeAll(async () => {
-  s = await startStack();
+  mail = await startMailCatcher({ webPort: null });
+  s = await startStack({ SMTP_URL: mail.smtpUrl, MAIL_POLL_INTERVAL_MS: "50" });
   for (let i = 0; i < 20; i++) {
     const r = await fetch(`${s.server.url}/api/api-keys`, { method: "POST", headers: { authorization: `Bearer ${s.token}`, "content-type": "application/json" }, body: JSON.stringify({ name: `victim ${i}` }) });
     victims.push(((await r.json()) as { id: string }).id);
@@ -21,7 +32,10 @@ beforeAll(async () => {
   const foreign = await s.db.apiKey.create({ data: { clientId: s.otherClientId, keyPrefix: "dol_live_FOREIGN0", keyHash: "f".repeat(64), name: "bystander" } });
   foreignKeyId = foreign.id;
 }, 120_000);
-afterAll(async () => s?.stop(), 60_000);
+afterAll(async () => {
+  await s?.stop();
+  await mail?.stop();
+}, 60_000);
 
 const nasty = [
   "'; DROP TABLE \"ApiKey\"; --", "\" OR 1=1 --", "../../etc/passwd", "%00", "\u0000", "${7*7}", "{{constructor.constructor('x')()}}",
@@ -209,6 +223,209 @@ describe("fuzzing", () => {
     // The bystander Client's key was never touched.
     expect(await s.db.apiKey.findUniqueOrThrow({ where: { id: foreignKeyId } })).toEqual(foreignBefore);
     expect(await s.db.auditEvent.count({ where: { clientId: s.otherClientId } })).toBe(0);
+    expect(s.server.proc.exitCode).toBeNull();
+  }, 600_000);
+});
+
+// ---- Invitations: sequences of operations, the invariants after each ----
+
+const SEQ_SEED = Number(process.env.FUZZ_SEED ?? 424242);
+const SEQUENCES = Number(process.env.FUZZ_INVITE_SEQUENCES ?? 8);
+const PW = "stress invitee password";
+const hex = () => randomBytes(4).toString("hex");
+
+type Who = "ownerA" | "adminA" | "ownerB" | "adminB";
+type Op =
+  | { op: "create"; by: Who; person: number; role: Role }
+  | { op: "resend" | "revoke"; by: Who; person: number }
+  | { op: "expire"; client: "A" | "B"; person: number }
+  | { op: "accept"; client: "A" | "B"; person: number; password: "right" | "wrong" | "none"; name: string | null }
+  | { op: "remove"; client: "A" | "B"; person: number }
+  | { op: "removeAdmin" | "demoteAdmin"; client: "A" | "B" }
+  | { op: "parallel"; ops: Op[] };
+
+const PEOPLE = 6; // 0-2: no account yet; 3-4: accounts elsewhere; 5: an address over 320 characters
+const who = fc.constantFrom<Who>("ownerA", "adminA", "ownerB", "adminB");
+const person = fc.nat(PEOPLE - 1);
+const side = fc.constantFrom<"A" | "B">("A", "B");
+// Names at, just under and just over personNameSchema's 100 characters (code points and UTF-16 units differ for emoji).
+const newName = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom("Ivy", "N".repeat(99), "N".repeat(100), "😀".repeat(50), "a\u0301".repeat(50)) },
+  { weight: 1, arbitrary: fc.constantFrom("N".repeat(101), "😀".repeat(51), " ", "\u202e") },
+);
+const simple: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ op: fc.constant("create" as const), by: who, person, role: fc.constantFrom<Role>("Owner", "Admin", "Member") }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constantFrom("resend" as const, "revoke" as const), by: who, person }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("expire" as const), client: side, person }) },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant("accept" as const), client: side, person, password: fc.constantFrom("right" as const, "right" as const, "wrong" as const, "none" as const), name: fc.option(newName, { freq: 4 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("remove" as const), client: side, person }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constantFrom("removeAdmin" as const, "demoteAdmin" as const), client: side }) },
+);
+const sequence = fc.array(fc.oneof({ weight: 5, arbitrary: simple }, { weight: 1, arbitrary: fc.array(simple, { minLength: 2, maxLength: 3 }).map((ops): Op => ({ op: "parallel", ops })) }), { minLength: 25, maxLength: 50 });
+
+const OK: Record<string, number[]> = {
+  create: [201, 400, 403, 409],
+  resend: [200, 403, 404, 409],
+  revoke: [204, 403, 404, 409],
+  accept: [200, 400, 401, 409, 429],
+  remove: [204, 403, 404, 409],
+  removeAdmin: [204, 404],
+  demoteAdmin: [200, 404],
+};
+
+describe("fuzzing invitations", () => {
+  it(`${SEQUENCES} random sequences of create/resend/revoke/accept/remove (seed ${SEQ_SEED}), long names, mail on: never a 5xx, at most one live invitation per email, none for members or from people who may no longer send them`, async () => {
+    const url = s.server.url;
+    const pwHash = await hash(PW);
+    const token = async (email: string, clientId: string) => {
+      const r = await fetch(`${url}/api/auth/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password: PW, clientId }) });
+      expect(r.status).toBe(200);
+      return ((await r.json()) as { token: string }).token;
+    };
+    const failures: string[] = [];
+    const answers: Record<string, Record<number, number>> = {};
+    let steps = 0;
+    for (const seq of fc.sample(sequence, { seed: SEQ_SEED, numRuns: SEQUENCES })) {
+      const tag = hex();
+      // Client names near and over the CLI's 200 (the column itself is unbounded); people's names over the form's 100.
+      const A = await s.db.client.create({ data: { name: `${"Ä".repeat(198)}😀`, type: "Sandbox" } });
+      const B = await s.db.client.create({ data: { name: `${"Zeta Payments ".repeat(20)}${tag}`, type: "Live" } });
+      const clients = { A, B };
+      const mkUser = async (name: string, email = `u-${hex()}-${tag}@stress.test`) => s.db.user.create({ data: { email, name, passwordHash: pwHash } });
+      const users = { ownerA: await mkUser("Ö".repeat(100)), adminA: await mkUser("x".repeat(300)), ownerB: await mkUser("Owner B"), adminB: await mkUser(`${"y".repeat(150)} 👩‍👩‍👧‍👦`) };
+      const roleOf = { ownerA: "Owner", adminA: "Admin", ownerB: "Owner", adminB: "Admin" } as const;
+      const clientOf = (w: Who) => (w.endsWith("A") ? A : B);
+      for (const w of Object.keys(users) as Who[]) await s.db.clientMember.create({ data: { clientId: clientOf(w).id, userId: users[w].id, role: roleOf[w] } });
+      const tokens = {} as Record<Who, string>;
+      for (const w of Object.keys(users) as Who[]) tokens[w] = await token(users[w].email, clientOf(w).id);
+      const emails = [0, 1, 2].map((i) => `p${i}-${tag}@stress.test`);
+      emails.push(`exists-${tag}@stress.test`, `${"l".repeat(50)}-${tag}@${"d".repeat(40)}.${"e".repeat(40)}.${"f".repeat(40)}.stress.test`);
+      emails.push(`${"o".repeat(64)}@${"g".repeat(63)}.${"h".repeat(63)}.${"i".repeat(63)}.${"j".repeat(63)}.test`);
+      for (const e of emails.slice(3, 5)) await mkUser("Elsewhere", e);
+      const links = new Map<string, string>(); // client + email -> the newest link mailed
+      const mailed = new Map<string, number>(); // email -> mails expected so far
+      const inviteIds = new Map<string, string>(); // client + email -> the newest invitation's id
+
+      const call = async (path: string, init: { method?: string; body?: unknown; token?: string }) => {
+        const headers: Record<string, string> = {};
+        if (init.token) headers.authorization = `Bearer ${init.token}`;
+        if (init.body !== undefined) headers["content-type"] = "application/json";
+        const r = await fetch(url + path, { method: init.method ?? "POST", headers, body: init.body === undefined ? undefined : JSON.stringify(init.body), signal: AbortSignal.timeout(15_000) });
+        const text = await r.text();
+        if (r.status >= 400) expect(r.headers.get("content-type"), `${path} -> ${r.status}`).toBe("application/problem+json");
+        return { status: r.status, body: text ? JSON.parse(text) : null };
+      };
+      /** The link in the n-th email to `to` (waits for it). */
+      const linkFor = async (to: string, n: number) => {
+        const deadline = Date.now() + 15_000;
+        for (;;) {
+          const got = mail.messages.filter((m) => m.to.includes(to));
+          if (got.length >= n) return got[n - 1].text.match(/https?:\/\/\S+\/invite#[A-Za-z0-9_-]+/)![0];
+          if (Date.now() > deadline) throw new Error(`no email #${n} to ${to}`);
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      };
+      const issued = async (clientId: string, r: { status: number; body: { id?: string; email?: string; inviteUrl?: string | null; emailQueued?: boolean } }) => {
+        if (r.status !== 200 && r.status !== 201) return;
+        const to = r.body.email!; // a resend may be of another person's invitation
+        const key = `${clientId}:${to}`;
+        expect(r.body.inviteUrl ?? null, "with mail on, no link in the answer").toBeNull();
+        expect(r.body.emailQueued).toBe(true);
+        inviteIds.set(key, r.body.id!);
+        const n = (mailed.get(to) ?? 0) + 1;
+        mailed.set(to, n);
+        links.set(key, await linkFor(to, n));
+      };
+
+      const run = async (o: Op): Promise<void> => {
+        if (o.op === "parallel") {
+          await Promise.all(o.ops.map(run));
+          return;
+        }
+        let status = 0;
+        if (o.op === "create" || o.op === "resend" || o.op === "revoke") {
+          const c = clientOf(o.by);
+          const to = emails[o.person];
+          const key = `${c.id}:${to}`;
+          if (o.op === "create") {
+            const r = await call("/api/client-invites", { token: tokens[o.by], body: { email: to, role: o.role } });
+            status = r.status;
+            await issued(c.id, r);
+          } else {
+            // The person's newest invitation, else another of the Client's (revoked, accepted or expired ones included).
+            const others = [...inviteIds].filter(([k]) => k.startsWith(`${c.id}:`)).map(([, v]) => v);
+            const id = inviteIds.get(key) ?? others[o.person % Math.max(1, others.length)] ?? "00000000-0000-7000-8000-000000000000";
+            const r = await call(`/api/client-invites/${id}/${o.op}`, { token: tokens[o.by] });
+            status = r.status;
+            if (o.op === "resend") await issued(c.id, r);
+          }
+        } else if (o.op === "expire") {
+          await s.db.clientInvite.updateMany({ where: { clientId: clients[o.client].id, email: emails[o.person] }, data: { expiresAt: new Date(Date.now() - 1000) } });
+          return;
+        } else if (o.op === "accept") {
+          // The person's newest link to that Client, else another link held for it (a stale one answers 400 like any dead link).
+          const held = [...links].filter(([k]) => k.startsWith(`${clients[o.client].id}:`)).map(([, v]) => v);
+          const link = links.get(`${clients[o.client].id}:${emails[o.person]}`) ?? held[o.person % Math.max(1, held.length)];
+          const tok = link ? decodeURIComponent(new URL(link).hash.slice(1)) : "x".repeat(43);
+          const body: Record<string, unknown> = { token: tok };
+          if (o.password !== "none") body.password = o.password === "right" ? PW : "not the password at all";
+          if (o.name !== null) body.name = o.name;
+          status = (await call("/api/client-invites/accept", { body })).status;
+        } else if (o.op === "remove") {
+          // Someone who joined through an invitation (or nobody: 404).
+          const joined = await s.db.clientMember.findMany({ where: { clientId: clients[o.client].id, user: { email: { in: emails } } }, select: { userId: true }, orderBy: { userId: "asc" } });
+          const owner = o.client === "A" ? "ownerA" : "ownerB";
+          const target = joined[o.person % Math.max(1, joined.length)]?.userId ?? "00000000-0000-7000-8000-000000000000";
+          status = (await call(`/api/members/${target}`, { method: "DELETE", token: tokens[owner] })).status;
+        } else if (o.op === "removeAdmin" || o.op === "demoteAdmin") {
+          // The Client's Admin removed (then let back in behind the app) or demoted and promoted again: what they sent must not outlive the role.
+          const admin = o.client === "A" ? "adminA" : "adminB";
+          const owner = o.client === "A" ? "ownerA" : "ownerB";
+          const c = clients[o.client];
+          if (o.op === "removeAdmin") {
+            status = (await call(`/api/members/${users[admin].id}`, { method: "DELETE", token: tokens[owner] })).status;
+            await s.db.clientMember.upsert({ where: { clientId_userId: { clientId: c.id, userId: users[admin].id } }, create: { clientId: c.id, userId: users[admin].id, role: "Admin" }, update: {} });
+          } else {
+            status = (await call(`/api/members/${users[admin].id}`, { method: "PATCH", body: { role: "Member" }, token: tokens[owner] })).status;
+            await call(`/api/members/${users[admin].id}`, { method: "PATCH", body: { role: "Admin" }, token: tokens[owner] });
+          }
+        }
+        steps++;
+        (answers[o.op] ??= {})[status] = (answers[o.op]?.[status] ?? 0) + 1;
+        if (!OK[o.op].includes(status)) failures.push(`${JSON.stringify(o).slice(0, 300)} -> ${status}`);
+      };
+
+      for (const o of seq) {
+        await run(o);
+        // The invariants, straight from the database.
+        const now = new Date();
+        const live = await s.db.clientInvite.findMany({
+          where: { clientId: { in: [A.id, B.id] }, acceptedAt: null, revokedAt: null, expiresAt: { gt: now } },
+          select: { id: true, clientId: true, email: true, role: true, invitedByUserId: true },
+        });
+        const members = await s.db.clientMember.findMany({ where: { clientId: { in: [A.id, B.id] } }, select: { clientId: true, userId: true, role: true, user: { select: { email: true } } } });
+        const seen = new Set<string>();
+        for (const i of live) {
+          const key = `${i.clientId}:${i.email}`;
+          if (seen.has(key)) failures.push(`two live invitations for ${i.email} after ${JSON.stringify(o).slice(0, 200)}`);
+          seen.add(key);
+          if (members.some((m) => m.clientId === i.clientId && m.user.email === i.email)) failures.push(`a live invitation for member ${i.email} after ${JSON.stringify(o).slice(0, 200)}`);
+          const inviter = members.find((m) => m.clientId === i.clientId && m.userId === i.invitedByUserId);
+          if (i.invitedByUserId && !(inviter && can(inviter.role, "invites:write") && mayTouch(inviter.role, i.role, i.role))) {
+            failures.push(`a live ${i.role} invitation from someone who may no longer send it, after ${JSON.stringify(o).slice(0, 200)}`);
+          }
+        }
+        if (failures.length > 0) break;
+      }
+      if (failures.length > 0) break;
+    }
+    console.log(`invitation sequences: ${steps} steps, answers by operation ${JSON.stringify(answers)}`);
+    expect(failures).toEqual([]);
+    expect(steps).toBeGreaterThan(SEQUENCES * 20);
+    // The sequences got past the refusals too: links issued, resent, revoked and used.
+    for (const [op, status] of [["create", 201], ["resend", 200], ["revoke", 204], ["accept", 200], ["accept", 401], ["remove", 204]] as const) {
+      expect(answers[op]?.[status] ?? 0, `${op} -> ${status}`).toBeGreaterThan(0);
+    }
     expect(s.server.proc.exitCode).toBeNull();
   }, 600_000);
 });

@@ -19,7 +19,8 @@ export const RAISED = {
 
 export type Stack = { pg: EmbeddedDb; server: Server; db: PrismaClient; clientId: string; otherClientId: string; token: string; apiKey: string; stop: () => Promise<void> };
 
-export async function startStack(): Promise<Stack> {
+/** `env`: more settings for the server (e.g. SMTP_URL). */
+export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const pg = await startEmbeddedPostgres();
   await pg.pg.createDatabase("dolfin");
   const url = pg.url("dolfin");
@@ -29,7 +30,7 @@ export async function startStack(): Promise<Stack> {
   const other = await db.client.create({ data: { name: "Bystander", type: "Live" } });
   const user = await db.user.create({ data: { email: "owner@stress.test", name: "Owner", passwordHash: await hash("stress-password") } });
   await db.clientMember.create({ data: { clientId: client.id, userId: user.id, role: "Owner" } });
-  const server = await startServer({ databaseUrl: url, authSecret: "stress-test-secret-0123456789abcdefghij", env: { ...RAISED, DATABASE_POOL_SIZE: "20", LOG_LEVEL: "warn" } });
+  const server = await startServer({ databaseUrl: url, authSecret: "stress-test-secret-0123456789abcdefghij", env: { ...RAISED, DATABASE_POOL_SIZE: "20", LOG_LEVEL: "warn", ...env } });
   const t = await fetch(`${server.url}/api/auth/token`, {
     method: "POST",
     headers: { "content-type": "application/json" },
