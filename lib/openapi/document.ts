@@ -237,7 +237,7 @@ export function buildOpenApiDocument() {
           operationId: "listAuditEvents",
           tags: ["Audit"],
           summary: "List audit events",
-          description: "The Client's key lifecycle events, newest first. Admin/Owner or an API key of the Client. `TargetId` narrows it to one key's history (or, with the Client's id, its policy changes).",
+          description: "The Client's audit trail, newest first. Admin/Owner, or an API key of the Client with `apiKeys:read`. `TargetId` narrows it to one key's history (or, with the Client's id, its policy changes). An API key gets key events only (never policy, member or invitation events), and no people data: when a person acted, `actor.label` (their email), `ip` and `userAgent` are null (likewise `ip` and `userAgent` of anonymous leak reports); a key's own label, IP and user agent are kept.",
           requestParams: { query: listQuery.extend({ TargetId: z.uuid().optional().meta({ description: "Only events about this key (or the Client)." }) }) },
           responses: { "200": { description: "A page of events.", content: { "application/json": { schema: auditEventPageSchema } } }, "400": problem("`Request.Invalid`: bad Limit, TargetId or Cursor."), ...common },
         },
