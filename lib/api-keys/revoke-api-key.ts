@@ -6,16 +6,24 @@ import { db } from "@/lib/db/client";
 import { Problems } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { isUuid } from "@/lib/http/keyset";
+import { assertCanManage } from "./grant";
 import { cacheForgetKey } from "./verify-cache";
 
-/** Revoke a key of the caller's Client. Idempotent: revoking a revoked key changes nothing and succeeds. */
+/**
+ * Revoke a key of the caller's Client. Idempotent: revoking a revoked key changes nothing and succeeds.
+ * A key may only revoke keys it could have made (assertCanManage); people within their role.
+ */
 export async function revokeApiKey(principal: Principal, id: string, meta: RequestMeta): Promise<void> {
   if (!isUuid(id)) throw Problems.notFound("ApiKey.NotFound", "API key");
   const keyId = await db().$transaction(async (tx) => {
     // Client row first, as every key write takes it (the key count's trigger updates it), so none deadlock.
     await lockClient(tx, principal.clientId);
-    const key = await tx.apiKey.findFirst({ where: { id, clientId: principal.clientId }, select: { id: true, name: true, keyPrefix: true } });
+    const key = await tx.apiKey.findFirst({
+      where: { id, clientId: principal.clientId },
+      select: { id: true, name: true, keyPrefix: true, fullAccess: true, scopes: true, allowedIps: true, expiresAt: true },
+    });
     if (!key) throw Problems.notFound("ApiKey.NotFound", "API key");
+    assertCanManage(principal, { scopes: key.fullAccess ? null : key.scopes, allowedIps: key.allowedIps, expiresAt: key.expiresAt }, "revoke");
     const { count } = await tx.apiKey.updateMany({
       where: { id, clientId: principal.clientId, revokedAt: null },
       data: { revokedAt: new Date(), revokedReason: "Manual" },

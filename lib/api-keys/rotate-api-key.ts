@@ -6,7 +6,7 @@ import { ApiError, Problems } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { lockClient } from "@/lib/clients/lock";
 import { checkExpiryPolicy, countActiveKeys, KEY_WRITE_TX, limitReached } from "./create-api-key";
-import { assertCanGrant } from "./grant";
+import { assertCanGrant, assertCanManage } from "./grant";
 import { generateKey } from "./key-format";
 import { isUuid } from "@/lib/http/keyset";
 import { cacheForgetKey } from "./verify-cache";
@@ -41,6 +41,9 @@ export async function rotateApiKey(principal: Principal, id: string, input: Rota
       },
     });
     if (!old) throw Problems.notFound("ApiKey.NotFound", "API key");
+    // Rotation ends the old key: only a caller that could have made it may (as revoke, rename and update).
+    const access = { scopes: old.fullAccess ? null : old.scopes, allowedIps: old.allowedIps };
+    assertCanManage(principal, { ...access, expiresAt: old.expiresAt }, "rotate");
     if (old.revokedAt) throw notActive("A revoked key cannot be rotated. Create a new key instead.");
     if (old.expiresAt && old.expiresAt <= now) throw notActive("An expired key cannot be rotated. Create a new key instead.");
     if (old.rotatedTo) throw notActive("This key was already rotated; rotate its replacement instead.");
@@ -54,7 +57,6 @@ export async function rotateApiKey(principal: Principal, id: string, input: Rota
           : null;
     checkExpiryPolicy(client, expiresAt, now);
     // The new key carries the old one's access: a caller may only mint it if it could have granted that access.
-    const access = { scopes: old.fullAccess ? null : old.scopes, allowedIps: old.allowedIps };
     assertCanGrant(principal, { ...access, expiresAt });
     // The key being replaced shares its replacement's slot (rotation never needs a free slot); a key it had replaced counts again.
     const active = await countActiveKeys(tx, client.id, now, old.id);

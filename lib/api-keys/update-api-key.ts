@@ -7,7 +7,7 @@ import { isUuid } from "@/lib/http/keyset";
 import { Problems } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { KEY_WRITE_TX } from "./create-api-key";
-import { assertCanGrant } from "./grant";
+import { assertCanGrant, assertCanManage } from "./grant";
 import { getApiKey } from "./list-api-keys";
 import type { ApiKeyView, UpdateApiKeyData } from "./schemas";
 import { cacheForgetKey } from "./verify-cache";
@@ -19,8 +19,9 @@ const same = (a: readonly string[], b: readonly string[]) => a.length === b.leng
  * and change what it may do and from where. Each change is audited with its
  * before and after; an access change reaches every instance's verification
  * cache at once (trigger ApiKey_notify_change), and this one's right here.
- * A caller can only give a key what it holds itself; a key whose current
- * access is beyond the caller cannot have its access changed by it either.
+ * A caller can only give a key what it holds itself, and a key can only
+ * rename or change a key it could have made (its scopes, allowlist and
+ * lifetime cover the key as it is): assertCanManage, as revoke and rotate.
  */
 export async function updateApiKey(principal: Principal, id: string, input: UpdateApiKeyData, meta: RequestMeta): Promise<ApiKeyView> {
   if (!isUuid(id)) throw Problems.notFound("ApiKey.NotFound", "API key");
@@ -29,9 +30,12 @@ export async function updateApiKey(principal: Principal, id: string, input: Upda
     if (changesAccess) await lockClient(tx, principal.clientId); // key writes of one Client queue on its row
     const key = await tx.apiKey.findFirst({
       where: { id, clientId: principal.clientId },
-      select: { id: true, name: true, keyPrefix: true, fullAccess: true, scopes: true, allowedIps: true },
+      select: { id: true, name: true, keyPrefix: true, fullAccess: true, scopes: true, allowedIps: true, expiresAt: true },
     });
     if (!key) throw Problems.notFound("ApiKey.NotFound", "API key");
+    const before = { scopes: key.fullAccess ? null : key.scopes, allowedIps: key.allowedIps };
+    // Before any write: a restricted key cannot rename a stronger key, nor narrow one into its own and then rotate it.
+    assertCanManage(principal, { ...before, expiresAt: key.expiresAt }, changesAccess ? "change the access of" : "rename");
     const actor = actorOf(principal);
     const label = (input.name !== undefined ? input.name : key.name) ?? key.keyPrefix;
     if (input.name !== undefined && key.name !== input.name) {
@@ -46,15 +50,13 @@ export async function updateApiKey(principal: Principal, id: string, input: Upda
       });
     }
     if (!changesAccess) return;
-    const before = { scopes: key.fullAccess ? null : key.scopes, allowedIps: key.allowedIps };
     const after = { scopes: input.scopes !== undefined ? input.scopes : before.scopes, allowedIps: input.allowedIps ?? before.allowedIps };
     const unchanged =
       (before.scopes === null ? after.scopes === null : after.scopes !== null && same(before.scopes, after.scopes)) && same(before.allowedIps, after.allowedIps);
     if (unchanged) return;
-    // Both the key as it is and as it would be must be within the caller: a restricted key cannot
-    // narrow a more powerful key's access into its own and then rotate it, nor touch it at all.
-    assertCanGrant(principal, before);
-    assertCanGrant(principal, after);
+    // The key as it would be must be within the caller too, lifetime included: an expiring key
+    // cannot give a key that outlives it more than it holds (as create and rotate refuse).
+    assertCanGrant(principal, { ...after, expiresAt: key.expiresAt });
     await tx.apiKey.update({
       where: { id: key.id },
       data: { fullAccess: after.scopes === null, scopes: after.scopes ?? [], allowedIps: after.allowedIps },

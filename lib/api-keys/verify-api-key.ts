@@ -7,7 +7,7 @@ import { expandScopes, ipMatcher } from "./access";
 import { countAuthFailure } from "./auth-failures";
 import { countUsage } from "./usage";
 import { hashKey, isWellFormedKey } from "./key-format";
-import { cacheGet, cacheSet, type CacheEntry } from "./verify-cache";
+import { cacheGeneration, cacheGet, cacheSetIfCurrent, type CacheEntry } from "./verify-cache";
 
 export type VerifiedKey = {
   id: string;
@@ -94,6 +94,8 @@ export function checkApiKey(rawKey: string, ctx: VerifyContext): VerifyOutcome |
 
 async function lookup(hash: string, ctx: VerifyContext): Promise<VerifyOutcome> {
   const now = Date.now();
+  // Noted before the query: a change announced while it runs must not be cached over (cacheSetIfCurrent).
+  const since = cacheGeneration();
   const row = await db().apiKey.findUnique({
     where: { keyHash: hash },
     select: {
@@ -129,7 +131,7 @@ async function lookup(hash: string, ctx: VerifyContext): Promise<VerifyOutcome> 
       ipOk: ipMatcher(row.allowedIps),
     };
   }
-  cacheSet(hash, e);
+  cacheSetIfCurrent(hash, e, since);
   return verdict(e, now, ctx);
 }
 

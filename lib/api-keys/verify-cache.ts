@@ -27,10 +27,29 @@ export type CacheEntry = {
   id?: string;
 };
 
-const g = globalThis as unknown as { __dolfinVerifyCache?: Map<string, CacheEntry>; __dolfinVerifyIds?: Map<string, string>; __dolfinKeyEventsLive?: boolean };
+/**
+ * Invalidation generations. A lookup reads the row, awaits, then caches it;
+ * an invalidation that lands in between finds nothing to forget (the id is not
+ * cached yet), so the lookup must not cache what it read. Invalidations come
+ * by key id, lookups go by hash (the id is known only once the row is read):
+ * every forget takes the next number of one counter and records it under the
+ * id; a lookup notes the counter before its query and caches only if its row's
+ * id was not forgotten since (and nothing wholesale, below `floor`, happened).
+ */
+type Generations = { n: number; floor: number; forgotten: Map<string, number> };
+
+const g = globalThis as unknown as {
+  __dolfinVerifyCache?: Map<string, CacheEntry>;
+  __dolfinVerifyIds?: Map<string, string>;
+  __dolfinKeyEventsLive?: boolean;
+  __dolfinVerifyGen?: Generations;
+};
 const cache = (g.__dolfinVerifyCache ??= new Map<string, CacheEntry>());
 /** Key id -> hash, so an invalidation by id costs one lookup, not a scan. */
 const ids = (g.__dolfinVerifyIds ??= new Map<string, string>());
+const gen = (g.__dolfinVerifyGen ??= { n: 0, floor: 0, forgotten: new Map<string, number>() });
+/** Past this many remembered forgets, they are dropped and every lookup in flight caches nothing. */
+const MAX_FORGOTTEN = 10_000;
 
 /** Whether this process currently receives key invalidations (set by the listener). */
 export function setInvalidationsLive(live: boolean): void {
@@ -38,6 +57,9 @@ export function setInvalidationsLive(live: boolean): void {
     cache.clear(); // whatever was missed while disconnected is forgotten
     ids.clear();
   }
+  // Either way, a lookup begun before now caches nothing: its answer may predate a change
+  // announced while nobody listened (and on reconnect, entries would live the long TTL again).
+  gen.floor = ++gen.n;
   g.__dolfinKeyEventsLive = live;
 }
 
@@ -55,7 +77,29 @@ export function cacheGet(hash: string, now: number): CacheEntry | undefined {
   return e;
 }
 
-export function cacheSet(hash: string, entry: CacheEntry): void {
+/** The generation to note before a lookup's query, for cacheSetIfCurrent. */
+export function cacheGeneration(): number {
+  return gen.n;
+}
+
+/**
+ * Cache a lookup's answer unless its key was forgotten (revoked, rotated or
+ * changed, here or elsewhere) or the channel went up or down since `since`
+ * (cacheGeneration() before the query): then the answer may be older than the
+ * change, and the next request reads again. Returns whether it cached.
+ */
+export function cacheSetIfCurrent(hash: string, entry: CacheEntry, since: number): boolean {
+  if (since < gen.floor) return false;
+  const id = entry.key?.id ?? entry.id;
+  if (id !== undefined) {
+    const forgotten = gen.forgotten.get(id);
+    if (forgotten !== undefined && forgotten > since) return false;
+  }
+  cacheSet(hash, entry);
+  return true;
+}
+
+function cacheSet(hash: string, entry: CacheEntry): void {
   if (cache.size >= MAX_ENTRIES) {
     // Drop the oldest tenth (Map keeps insertion order).
     let n = MAX_ENTRIES / 10;
@@ -74,6 +118,11 @@ export function cacheSet(hash: string, entry: CacheEntry): void {
 /** Forget a key at once (revoked, rotated or changed, here or on another instance). */
 export function cacheForgetKey(keyId: string): void {
   const id = keyId.toLowerCase();
+  if (gen.forgotten.size >= MAX_FORGOTTEN) {
+    gen.forgotten.clear();
+    gen.floor = gen.n + 1; // what was remembered is lost: lookups in flight cache nothing
+  }
+  gen.forgotten.set(id, ++gen.n);
   const hash = ids.get(id);
   if (hash === undefined) return;
   ids.delete(id);

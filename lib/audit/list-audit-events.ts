@@ -5,23 +5,32 @@ import { auditEventPageSchema, authFailureSummarySchema, type AuditQuery } from 
 
 const actorType = { User: "user", ApiKey: "apiKey", Anonymous: "anonymous" } as const;
 
-/** The Client's audit trail (or one target's part of it), newest first, keyset-paginated by event id. */
-export async function listAuditEvents(clientId: string, q: Pick<AuditQuery, "Cursor" | "Limit" | "TargetId">) {
-  const scope = { clientId, ...(q.TargetId ? { targetId: q.TargetId } : {}) };
+/**
+ * The Client's audit trail (or one target's part of it), newest first, keyset-paginated by event id.
+ * `forApiKey`: an API key asks. Keys are not people and may not read people (members and invitations
+ * are 403 to them), so they get key events only, and of those no people data: a person actor's email
+ * (label), and the IP address and user agent of any actor but a key, are null.
+ */
+export async function listAuditEvents(clientId: string, q: Pick<AuditQuery, "Cursor" | "Limit" | "TargetId">, opts: { forApiKey?: boolean } = {}) {
+  const forKey = opts.forApiKey === true;
+  const scope = { clientId, ...(q.TargetId ? { targetId: q.TargetId } : {}), ...(forKey ? { targetType: "apiKey" } : {}) };
   const from = await resolveCursor(q.Cursor, (id) => db().auditEvent.findFirst({ where: { id, ...scope }, select: { id: true, createdAt: true } }));
   const rows = await db().auditEvent.findMany({ where: { ...scope, ...after(from) }, orderBy: NEWEST_FIRST, take: q.Limit + 1 });
   return auditEventPageSchema.parse(
-    page(rows, q.Limit, (e) => ({
-      id: e.id,
-      clientId: e.clientId,
-      action: e.action,
-      actor: { type: actorType[e.actorType], id: e.actorUserId ?? e.actorApiKeyId ?? null, label: e.actorLabel },
-      target: { type: e.targetType, id: e.targetId, label: e.targetLabel },
-      metadata: (e.metadata as Record<string, unknown> | null) ?? null,
-      ip: e.ip,
-      userAgent: e.userAgent,
-      createdAt: e.createdAt.toISOString(),
-    })),
+    page(rows, q.Limit, (e) => {
+      const people = forKey && e.actorType !== "ApiKey"; // what a key may not learn about who acted
+      return {
+        id: e.id,
+        clientId: e.clientId,
+        action: e.action,
+        actor: { type: actorType[e.actorType], id: e.actorUserId ?? e.actorApiKeyId ?? null, label: people && e.actorType === "User" ? null : e.actorLabel },
+        target: { type: e.targetType, id: e.targetId, label: e.targetLabel },
+        metadata: (e.metadata as Record<string, unknown> | null) ?? null,
+        ip: people ? null : e.ip,
+        userAgent: people ? null : e.userAgent,
+        createdAt: e.createdAt.toISOString(),
+      };
+    }),
   );
 }
 

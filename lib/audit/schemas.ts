@@ -9,7 +9,7 @@ export const auditEventSchema = z
     actor: z.strictObject({
       type: z.enum(["user", "apiKey", "anonymous"]),
       id: z.uuid().nullable(),
-      label: z.string().nullable().describe("Email of the user or prefix of the key, as it was at the time."),
+      label: z.string().nullable().describe("Email of the user or prefix of the key, as it was at the time; null for a person when an API key asks (keys are not shown people data)."),
     }),
     target: z.strictObject({ type: z.string(), id: z.uuid().nullable(), label: z.string().nullable() }),
     metadata: z.record(z.string(), z.unknown()).nullable(),

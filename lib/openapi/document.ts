@@ -159,7 +159,7 @@ export function buildOpenApiDocument() {
           tags: ["ApiKeys"],
           summary: "Update an API key",
           description:
-            "Rename a key, or change what it may do (`scopes`) and where from (`allowedIps`). Only what is sent changes; each change is audited with before and after, and an access change is felt by every instance at once. A caller may only change a key whose current and new access are both within its own (`ApiKey.ScopeEscalation`). Admin/Owner, or an API key with `apiKeys:write`.",
+            "Rename a key, or change what it may do (`scopes`) and where from (`allowedIps`). Only what is sent changes; each change is audited with before and after, and an access change is felt by every instance at once. An API key may only rename or change a key it could have made (its scopes, allowlist and lifetime cover the key as it is), and only give it access within its own (`ApiKey.ScopeEscalation`). Admin/Owner, or an API key with `apiKeys:write`.",
           requestParams: { path: z.object({ id: idParam }) },
           requestBody: { required: true, content: { "application/json": { schema: updateApiKeySchema, examples: { rename: { value: { name: "Billing sync (production)" } }, restrict: { value: { scopes: ["invoices:read"], allowedIps: ["203.0.113.7"] } }, fullAccess: { value: { scopes: null, allowedIps: [] } } } } } },
           responses: {
@@ -205,7 +205,7 @@ export function buildOpenApiDocument() {
           operationId: "revokeApiKey",
           tags: ["ApiKeys"],
           summary: "Revoke an API key",
-          description: "The key stops working at once. Idempotent. Admin/Owner, or an API key of the same Client.",
+          description: "The key stops working at once. Idempotent. Admin/Owner, or an API key of the same Client with `apiKeys:write` that could have made the key (its scopes, allowlist and lifetime cover it; else `ApiKey.ScopeEscalation`).",
           requestParams: { path: z.object({ id: idParam }) },
           responses: { "204": { description: "Revoked (or already revoked)." }, "404": problem("`ApiKey.NotFound` (also for another Client's key)."), ...common },
         },
@@ -215,7 +215,7 @@ export function buildOpenApiDocument() {
           operationId: "rotateApiKey",
           tags: ["ApiKeys"],
           summary: "Rotate an API key",
-          description: "Creates a replacement with the same name, scopes and allowlist (and lifetime, unless `expiresAt` is given); the old key works until the end of the grace period, never longer than it already would. A caller may only rotate a key whose access it could have granted (`ApiKey.ScopeEscalation`).",
+          description: "Creates a replacement with the same name, scopes and allowlist (and lifetime, unless `expiresAt` is given); the old key works until the end of the grace period, never longer than it already would. An API key may only rotate a key it could have made, into a key within its own scopes, allowlist and lifetime (`ApiKey.ScopeEscalation`).",
           requestParams: { path: z.object({ id: idParam }) },
           requestBody: { required: false, content: { "application/json": { schema: rotateApiKeySchema, examples: { oneHour: { value: { gracePeriodSeconds: 3600 } } } } } },
           responses: {
@@ -244,7 +244,7 @@ export function buildOpenApiDocument() {
           operationId: "listAuditEvents",
           tags: ["Audit"],
           summary: "List audit events",
-          description: "The Client's key lifecycle events, newest first. Admin/Owner or an API key of the Client. `TargetId` narrows it to one key's history (or, with the Client's id, its policy changes).",
+          description: "The Client's audit trail, newest first. Admin/Owner, or an API key of the Client with `apiKeys:read`. `TargetId` narrows it to one key's history (or, with the Client's id, its policy changes). An API key gets key events only (never policy, member or invitation events), and no people data: when a person acted, `actor.label` (their email), `ip` and `userAgent` are null (likewise `ip` and `userAgent` of anonymous leak reports); a key's own label, IP and user agent are kept.",
           requestParams: { query: listQuery.extend({ TargetId: z.uuid().optional().meta({ description: "Only events about this key (or the Client)." }) }) },
           responses: { "200": { description: "A page of events.", content: { "application/json": { schema: auditEventPageSchema } } }, "400": problem("`Request.Invalid`: bad Limit, TargetId or Cursor."), ...common },
         },

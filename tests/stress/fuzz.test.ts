@@ -426,6 +426,129 @@ describe("fuzzing invitations", () => {
     for (const [op, status] of [["create", 201], ["resend", 200], ["revoke", 204], ["accept", 200], ["accept", 401], ["remove", 204]] as const) {
       expect(answers[op]?.[status] ?? 0, `${op} -> ${status}`).toBeGreaterThan(0);
     }
+
+// Restricted keys managing other keys: random scopes, allowlists and lifetimes for the caller
+// and the target, then a revoke, rename or access change by the caller. Never a 5xx, and a call
+// succeeds exactly when the caller covers the target (as it is, and as a change would leave it),
+// as an independent model of "could have made it" says; a refused call changes nothing.
+describe("fuzzing key management by restricted keys", () => {
+  const MANAGE_RUNS = Number(process.env.FUZZ_MANAGE_RUNS ?? 200);
+  type Lvl = "none" | "read" | "write";
+  const RES = ["apiKeys", "invoices", "bills", "customers"] as const;
+  // Allowlists from a small pool whose containment is known: 10.1.2.3/32 ⊂ 10.1.0.0/16 ⊂ 10.0.0.0/8, 2001:db8:1::/48 ⊂ 2001:db8::/32.
+  const INSIDE: Record<string, string[]> = {
+    "10.0.0.0/8": ["10.0.0.0/8", "10.1.0.0/16", "10.1.2.3/32"],
+    "10.1.0.0/16": ["10.1.0.0/16", "10.1.2.3/32"],
+    "10.1.2.3/32": ["10.1.2.3/32"],
+    "192.0.2.0/24": ["192.0.2.0/24"],
+    "2001:db8::/32": ["2001:db8::/32", "2001:db8:1::/48"],
+    "2001:db8:1::/48": ["2001:db8:1::/48"],
+  };
+  const SOURCE: Record<string, string> = { "10.0.0.0/8": "10.1.2.3", "10.1.0.0/16": "10.1.2.3", "10.1.2.3/32": "10.1.2.3", "192.0.2.0/24": "192.0.2.9", "2001:db8::/32": "2001:db8:1::5", "2001:db8:1::/48": "2001:db8:1::5" };
+  const LISTS = [[], ["10.0.0.0/8"], ["10.1.0.0/16"], ["10.1.2.3/32"], ["192.0.2.0/24"], ["10.0.0.0/8", "192.0.2.0/24"], ["10.1.0.0/16", "2001:db8:1::/48"], ["2001:db8::/32"], ["10.1.2.3/32", "2001:db8:1::/48"]];
+  const DAY = 86_400_000;
+  const base = Date.now() + DAY; // lifetimes are whole days from one instant, so equal ones compare equal
+
+  const scopesArb = (writeApiKeys: boolean) =>
+    fc.oneof(
+      { weight: 1, arbitrary: fc.constant(null) },
+      {
+        weight: 5,
+        arbitrary: fc.tuple(...RES.map((r) => fc.constantFrom<Lvl>(...(r === "apiKeys" && writeApiKeys ? (["write", "write", "write", "read"] as Lvl[]) : (["none", "read", "write"] as Lvl[]))))).map((lv) =>
+          RES.flatMap((r, i) => (lv[i] === "none" ? [] : [`${r}:${lv[i]}`])),
+        ),
+      },
+    );
+  const keyArb = (caller: boolean) =>
+    fc.record({ scopes: scopesArb(caller), allowedIps: fc.constantFrom(...LISTS), days: fc.constantFrom<number | null>(null, 2, 5, 10) });
+  type K = { scopes: string[] | null; allowedIps: string[]; days: number | null };
+  const inside = (list: string[], outer: string[]) => list.length > 0 && list.every((x) => outer.some((p) => INSIDE[p].includes(x)));
+  // Half the targets are narrowed from the caller (so many calls may succeed), half drawn alone.
+  const narrowed = (c: K) =>
+    fc.record({
+      scopes: c.scopes === null ? scopesArb(false) : fc.subarray(c.scopes),
+      allowedIps: fc.constantFrom(...(c.allowedIps.length === 0 ? LISTS : LISTS.filter((l) => inside(l, c.allowedIps)))),
+      days: fc.constantFrom<number | null>(...(c.days === null ? [null, 2, 5, 10] : [2, 5, 10].filter((d) => d <= c.days!))),
+    });
+  const manageCase = fc.record({
+    caller: keyArb(true),
+    op: fc.oneof(
+      fc.constant({ kind: "revoke" as const }),
+      fc.constant({ kind: "rename" as const }),
+      fc.record({ scopes: fc.option(scopesArb(false), { nil: undefined }), allowedIps: fc.option(fc.constantFrom(...LISTS), { nil: undefined }) }).map((c) => ({ kind: "access" as const, ...c })),
+    ),
+  }).chain((c) => fc.oneof(keyArb(false), narrowed(c.caller)).map((target) => ({ ...c, target })));
+
+  const allows = (held: string[], s: string) => held.includes(s) || (s.endsWith(":read") && held.includes(s.replace(/:read$/, ":write")));
+  const covers = (c: K, t: K) =>
+    (c.scopes === null || (t.scopes !== null && t.scopes.every((x) => allows(c.scopes!, x)))) &&
+    (c.allowedIps.length === 0 || inside(t.allowedIps, c.allowedIps)) &&
+    (c.days === null || (t.days !== null && t.days <= c.days));
+  const sameList = (a: string[] | null, b: string[] | null) => (a === null || b === null ? a === b : a.length === b.length && [...a].sort().join() === [...b].sort().join());
+
+  it(`${MANAGE_RUNS} revokes, renames and access changes by random restricted keys (seed ${SEED}): no 5xx, success exactly when the caller covers the target`, async () => {
+    const cases = fc.sample(manageCase, { seed: SEED, numRuns: MANAGE_RUNS });
+    const owner = { authorization: `Bearer ${s.token}`, "content-type": "application/json" };
+    const make = async (k: K, name: string) => {
+      const r = await fetch(`${s.server.url}/api/api-keys`, {
+        method: "POST",
+        headers: owner,
+        body: JSON.stringify({ name, scopes: k.scopes, allowedIps: k.allowedIps, expiresAt: k.days === null ? null : new Date(base + k.days * DAY).toISOString() }),
+        signal: AbortSignal.timeout(15_000),
+      });
+      const b = (await r.json()) as { id: string; rawKey: string };
+      expect(r.status, JSON.stringify(b)).toBe(201);
+      return b;
+    };
+    const failures: unknown[] = [];
+    let succeeded = 0;
+    let escalations = 0;
+    let next = 0;
+    const worker = async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= cases.length) return;
+        const c = cases[i];
+        const caller = await make(c.caller, `caller ${i}`);
+        const target = await make(c.target, `target ${i}`);
+        const headers: Record<string, string> = { "x-dolfin-api-key": caller.rawKey, "x-forwarded-for": SOURCE[c.caller.allowedIps[0]] ?? "10.1.2.3", "content-type": "application/json" };
+        const before = await s.db.apiKey.findUniqueOrThrow({ where: { id: target.id } });
+        let res: Response;
+        if (c.op.kind === "revoke") res = await fetch(`${s.server.url}/api/api-keys/${target.id}/revoke`, { method: "POST", headers, signal: AbortSignal.timeout(15_000) });
+        else {
+          const body = c.op.kind === "rename" ? { name: `renamed ${i}` } : { ...(c.op.scopes !== undefined ? { scopes: c.op.scopes } : {}), ...(c.op.allowedIps !== undefined ? { allowedIps: c.op.allowedIps } : {}) };
+          if (Object.keys(body).length === 0) Object.assign(body, { name: `renamed ${i}` }); // an empty PATCH is a 400
+          res = await fetch(`${s.server.url}/api/api-keys/${target.id}`, { method: "PATCH", headers, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
+        }
+        const text = await res.text();
+        const code = res.status >= 400 ? (JSON.parse(text) as { code: string }).code : undefined;
+        // The model: the caller needs apiKeys:write, then must cover the target as it is and as a change leaves it.
+        const canWrite = c.caller.scopes === null || c.caller.scopes.includes("apiKeys:write");
+        const after: K =
+          c.op.kind === "access"
+            ? { scopes: c.op.scopes !== undefined ? c.op.scopes : c.target.scopes, allowedIps: c.op.allowedIps ?? c.target.allowedIps, days: c.target.days }
+            : c.target;
+        const changes = c.op.kind === "access" && !(sameList(after.scopes, c.target.scopes) && sameList(after.allowedIps, c.target.allowedIps));
+        const expected = !canWrite
+          ? { status: 403, code: "ApiKey.InsufficientScope" }
+          : !covers(c.caller, c.target) || (changes && !covers(c.caller, after))
+            ? { status: 403, code: "ApiKey.ScopeEscalation" }
+            : { status: c.op.kind === "revoke" ? 204 : 200, code: undefined };
+        if (res.status !== expected.status || code !== expected.code) failures.push({ i, case: c, got: { status: res.status, code }, expected, text: text.slice(0, 300) });
+        if (res.status < 300) succeeded++;
+        else {
+          if (code === "ApiKey.ScopeEscalation") escalations++;
+          // A refused call changed nothing.
+          expect({ i, row: await s.db.apiKey.findUniqueOrThrow({ where: { id: target.id } }) }).toEqual({ i, row: before });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, worker));
+    expect(failures.filter((f) => (f as { got: { status: number } }).got.status >= 500)).toEqual([]);
+    expect(failures.slice(0, 5), `${failures.length} of ${cases.length} outcomes differ from the model`).toEqual([]);
+    // Both sides of the rule were exercised.
+    expect(succeeded).toBeGreaterThan(cases.length / 10);
+    expect(escalations).toBeGreaterThan(cases.length / 10);
     expect(s.server.proc.exitCode).toBeNull();
   }, 600_000);
 });

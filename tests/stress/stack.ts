@@ -16,6 +16,8 @@ export const RAISED = {
   // The tests stand in for a proxy on loopback: the X-Forwarded-For they send is believed.
   TRUSTED_PROXIES: "loopback",
 };
+/** The verify API's service token on the stress server. */
+export const SERVICE_TOKEN = "stress-service-token-0123456789abcdef";
 
 export type Stack = { pg: EmbeddedDb; server: Server; db: PrismaClient; clientId: string; otherClientId: string; token: string; apiKey: string; stop: () => Promise<void> };
 
@@ -30,7 +32,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const other = await db.client.create({ data: { name: "Bystander", type: "Live" } });
   const user = await db.user.create({ data: { email: "owner@stress.test", name: "Owner", passwordHash: await hash("stress-password") } });
   await db.clientMember.create({ data: { clientId: client.id, userId: user.id, role: "Owner" } });
-  const server = await startServer({ databaseUrl: url, authSecret: "stress-test-secret-0123456789abcdefghij", env: { ...RAISED, DATABASE_POOL_SIZE: "20", LOG_LEVEL: "warn", ...env } });
+  const server = await startServer({ databaseUrl: url, authSecret: "stress-test-secret-0123456789abcdefghij", env: { ...RAISED, VERIFY_SERVICE_TOKENS: SERVICE_TOKEN, DATABASE_POOL_SIZE: "20", LOG_LEVEL: "warn", ...env } });
   const t = await fetch(`${server.url}/api/auth/token`, {
     method: "POST",
     headers: { "content-type": "application/json" },

@@ -4,7 +4,7 @@ import { json, notAllowed, withAuth } from "@/lib/http/route";
 
 export const GET = withAuth({ permission: "audit:read" }, async ({ req, principal }) => {
   const query = auditQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
-  return json(await listAuditEvents(principal.clientId, query));
+  return json(await listAuditEvents(principal.clientId, query, { forApiKey: principal.type === "apiKey" }));
 });
 
 export const { POST, PUT, PATCH, DELETE } = notAllowed(["GET"]);
