@@ -426,6 +426,9 @@ describe("fuzzing invitations", () => {
     for (const [op, status] of [["create", 201], ["resend", 200], ["revoke", 204], ["accept", 200], ["accept", 401], ["remove", 204]] as const) {
       expect(answers[op]?.[status] ?? 0, `${op} -> ${status}`).toBeGreaterThan(0);
     }
+    expect(s.server.proc.exitCode).toBeNull();
+  }, 600_000);
+});
 
 // Restricted keys managing other keys: random scopes, allowlists and lifetimes for the caller
 // and the target, then a revoke, rename or access change by the caller. Never a 5xx, and a call
