@@ -19,6 +19,10 @@ Commands:
       Every Client with its type, members, Owners and pending invitations.
   remove-demo-accounts
       Delete the demo users (and demo Clients nobody else belongs to).
+  reset-two-factor --email EMAIL
+      For someone locked out: remove their second factors and recovery codes,
+      end all their sessions and tokens (audited in each of their Clients,
+      and emailed to them). Make sure it is them first.
 
 Environment: DATABASE_URL (default: the embedded dev database), AUTH_SECRET,
 APP_URL (the origin links point to; default http://localhost:3000),
@@ -45,7 +49,7 @@ async function main(): Promise<number> {
     console.log(HELP);
     return cmd || values.help ? 0 : 2;
   }
-  if (!["create-client", "invite", "list-clients", "remove-demo-accounts"].includes(cmd)) throw new UsageError(`Unknown command "${cmd}". See npm run admin -- --help`);
+  if (!["create-client", "invite", "list-clients", "remove-demo-accounts", "reset-two-factor"].includes(cmd)) throw new UsageError(`Unknown command "${cmd}". See npm run admin -- --help`);
 
   const database = await devDatabase();
   await applyMigrations(database.url); // an empty database is where the first Owner comes from

@@ -19,6 +19,8 @@ export const PERMISSIONS = {
   "invites:write": ["Owner", "Admin"],
   /** End one's own sessions everywhere: any signed-in user, never an API key. */
   "account:sessions": ["Owner", "Admin", "Member"],
+  /** One's own second factors (authenticator app, recovery codes): any signed-in user, never an API key. */
+  "account:twoFactor": ["Owner", "Admin", "Member"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -36,6 +36,8 @@ export type UserPrincipal = {
   clientType: "Live" | "Sandbox";
   role: Role;
   memberships: Membership[];
+  /** How this session or token's sign-in was proved (RFC 8176): includes "otp" or "rc" when a second factor was verified. */
+  amr: string[];
 };
 
 export type Principal = ApiKeyPrincipal | UserPrincipal;
@@ -51,7 +53,7 @@ export function principalCan(p: Principal, permission: Permission): boolean {
   return scope !== undefined && (scope === null || allows(p.scopes, scope));
 }
 
-export type TokenClaims = { sub?: string; email?: string | null; name?: string | null; activeClientId?: string | null; sv?: number };
+export type TokenClaims = { sub?: string; email?: string | null; name?: string | null; activeClientId?: string | null; sv?: number; amr?: string[] };
 
 async function decodeBearer(token: string): Promise<TokenClaims | null> {
   if (token.length > 8192) return null;
@@ -111,6 +113,7 @@ export async function userPrincipal(
     clientType: active.clientType,
     role: active.role,
     memberships: mine,
+    amr: Array.isArray(claims.amr) ? claims.amr : ["pwd"],
   };
 }
 
@@ -199,5 +202,5 @@ function sessionCookie(header: string | null): string | null {
 
 /** The claims of a next-auth session, in the shape a Bearer token carries them. */
 export function sessionClaims(session: Session): TokenClaims {
-  return { sub: session.user.id, email: session.user.email, name: session.user.name, activeClientId: session.activeClientId, sv: session.sessionVersion };
+  return { sub: session.user.id, email: session.user.email, name: session.user.name, activeClientId: session.activeClientId, sv: session.sessionVersion, amr: session.amr };
 }
