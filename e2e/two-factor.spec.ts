@@ -61,7 +61,7 @@ test("set up the authenticator app on the account page, then sign in with passwo
   // A wrong code: said clearly, nothing turned on.
   await page.getByLabel("Code from the app").fill(phone.wrong());
   await page.getByRole("button", { name: "Turn on" }).click();
-  await expect(page.getByRole("alert")).toContainText("That code is not right");
+  await expect(section.getByRole("alert")).toContainText("That code is not right");
   await page.getByLabel("Code from the app").fill(await phone.next());
   await page.getByRole("button", { name: "Turn on" }).click();
 
@@ -82,7 +82,7 @@ test("set up the authenticator app on the account page, then sign in with passwo
   expect(await page.content()).not.toContain(codes[0]);
 
   // Sign out, then in again: the password first, then the code.
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Sign in to Dolfin" })).toBeVisible();
   await page.getByLabel("Email").fill(me.email);
   await page.getByLabel("Password").fill(PASSWORD);
@@ -94,7 +94,7 @@ test("set up the authenticator app on the account page, then sign in with passwo
 
   await page.getByLabel("6-digit code").fill(phone.wrong());
   await page.getByRole("button", { name: "Verify" }).click();
-  await expect(page.getByRole("alert")).toContainText("That code is not right");
+  await expect(page.locator("#sign-in-error")).toContainText("That code is not right");
   expect((await page.context().cookies()).some((c) => c.name.includes("session-token"))).toBe(false);
   await shoot(page, testInfo, "two-factor-sign-in-wrong");
 
@@ -104,7 +104,7 @@ test("set up the authenticator app on the account page, then sign in with passwo
   await expect(page.getByTestId("user-email")).toContainText(me.email);
 
   // And once with a recovery code.
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await page.getByLabel("Email").fill(me.email);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -132,10 +132,10 @@ test("removing the app on the account page asks for a code or the password", asy
   await page.getByLabel("My password").check();
   await page.getByLabel("Password", { exact: true }).fill("not the password");
   await page.getByRole("button", { name: "Remove", exact: true }).click();
-  await expect(page.getByRole("alert")).toContainText("not your current password");
+  await expect(page.getByTestId("two-factor").getByRole("alert")).toContainText("not your current password");
   await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await page.getByRole("button", { name: "Remove", exact: true }).click();
-  await expect(page.getByRole("status")).toContainText("was removed");
+  await expect(page.getByTestId("two-factor").getByRole("status")).toContainText("was removed");
   await expect(page.getByRole("button", { name: "Set up authenticator app" })).toBeVisible();
   expect(await factory.db.userFactor.count({ where: { userId: me.id } })).toBe(0);
 });

@@ -156,7 +156,7 @@ export function TwoFactorSection({ initial }: { initial: TwoFactorStatus }) {
             />
             <div className="min-w-0 text-sm">
               <p className="text-slate-600">Cannot scan it? Type this key into the app (time-based):</p>
-              <p className="mt-1 break-all rounded-md bg-slate-50 px-3 py-2 font-mono text-slate-900 ring-1 ring-inset ring-slate-200" data-testid="totp-secret">
+              <p className="mt-1 break-words rounded-md bg-slate-50 px-3 py-2 font-mono text-slate-900 ring-1 ring-inset ring-slate-200" data-testid="totp-secret">
                 {grouped(enrolment.secret)}
               </p>
             </div>
