@@ -11,9 +11,13 @@ import { otpSchema, recoveryCodeSchema } from "@/lib/two-factor/schemas";
  * code together (the password stays in the form's state, never in a URL or a
  * cookie); no session exists before the code is right.
  */
-export type SignInState = { error: string | null; email: string; step: "password" | "code" };
+export type SignInState = { error: string | null; email: string; step: "password" | "code"; tries?: number };
 
 export async function signInAction(prev: SignInState, form: FormData): Promise<SignInState> {
+  return { ...(await attempt(prev, form)), tries: (prev.tries ?? 0) + 1 };
+}
+
+async function attempt(prev: SignInState, form: FormData): Promise<SignInState> {
   const email = String(form.get("email") ?? "");
   const parsed = credentialsSchema.safeParse({ email, password: form.get("password") });
   if (!parsed.success) return { error: parsed.error.issues[0]?.message ?? "Enter your email and password.", email, step: "password" };

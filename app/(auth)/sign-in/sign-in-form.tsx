@@ -17,7 +17,6 @@ export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [recovery, setRecovery] = useState(false);
-  const [code, setCode] = useState("");
   const second = state.step === "code";
 
   const back = () => {
@@ -43,17 +42,16 @@ export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
           <div>
             <h2 className="text-base font-semibold text-slate-900">{recovery ? "Use a recovery code" : "Enter your code"}</h2>
             <p className="mt-1 text-sm text-slate-600">
-              {recovery ? "Enter one of the recovery codes you saved when you set up the app. Each works once." : `Open your authenticator app and enter the 6-digit code for ${email || state.email}.`}
+              {recovery ? "Enter one of the recovery codes you saved when you set up the app. Each works once." : `Open your authenticator app and enter the 6\u2011digit code for ${email || state.email}.`}
             </p>
           </div>
           <div>
             <label htmlFor={recovery ? "recoveryCode" : "otp"} className="block text-sm font-medium text-slate-700">{recovery ? "Recovery code" : "6-digit code"}</label>
             <input
-              key={recovery ? "rc" : "otp"}
+              // A fresh, focused, empty field after each try (and when switching kinds).
+              key={`${recovery ? "rc" : "otp"}-${state.tries ?? 0}`}
               id={recovery ? "recoveryCode" : "otp"}
               name={recovery ? "recoveryCode" : "otp"}
-              value={code}
-              onChange={(e) => setCode(e.target.value)}
               inputMode={recovery ? "text" : "numeric"}
               autoComplete="one-time-code"
               autoCapitalize="off"
@@ -74,7 +72,7 @@ export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
       <Button type="submit" pending={pending} className="w-full">{second ? "Verify" : "Sign in"}</Button>
       {second && (
         <div className="flex flex-wrap items-center justify-between gap-2 text-sm">
-          <button type="button" className="font-medium text-brand-700 hover:underline" onClick={() => (setRecovery(!recovery), setCode(""))}>
+          <button type="button" className="font-medium text-brand-700 hover:underline" onClick={() => setRecovery(!recovery)}>
             {recovery ? "Use a code from the app" : "Use a recovery code"}
           </button>
           <button type="button" className="text-slate-600 hover:underline" onClick={back}>Start over</button>
