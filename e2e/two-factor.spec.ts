@@ -116,7 +116,7 @@ test("set up the authenticator app on the account page, then sign in with passwo
   await expect(page.getByTestId("recovery-codes-left")).toHaveText("9 recovery codes left.");
 });
 
-test("removing the app on the account page asks for a code or the password", async ({ page }) => {
+test("with the app on, changing the password keeps this browser signed in; removing the app asks for a code or the password", async ({ page }) => {
   const client = await factory.client();
   const me = await factory.user([[client, "Member"]], "Rita Remove");
   await signIn(page, me.email);
@@ -128,12 +128,20 @@ test("removing the app on the account page asks for a code or the password", asy
   await page.getByRole("dialog", { name: "Your recovery codes" }).getByRole("button", { name: "Download" }).click();
   await page.getByRole("dialog", { name: "Your recovery codes" }).getByRole("button", { name: "Done" }).click();
 
+  // Changing the password keeps this browser signed in (no code asked again) and ends the other sessions.
+  const NEW = "a brand new passphrase 42";
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByLabel("New password").fill(NEW);
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByText("Password changed.")).toBeVisible();
+  await expect(page.getByTestId("two-factor")).toContainText("On");
+
   await page.getByRole("button", { name: "Remove authenticator app" }).click();
   await page.getByLabel("My password").check();
   await page.getByLabel("Password", { exact: true }).fill("not the password");
   await page.getByRole("button", { name: "Remove", exact: true }).click();
   await expect(page.getByTestId("two-factor").getByRole("alert")).toContainText("not your current password");
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Password", { exact: true }).fill(NEW);
   await page.getByRole("button", { name: "Remove", exact: true }).click();
   await expect(page.getByTestId("two-factor").getByRole("status")).toContainText("was removed");
   await expect(page.getByRole("button", { name: "Set up authenticator app" })).toBeVisible();
