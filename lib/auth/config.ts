@@ -62,7 +62,7 @@ export const { handlers, auth, signIn, signOut, unstable_update: updateSession }
   trustHost: true,
   logger: {
     // A wrong password is an expected outcome, not an error worth a stack trace.
-    error: (err) => (err.name === "CredentialsSignin" ? logger.info({ event: "sign-in failed" }, "sign-in failed") : logger.error({ err }, "auth error")),
+    error: (err) => (err instanceof CredentialsSignin || err.name === "CredentialsSignin" ? logger.info({ event: "sign-in failed", reason: (err as CredentialsSignin).code }, "sign-in failed") : logger.error({ err }, "auth error")),
     warn: (code) => logger.warn({ code }, "auth warning"),
     debug: () => {},
   },
