@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import { Secret, TOTP } from "otpauth";
 import type { Page, TestInfo } from "@playwright/test";
-import { expect, factory, PASSWORD, signIn, test } from "./fixtures";
+import { apiWrite, expect, factory, PASSWORD, signIn, test } from "./fixtures";
 
 /** Codes of one app, each time step used at most once (the server refuses a replayed code). */
 function app(secret: string) {
@@ -146,4 +146,41 @@ test("with the app on, changing the password keeps this browser signed in; remov
   await expect(page.getByTestId("two-factor").getByRole("status")).toContainText("was removed");
   await expect(page.getByRole("button", { name: "Set up authenticator app" })).toBeVisible();
   expect(await factory.db.userFactor.count({ where: { userId: me.id } })).toBe(0);
+});
+
+test("an existing account with a second factor accepts an invitation with its password, then signs in with its code", async ({ page, browser, baseURL }) => {
+  const mine = await factory.client();
+  const theirs = await factory.client("Live", `E2E Joined ${Date.now()}`);
+  const me = await factory.user([[mine, "Member"]], "Ida Invited");
+  const owner = await factory.user([[theirs, "Owner"]], "Otto Owner");
+  // My app, set up through the API.
+  await signIn(page, me.email);
+  await page.goto("/settings/account");
+  const start = await apiWrite(page, "POST", "/api/account/two-factor/totp");
+  const phone = app(((await start.json()) as { secret: string }).secret);
+  expect((await apiWrite(page, "POST", "/api/account/two-factor/totp/confirm", { code: await phone.next() })).status()).toBe(200);
+  await page.context().clearCookies();
+  // Their Owner invites me.
+  const ctx = await browser.newContext({ baseURL });
+  const ownerPage = await ctx.newPage();
+  await signIn(ownerPage, owner.email);
+  await ownerPage.goto("/settings/members");
+  const inv = await apiWrite(ownerPage, "POST", "/api/client-invites", { email: me.email, role: "Member" }, { "x-dolfin-client-id": theirs.clientId });
+  expect(inv.status()).toBe(201);
+  const { inviteUrl } = (await inv.json()) as { inviteUrl: string };
+  await ctx.close();
+
+  await page.goto(inviteUrl);
+  await page.getByLabel(`Password of ${me.email}`).fill(PASSWORD);
+  await page.getByRole("button", { name: `Join ${theirs.clientName}` }).click();
+  // Joined, but not signed in without the code.
+  await expect(page).toHaveURL(/\/sign-in/);
+  expect(await factory.db.clientMember.count({ where: { userId: me.id, clientId: theirs.clientId } })).toBe(1);
+  expect((await page.context().cookies()).some((c) => c.name.includes("session-token"))).toBe(false);
+  await page.getByLabel("Email").fill(me.email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByLabel("6-digit code").fill(await phone.next());
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page).toHaveURL(/\/settings\/api-keys/);
 });
