@@ -1,8 +1,11 @@
 // npm run admin -- <command>: what an operator needs at the deploy shell,
 // including when nobody can sign in yet. Uses DATABASE_URL (else the embedded
 // dev database) and AUTH_SECRET (else this checkout's local one).
+import fs from "node:fs";
+import path from "node:path";
 import { parseArgs } from "node:util";
-import { applyMigrations } from "../lib/db/migrate";
+import pg from "pg";
+import { applyMigrations, MIGRATIONS_DIR } from "../lib/db/migrate";
 import { devDatabase } from "./lib/database";
 import { localAuthSecret } from "./lib/app";
 
@@ -19,12 +22,32 @@ Commands:
       Every Client with its type, members, Owners and pending invitations.
   remove-demo-accounts
       Delete the demo users (and demo Clients nobody else belongs to).
+  reset-two-factor --email EMAIL
+      For someone locked out: remove their second factors and recovery codes,
+      end all their sessions and tokens (audited in each of their Clients,
+      and emailed to them). Make sure it is them first.
 
 Environment: DATABASE_URL (default: the embedded dev database), AUTH_SECRET,
 APP_URL (the origin links point to; default http://localhost:3000),
 SMTP_URL and MAIL_FROM (to email the link).`;
 
 class UsageError extends Error {}
+
+/** Whether every migration folder is recorded as applied (read-only; no lock). */
+async function upToDate(url: string): Promise<boolean> {
+  const wanted = fs.readdirSync(MIGRATIONS_DIR).filter((d) => fs.existsSync(path.join(MIGRATIONS_DIR, d, "migration.sql")));
+  const c = new pg.Client({ connectionString: url });
+  try {
+    await c.connect();
+    const r = await c.query<{ migration_name: string }>('SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL');
+    const done = new Set(r.rows.map((x) => x.migration_name));
+    return wanted.every((d) => done.has(d));
+  } catch {
+    return false; // no table yet: migrate
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -45,10 +68,12 @@ async function main(): Promise<number> {
     console.log(HELP);
     return cmd || values.help ? 0 : 2;
   }
-  if (!["create-client", "invite", "list-clients", "remove-demo-accounts"].includes(cmd)) throw new UsageError(`Unknown command "${cmd}". See npm run admin -- --help`);
+  if (!["create-client", "invite", "list-clients", "remove-demo-accounts", "reset-two-factor"].includes(cmd)) throw new UsageError(`Unknown command "${cmd}". See npm run admin -- --help`);
 
   const database = await devDatabase();
-  await applyMigrations(database.url); // an empty database is where the first Owner comes from
+  // An empty database is where the first Owner comes from. A database already up to date is left alone:
+  // the migration lock may be held by a deploy in progress (or an idle session), and a reset must not wait on it.
+  if (!(await upToDate(database.url))) await applyMigrations(database.url);
   process.env.DATABASE_URL = database.url;
   process.env.AUTH_SECRET = localAuthSecret();
   process.env.LOG_LEVEL ??= "warn";

@@ -25,6 +25,7 @@ const ACTIONS: Record<string, { label: string; tone: "green" | "blue" | "red" | 
   "invite.resent": { label: "Invite resent", tone: "blue" },
   "invite.revoked": { label: "Invite revoked", tone: "red" },
   "invite.accepted": { label: "Joined", tone: "green" },
+  "user.twoFactorReset": { label: "2FA reset", tone: "amber" },
 };
 
 function describe(e: AuditEventView): string {
@@ -62,6 +63,8 @@ function describe(e: AuditEventView): string {
       return `${target}'s invitation (${m.role}) no longer works`;
     case "invite.accepted":
       return `${target} joined as ${m.role}${m.newAccount ? " (new account)" : ""}`;
+    case "user.twoFactorReset":
+      return `${target}'s second factors were removed by the operator and their sessions ended`;
     default:
       return target;
   }

@@ -1,7 +1,7 @@
 import "server-only";
 // The operator's commands (scripts/admin.ts): create a Client with its first
 // Owner's invitation, invite to an existing Client, list Clients, remove the
-// demo accounts. Invitations go through the same service as the API.
+// demo accounts, reset a locked-out person's second factors. Invitations go through the same service as the API.
 import { closeDatabase, db } from "@/lib/db/client";
 import { ROLES, type Role } from "@/lib/auth/permissions";
 import { createInvite } from "@/lib/invites/invites";
@@ -9,6 +9,7 @@ import { emailSchema } from "@/lib/invites/schemas";
 import { isUuid } from "@/lib/http/keyset";
 import { sendDueEmails } from "@/lib/mail/outbox";
 import { removeDemoData } from "./demo-data";
+import { resetTwoFactor } from "@/lib/two-factor/two-factor";
 
 export class AdminError extends Error {
   name = "AdminError";
@@ -113,6 +114,14 @@ async function run(cmd: string, args: Args, baseUrl: string): Promise<string> {
     case "remove-demo-accounts": {
       const removed = await removeDemoData();
       return `Removed ${removed.users} demo users and ${removed.clients} demo Clients nobody else belongs to.`;
+    }
+    case "reset-two-factor": {
+      // For someone locked out (lost phone and recovery codes): check who they are out of band first.
+      const to = email(args, "email");
+      const r = await resetTwoFactor(to, OPERATOR, META);
+      if (!r) throw new AdminError(`No account with the email ${to}.`);
+      await sendDueEmails().catch(() => 0);
+      return `Removed ${r.factors} second factor(s) and ${r.recoveryCodes} recovery code(s) of ${to}, and ended all their sessions and tokens. They sign in with their password only now, and can set up an authenticator app again under Your account.`;
     }
     default:
       throw new AdminError(`Unknown command "${cmd}".`, true);

@@ -18,6 +18,7 @@ export const AUDIT_ACTIONS = [
   "invite.resent",
   "invite.revoked",
   "invite.accepted",
+  "user.twoFactorReset",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

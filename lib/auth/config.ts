@@ -7,7 +7,7 @@ import { db } from "@/lib/db/client";
 import { ApiError } from "@/lib/http/problem";
 import { clientIp } from "@/lib/http/request-meta";
 import { logger } from "@/lib/log";
-import { verifyCredentials, type AuthenticatedUser } from "./credentials";
+import { verifySignIn, type SignedIn } from "./credentials";
 import { memberships } from "./memberships";
 
 export const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
@@ -19,12 +19,26 @@ export class TooManySignIns extends CredentialsSignin {
   code = "rate_limited";
 }
 
+/** The password is right and the account has a second factor: the form asks for its code (no session yet). */
+export class SecondFactorNeeded extends CredentialsSignin {
+  code = "second_factor_required";
+}
+
+/** The code (or recovery code) is wrong or spent. */
+export class WrongSecondFactor extends CredentialsSignin {
+  code = "invalid_second_factor";
+}
+
 declare module "next-auth" {
   interface Session {
     user: { id: string } & DefaultSession["user"];
     activeClientId: string | null;
     /** The user's session version when this session began (see User.sessionVersion). */
     sessionVersion: number;
+    /** How the sign-in was proved (RFC 8176): ["pwd"], or ["pwd", "otp" | "rc"] with a second factor. */
+    amr: string[];
+    /** When (epoch seconds) the person last proved it is them (sign-in). */
+    authTime: number | null;
   }
 }
 
@@ -48,7 +62,7 @@ export const { handlers, auth, signIn, signOut, unstable_update: updateSession }
   trustHost: true,
   logger: {
     // A wrong password is an expected outcome, not an error worth a stack trace.
-    error: (err) => (err.name === "CredentialsSignin" ? logger.info({ event: "sign-in failed" }, "sign-in failed") : logger.error({ err }, "auth error")),
+    error: (err) => (err instanceof CredentialsSignin || err.name === "CredentialsSignin" ? logger.info({ event: "sign-in failed", reason: (err as CredentialsSignin).code }, "sign-in failed") : logger.error({ err }, "auth error")),
     warn: (code) => logger.warn({ code }, "auth warning"),
     debug: () => {},
   },
@@ -56,14 +70,16 @@ export const { handlers, auth, signIn, signOut, unstable_update: updateSession }
   pages: { signIn: "/sign-in" },
   providers: [
     Credentials({
-      credentials: { email: { label: "Email" }, password: { label: "Password", type: "password" }, clientId: {} },
+      credentials: { email: { label: "Email" }, password: { label: "Password", type: "password" }, clientId: {}, otp: {}, recoveryCode: {}, continuation: {} },
       authorize: async (creds, request) => {
         try {
-          const user = await verifyCredentials(creds, clientIp(request.headers));
+          const user = await verifySignIn(creds, clientIp(request.headers));
           // Which Client the new session starts on (an accepted invitation's), when the user belongs to it.
           return user && { ...user, preferredClientId: typeof creds?.clientId === "string" ? creds.clientId : null };
         } catch (err) {
           if (err instanceof ApiError && err.init.status === 429) throw new TooManySignIns();
+          if (err instanceof ApiError && err.init.code === "Auth.SecondFactorRequired") throw new SecondFactorNeeded();
+          if (err instanceof ApiError && err.init.code === "Auth.InvalidSecondFactor") throw new WrongSecondFactor();
           throw err;
         }
       },
@@ -76,7 +92,9 @@ export const { handlers, auth, signIn, signOut, unstable_update: updateSession }
         const mine = await memberships(user.id);
         const preferred = (user as { preferredClientId?: string | null }).preferredClientId;
         token.activeClientId = (mine.find((m) => m.clientId === preferred) ?? mine[0])?.clientId ?? null;
-        token.sv = (user as Partial<AuthenticatedUser>).sessionVersion ?? 0;
+        token.sv = (user as Partial<SignedIn>).sessionVersion ?? 0;
+        token.amr = (user as Partial<SignedIn>).amr ?? ["pwd"];
+        token.authTime = Math.floor(Date.now() / 1000);
       } else if (token.sub && !(await sessionIsCurrent(token.sub, token.sv))) {
         return null; // ended by "sign out everywhere" (or the user is gone): clear the cookie, never re-issue it
       }
@@ -90,6 +108,8 @@ export const { handlers, auth, signIn, signOut, unstable_update: updateSession }
       session.user.id = token.sub!;
       session.activeClientId = (token.activeClientId as string | null | undefined) ?? null;
       session.sessionVersion = typeof token.sv === "number" ? token.sv : 0;
+      session.amr = Array.isArray(token.amr) ? (token.amr as string[]) : ["pwd"];
+      session.authTime = typeof token.authTime === "number" ? token.authTime : null;
       return session;
     },
   },

@@ -1,8 +1,12 @@
-// Email + password check for the sign-in form and POST /api/auth/token.
+// Email + password (+ second factor) check for the sign-in form and POST /api/auth/token.
 import { hash, verify } from "@node-rs/argon2";
+import { z } from "zod";
 import { db } from "@/lib/db/client";
-import { limitPasswordCheck } from "@/lib/http/rate-limit";
-import { credentialsSchema } from "./schemas";
+import { countSignInFailure, limitPasswordCheck } from "@/lib/http/rate-limit";
+import { seal, unseal } from "@/lib/mail/seal";
+import { TwoFactorProblems } from "@/lib/two-factor/problems";
+import { hasSecondFactor, verifySecondFactor } from "@/lib/two-factor/two-factor";
+import { credentialsSchema, secondFactorFields } from "./schemas";
 
 // Verified against when the email is unknown, so both paths cost the same time.
 let dummyHash: Promise<string> | undefined;
@@ -21,6 +25,37 @@ export async function verifyCredentials(input: unknown, ip: string | null): Prom
   return limitPasswordCheck(ip, parsed.success ? parsed.data.email : null, () => check(input));
 }
 
+/** How a sign-in was proved (RFC 8176 values): "pwd", then "otp" (authenticator app) or "rc" (recovery code). */
+export type SignedIn = AuthenticatedUser & { amr: string[] };
+
+const secondStepSchema = z.object(secondFactorFields);
+
+/**
+ * A whole sign-in (the token API and the browser's credentials provider): the
+ * password, then, for a person with a second factor, its code or a recovery
+ * code, in the same request; no session exists before both are right.
+ * Right password, no code: 401 Auth.SecondFactorRequired. A wrong, malformed
+ * or spent code: 401 Auth.InvalidSecondFactor, counted like a wrong password
+ * (per address and per account). Null for a wrong email or password.
+ */
+export async function verifySignIn(input: unknown, ip: string | null): Promise<SignedIn | null> {
+  const user = await verifyCredentials(input, ip);
+  if (!user) return null;
+  if (!(await hasSecondFactor(user.id))) return { ...user, amr: ["pwd"] };
+  const raw = (input ?? {}) as { otp?: unknown; recoveryCode?: unknown; continuation?: unknown };
+  const carried = continued(raw.continuation, user.id);
+  if (carried) return { ...user, amr: carried };
+  const given = (v: unknown) => v !== undefined && v !== null && v !== "";
+  if (!given(raw.otp) && !given(raw.recoveryCode)) throw TwoFactorProblems.required();
+  const proof = secondStepSchema.safeParse({ otp: given(raw.otp) ? raw.otp : undefined, recoveryCode: given(raw.recoveryCode) ? raw.recoveryCode : undefined });
+  const method = proof.success ? await verifySecondFactor(user, proof.data, ip) : null;
+  if (!method) {
+    await countSignInFailure(ip, user.email);
+    throw TwoFactorProblems.invalid();
+  }
+  return { ...user, amr: ["pwd", method] };
+}
+
 async function check(input: unknown): Promise<AuthenticatedUser | null> {
   const parsed = credentialsSchema.safeParse(input);
   if (!parsed.success) return null;
@@ -32,4 +67,27 @@ async function check(input: unknown): Promise<AuthenticatedUser | null> {
   }
   const ok = await verify(user.passwordHash, password).catch(() => false);
   return ok ? { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion } : null;
+}
+
+const CONTINUATION_SECONDS = 60;
+
+/**
+ * A server action that re-signs the same person in (after a password change)
+ * carries their session's proof over instead of asking for a code again: a
+ * value sealed with AUTH_SECRET for this user, valid one minute, made and
+ * spent on the server (never sent to a browser).
+ */
+export function sessionContinuation(userId: string, amr: string[]): string {
+  return seal(JSON.stringify({ sub: userId, amr, exp: Date.now() + CONTINUATION_SECONDS * 1000 }), undefined, "sign-in continuation");
+}
+
+function continued(value: unknown, userId: string): string[] | null {
+  if (typeof value !== "string" || value.length > 1024) return null;
+  try {
+    const c = JSON.parse(unseal(value, undefined, "sign-in continuation")) as { sub?: unknown; amr?: unknown; exp?: unknown };
+    if (c.sub !== userId || typeof c.exp !== "number" || c.exp < Date.now() || !Array.isArray(c.amr)) return null;
+    return c.amr.filter((m): m is string => typeof m === "string");
+  } catch {
+    return null;
+  }
 }

@@ -36,12 +36,14 @@ export type UserPrincipal = {
   clientType: "Live" | "Sandbox";
   role: Role;
   memberships: Membership[];
+  /** How this session or token's sign-in was proved (RFC 8176): includes "otp" or "rc" when a second factor was verified. */
+  amr: string[];
 };
 
 export type Principal = ApiKeyPrincipal | UserPrincipal;
 
 /** A signed-in person acting on their own account (sessions, password), whatever their Clients: none included. */
-export type AccountPrincipal = { type: "account"; via: "bearer" | "session"; userId: string; email: string; name: string };
+export type AccountPrincipal = { type: "account"; via: "bearer" | "session"; userId: string; email: string; name: string; amr: string[] };
 
 /** The scope a key needs for a permission: null (any key), a scope, or undefined (keys may never). */
 export function keyScopeFor(permission: Permission): string | null | undefined {
@@ -54,7 +56,7 @@ export function principalCan(p: Principal, permission: Permission): boolean {
   return scope !== undefined && (scope === null || allows(p.scopes, scope));
 }
 
-export type TokenClaims = { sub?: string; email?: string | null; name?: string | null; activeClientId?: string | null; sv?: number };
+export type TokenClaims = { sub?: string; email?: string | null; name?: string | null; activeClientId?: string | null; sv?: number; amr?: string[] };
 
 async function decodeBearer(token: string): Promise<TokenClaims | null> {
   if (token.length > 8192) return null;
@@ -85,7 +87,7 @@ async function liveAccess(claims: TokenClaims): Promise<{ memberships: Membershi
  */
 export async function accountPrincipal(via: "bearer" | "session", claims: TokenClaims): Promise<AccountPrincipal> {
   await liveAccess(claims);
-  return { type: "account", via, userId: claims.sub!, email: claims.email ?? "", name: claims.name ?? "" };
+  return { type: "account", via, userId: claims.sub!, email: claims.email ?? "", name: claims.name ?? "", amr: Array.isArray(claims.amr) ? claims.amr : ["pwd"] };
 }
 
 /**
@@ -129,6 +131,7 @@ export async function userPrincipal(
     clientType: active.clientType,
     role: active.role,
     memberships: mine,
+    amr: Array.isArray(claims.amr) ? claims.amr : ["pwd"],
   };
 }
 
@@ -226,5 +229,5 @@ function sessionCookie(header: string | null): string | null {
 
 /** The claims of a next-auth session, in the shape a Bearer token carries them. */
 export function sessionClaims(session: Session): TokenClaims {
-  return { sub: session.user.id, email: session.user.email, name: session.user.name, activeClientId: session.activeClientId, sv: session.sessionVersion };
+  return { sub: session.user.id, email: session.user.email, name: session.user.name, activeClientId: session.activeClientId, sv: session.sessionVersion, amr: session.amr };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { otpSchema, recoveryCodeSchema } from "@/lib/two-factor/schemas";
 import { ROLES } from "./permissions";
 
 export const credentialsSchema = z.object({
@@ -6,9 +7,16 @@ export const credentialsSchema = z.object({
   password: z.string().min(1, "Enter your password.").max(1024),
 });
 
+/** The second step of a sign-in, sent with the email and password: a code from the app, or a recovery code (not both). */
+export const secondFactorFields = {
+  otp: otpSchema.optional(),
+  recoveryCode: recoveryCodeSchema.optional(),
+};
+
 export const tokenRequestSchema = credentialsSchema
-  .extend({ clientId: z.uuid().optional().describe("Which of your Clients the token acts for (default: your first).") })
+  .extend({ clientId: z.uuid().optional().describe("Which of your Clients the token acts for (default: your first)."), ...secondFactorFields })
   .strict()
+  .refine((b) => b.otp === undefined || b.recoveryCode === undefined, { message: "Send a code or a recovery code, not both.", path: ["recoveryCode"] })
   .meta({ id: "TokenRequest" });
 
 export const tokenResponseSchema = z

@@ -10,7 +10,7 @@ export function signInUrl(callbackPath: string): string {
 }
 
 /** A signed-in person for a page: with the Client the page shows, or (no Client at all) just themselves. */
-type PageUser = UserPrincipal | { noClient: true; userId: string; email: string };
+type PageUser = UserPrincipal | { noClient: true; userId: string; email: string; amr: string[] };
 
 // Once per request: the layout and the page both ask, the database answers once.
 const currentUser = cache(async (): Promise<PageUser | null> => {
@@ -22,7 +22,7 @@ const currentUser = cache(async (): Promise<PageUser | null> => {
     return await userPrincipal("session", sessionClaims(session), null, { fallbackToFirst: true });
   } catch (err) {
     // Refused for want of a Client only once the session is known to be alive (userPrincipal checks that first).
-    if (err instanceof ApiError && err.init.code === "Member.Forbidden") return { noClient: true, userId: session.user.id, email: session.user.email ?? "" };
+    if (err instanceof ApiError && err.init.code === "Member.Forbidden") return { noClient: true, userId: session.user.id, email: session.user.email ?? "", amr: session.amr ?? ["pwd"] };
     if (err instanceof ApiError && err.init.code === "Auth.SessionEnded") return null; // signed out everywhere: sign in again
     throw err;
   }
@@ -59,10 +59,10 @@ export async function actionUser(): Promise<UserPrincipal | null> {
  * session or a deleted user gets null), but no Client is needed, so a person
  * left without any can still end a stolen session. `clientId`: the active one, if any.
  */
-export async function accountUser(): Promise<{ userId: string; email: string; clientId: string | null } | null> {
+export async function accountUser(): Promise<{ userId: string; email: string; clientId: string | null; amr: string[] } | null> {
   const user = await currentUser();
   if (!user) return null;
-  return { userId: user.userId, email: user.email, clientId: "noClient" in user ? null : user.clientId };
+  return { userId: user.userId, email: user.email, clientId: "noClient" in user ? null : user.clientId, amr: user.amr };
 }
 
 export const DEFAULT_AFTER_SIGN_IN = "/settings/api-keys";

@@ -142,14 +142,16 @@ export async function limitPasswordCheck<T>(ip: string | null, account: string |
   if (ip !== null) assertNotBlocked("signInFailures", ip);
   if (account !== null) await assertNotSpent("signInAccount", account);
   const result = await check();
-  if (result === null) {
-    // Both counted, whichever of them is now spent (each throws its 429).
-    const counted = await Promise.allSettled([
-      ip !== null ? recordFailure("signInFailures", ip) : null,
-      account !== null ? recordFailure("signInAccount", account) : null,
-    ]);
-    const spent = counted.find((r) => r.status === "rejected");
-    if (spent) throw spent.reason;
-  }
+  if (result === null) await countSignInFailure(ip, account);
   return result;
+}
+
+/** Count a failed sign-in (a wrong password or second factor) per address and per account; both counted, whichever of them is now spent (each throws its 429). */
+export async function countSignInFailure(ip: string | null, account: string | null): Promise<void> {
+  const counted = await Promise.allSettled([
+    ip !== null ? recordFailure("signInFailures", ip) : null,
+    account !== null ? recordFailure("signInAccount", account) : null,
+  ]);
+  const spent = counted.find((r) => r.status === "rejected");
+  if (spent) throw spent.reason;
 }

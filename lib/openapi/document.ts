@@ -21,6 +21,7 @@ import { meSchema, tokenRequestSchema, tokenResponseSchema } from "@/lib/auth/sc
 import { keyPolicySchema, keyPolicyViewSchema } from "@/lib/clients/schemas";
 import { changeRoleSchema, memberPageSchema, memberSchema } from "@/lib/members/schemas";
 import { problemSchema } from "@/lib/http/problem";
+import { twoFactorPaths } from "@/lib/two-factor/openapi";
 import { acceptedInviteSchema, acceptInviteSchema, createdInviteSchema, createInviteSchema, invitePageSchema } from "@/lib/invites/schemas";
 
 const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: problemSchema } } });
@@ -283,8 +284,10 @@ export function buildOpenApiDocument() {
           requestBody: { required: true, content: { "application/json": { schema: tokenRequestSchema, examples: { signIn: { value: { email: "alice@example.com", password: "correct horse battery staple" } } } } } },
           responses: {
             "200": { description: "A token valid for 8 hours.", content: { "application/json": { schema: tokenResponseSchema } } },
-            "400": problem("`Request.Invalid`."),
-            "401": problem("`Auth.InvalidCredentials`."),
+            "400": problem("`Request.Invalid` (a malformed `otp` or `recoveryCode` too)."),
+            "401": problem(
+              "`Auth.InvalidCredentials`. `Auth.SecondFactorRequired`: the password is right and the account has a second factor: send `otp` (or `recoveryCode`) with the email and password. `Auth.InvalidSecondFactor`: the code is wrong or already used (counted like a wrong password).",
+            ),
             "403": problem("`Member.Forbidden`: not a member of the requested Client."),
             "429": common["429"],
             "503": common["503"],
@@ -457,6 +460,7 @@ export function buildOpenApiDocument() {
           responses: { "204": { description: "Every session and token of yours has ended." }, ...common },
         },
       },
+      ...twoFactorPaths(problem, common, bodyErrors),
       "/api/health": {
         get: { operationId: "health", tags: ["Meta"], summary: "Liveness (no database)", security: [{}], responses: { "200": { description: "Up.", content: { "application/json": { schema: healthSchema } } }, default: common.default } },
       },

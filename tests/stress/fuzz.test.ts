@@ -555,3 +555,81 @@ describe("fuzzing key management by restricted keys", () => {
     expect(s.server.proc.exitCode).toBeNull();
   }, 600_000);
 });
+
+// Second factors: malformed and random codes at sign-in, enrolment and removal.
+// A malformed code is a clear 400 (problem details naming the field), a
+// well-formed wrong one 401 Auth.InvalidSecondFactor (429 once the account's
+// budget is spent); never a 5xx, never a token for a wrong code.
+describe("fuzzing second factors", () => {
+  it("malformed codes get a clear 400 or 401, never a 5xx", async () => {
+    const { Secret, TOTP } = await import("otpauth");
+    const { hash } = await import("@node-rs/argon2");
+    const email = "two-factor@stress.test";
+    const user = await s.db.user.create({ data: { email, name: "Tess", passwordHash: await hash("stress-password") } });
+    await s.db.clientMember.create({ data: { clientId: s.clientId, userId: user.id, role: "Member" } });
+    const call = (path: string, init: { method?: string; token?: string; body: unknown }) =>
+      fetch(`${s.server.url}${path}`, {
+        method: init.method ?? "POST",
+        headers: { "content-type": "application/json", ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
+        body: JSON.stringify(init.body),
+        signal: AbortSignal.timeout(15_000),
+      });
+    const token = ((await (await call("/api/auth/token", { body: { email, password: "stress-password" } })).json()) as { token: string }).token;
+    const start = (await (await call("/api/account/two-factor/totp", { token, body: {} })).json()) as { secret: string };
+    const totp = new TOTP({ algorithm: "SHA1", digits: 6, period: 30, secret: Secret.fromBase32(start.secret) });
+    expect((await call("/api/account/two-factor/totp/confirm", { token, body: { code: totp.generate() } })).status).toBe(200);
+
+    const code = fc.oneof(
+      fc.constantFrom(...nasty),
+      fc.string({ maxLength: 12 }),
+      fc.stringMatching(/^\d{6}$/),
+      fc.stringMatching(/^[\d ]{5,9}$/),
+      fc.stringMatching(/^[2-9a-z]{5}-?[2-9a-z]{5}$/),
+      fc.integer(),
+      fc.double(),
+      fc.constantFrom(null, true, "", "0".repeat(6), "12345６", "١٢٣٤٥٦", "123456\u0000", "x".repeat(70)),
+      fc.jsonValue({ maxDepth: 2 }),
+    );
+    const kase = fc.oneof(
+      fc.record({ op: fc.constant("token" as const), otp: code, recoveryCode: code }, { requiredKeys: ["op"] }),
+      fc.record({ op: fc.constant("confirm" as const), code }, { requiredKeys: ["op"] }),
+      fc.record({ op: fc.constant("remove" as const), code, password: fc.oneof(fc.string(), fc.constantFrom(...nasty), fc.integer()) }, { requiredKeys: ["op"] }),
+    );
+    const cases = fc.sample(kase, { seed: SEED, numRuns: 300 });
+    const statuses: number[] = [];
+    let next = 0;
+    const worker = async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= cases.length) return;
+        const { op, ...rest } = cases[i];
+        const fields = rest as Record<string, unknown>;
+        const r =
+          op === "token"
+            ? await call("/api/auth/token", { body: { email, password: "stress-password", ...fields } })
+            : op === "confirm"
+              ? await call("/api/account/two-factor/totp/confirm", { token, body: fields })
+              : await call("/api/account/two-factor/totp", { method: "DELETE", token, body: fields });
+        const text = await r.text();
+        const what = `case ${i}: ${op} ${JSON.stringify(fields).slice(0, 200)} -> ${r.status} ${text.slice(0, 200)}`;
+        expect(r.status, what).toBeLessThan(500);
+        statuses.push(r.status);
+        if (r.status >= 400) {
+          expect(r.headers.get("content-type"), what).toBe("application/problem+json");
+          const p = JSON.parse(text) as { code: string; errors?: Record<string, string[]> };
+          if (r.status === 400) expect(p.code === "Request.Invalid" ? Object.keys(p.errors ?? {}).length : 1, what).toBeGreaterThan(0);
+          const none = fields.otp === undefined && fields.recoveryCode === undefined;
+          if (op === "token" && r.status === 401) expect(p.code, what).toBe(none ? "Auth.SecondFactorRequired" : "Auth.InvalidSecondFactor");
+        }
+        // A malformed code never gets past validation.
+        const otp = fields.otp;
+        if (op === "token" && otp !== undefined && !(typeof otp === "string" && otp.length <= 64 && /^\d{6}$/.test(otp.replace(/\s+/g, "")))) expect(r.status, what).toBe(400);
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, worker));
+    expect(statuses).toHaveLength(cases.length);
+    expect(statuses.filter((x) => x === 400).length).toBeGreaterThan(50);
+    expect(statuses.filter((x) => x === 401 || x === 403 || x === 429).length).toBeGreaterThan(10);
+    expect(s.server.proc.exitCode).toBeNull();
+  }, 300_000);
+});

@@ -3,6 +3,7 @@
 // (read only), then the exchange of the token for membership, and signing in.
 import { randomUUID } from "node:crypto";
 import { headers } from "next/headers";
+import { CredentialsSignin } from "next-auth";
 import { redirect } from "next/navigation";
 import { auth, signIn, signOut, updateSession } from "@/lib/auth/config";
 import { acceptInvite, lookupInvite, type InviteLookup } from "@/lib/invites/invites";
@@ -50,6 +51,12 @@ export async function acceptInviteAction(input: { token: string; name?: string; 
     redirect("/settings/api-keys");
   }
   // Signed in as the account that just joined, on the Client it joined (signIn redirects).
-  await signIn("credentials", { email: joined.email, password: parsed.data.password, clientId: joined.clientId, redirectTo: "/settings/api-keys" });
+  try {
+    await signIn("credentials", { email: joined.email, password: parsed.data.password, clientId: joined.clientId, redirectTo: "/settings/api-keys" });
+  } catch (err) {
+    // An account with a second factor: it has joined; signing in asks for the code on the sign-in page.
+    if (err instanceof CredentialsSignin && err.code === "second_factor_required") redirect(`/sign-in?callbackUrl=${encodeURIComponent("/settings/api-keys")}`);
+    throw err;
+  }
   return { error: "Could not sign in." };
 }

@@ -2,7 +2,7 @@
 import { hash } from "@node-rs/argon2";
 import { headers } from "next/headers";
 import { signIn } from "@/lib/auth/config";
-import { verifyCredentials } from "@/lib/auth/credentials";
+import { sessionContinuation, verifyCredentials } from "@/lib/auth/credentials";
 import { accountUser } from "@/lib/auth/session";
 import { db } from "@/lib/db/client";
 import { ApiError } from "@/lib/http/problem";
@@ -35,7 +35,14 @@ export async function changePasswordAction(_prev: PasswordState, form: FormData)
   }
   await db().user.update({ where: { id: me.userId }, data: { passwordHash: await hash(newPassword), sessionVersion: { increment: 1 } } });
   logger.info({ event: "password changed", userId: me.userId }, "password changed; other sessions ended");
-  await signIn("credentials", { email: me.email, password: newPassword, ...(me.clientId ? { clientId: me.clientId } : {}), redirectTo: "/settings/account?changed=1" });
+  // This browser stays signed in as it was proved (a second factor is not asked again).
+  await signIn("credentials", {
+    email: me.email,
+    password: newPassword,
+    ...(me.clientId ? { clientId: me.clientId } : {}),
+    continuation: sessionContinuation(me.userId, me.amr),
+    redirectTo: "/settings/account?changed=1",
+  });
   return { error: null };
 }
 

@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
 import { PasswordForm } from "@/components/account/password-form";
 import { ReminderToggle } from "@/components/account/reminder-toggle";
+import { TwoFactorSection } from "@/components/account/two-factor";
+import { twoFactorStatus } from "@/lib/two-factor/two-factor";
 import { db } from "@/lib/db/client";
 import { requireUser } from "@/lib/auth/session";
 
@@ -10,6 +12,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
   const user = await requireUser("/settings/account");
   const changed = (await searchParams).changed === "1";
   const prefs = await db().user.findUnique({ where: { id: user.userId }, select: { keyReminderEmails: true } });
+  const twoFactor = await twoFactorStatus(user.userId);
   return (
     <div className="space-y-6">
       <div>
@@ -25,6 +28,12 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
         <h2 id="notifications-heading" className="mb-3 text-base font-semibold text-slate-900">Notifications</h2>
         <ReminderToggle initial={prefs?.keyReminderEmails ?? true} />
       </section>
+      {twoFactor && (
+        <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="two-factor-heading">
+          <h2 id="two-factor-heading" className="mb-3 text-base font-semibold text-slate-900">Two-factor authentication</h2>
+          <TwoFactorSection initial={twoFactor} />
+        </section>
+      )}
       <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
         <h2 className="text-base font-semibold text-slate-900">Change password</h2>
         <p className="mt-1 mb-4 text-sm text-slate-600">Changing it signs you out everywhere else.</p>

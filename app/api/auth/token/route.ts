@@ -1,6 +1,6 @@
 import { encode } from "next-auth/jwt";
 import { SESSION_COOKIE_NAMES, SESSION_MAX_AGE_SECONDS } from "@/lib/auth/config";
-import { verifyCredentials } from "@/lib/auth/credentials";
+import { verifySignIn } from "@/lib/auth/credentials";
 import { tokenRequestSchema, tokenResponseSchema } from "@/lib/auth/schemas";
 import { memberships } from "@/lib/auth/memberships";
 import { env } from "@/lib/env";
@@ -11,10 +11,12 @@ import { json, notAllowed, withPublic } from "@/lib/http/route";
 /**
  * Exchange email + password for a Bearer token: the same encrypted JWT as the
  * browser's session cookie, valid for 8 hours. `clientId` picks the active Client.
+ * A person with a second factor sends `otp` or `recoveryCode` too (else 401
+ * Auth.SecondFactorRequired); the token records how it was proved (`amr`).
  */
 export const POST = withPublic(async ({ req, meta }) => {
   const body = tokenRequestSchema.parse(await readJsonBody(req));
-  const user = await verifyCredentials(body, meta.ip);
+  const user = await verifySignIn(body, meta.ip);
   if (!user) {
     throw new ApiError({ status: 401, code: "Auth.InvalidCredentials", title: "Invalid email or password" });
   }
@@ -26,7 +28,7 @@ export const POST = withPublic(async ({ req, meta }) => {
     salt: SESSION_COOKIE_NAMES[0],
     secret: env().AUTH_SECRET,
     maxAge: SESSION_MAX_AGE_SECONDS,
-    token: { sub: user.id, email: user.email, name: user.name, activeClientId: active.clientId, sv: user.sessionVersion },
+    token: { sub: user.id, email: user.email, name: user.name, activeClientId: active.clientId, sv: user.sessionVersion, amr: user.amr, authTime: now },
   });
   return json(
     tokenResponseSchema.parse({ tokenType: "Bearer", token, expiresAt: new Date((now + SESSION_MAX_AGE_SECONDS) * 1000).toISOString(), clientId: active.clientId }),

@@ -1,0 +1,33 @@
+import { verifyCredentials } from "@/lib/auth/credentials";
+import { countSignInFailure } from "@/lib/http/rate-limit";
+import { readJsonBody } from "@/lib/http/body";
+import { json, noContent, notAllowed, withAccount } from "@/lib/http/route";
+import { TwoFactorProblems } from "@/lib/two-factor/problems";
+import { removeTotpSchema, totpEnrolmentSchema } from "@/lib/two-factor/schemas";
+import { checkTotpCode, removeTotp, startTotpEnrolment } from "@/lib/two-factor/two-factor";
+
+/** Start setting up an authenticator app: the secret and its otpauth:// URL, in this answer only. */
+export const POST = withAccount(async ({ principal }) =>
+  json(totpEnrolmentSchema.parse(await startTotpEnrolment(principal)), { status: 201 }),
+);
+
+/**
+ * Remove the authenticator app. A session alone is not enough: the body holds
+ * a current code or the password (a wrong one counts like a wrong sign-in).
+ */
+export const DELETE = withAccount(async ({ req, meta, principal }) => {
+  const body = removeTotpSchema.parse(await readJsonBody(req));
+  if (body.code !== undefined) {
+    if (!(await checkTotpCode(principal.userId, body.code))) {
+      await countSignInFailure(meta.ip, principal.email);
+      throw TwoFactorProblems.wrongProof("code");
+    }
+  } else {
+    const ok = await verifyCredentials({ email: principal.email, password: body.password }, meta.ip);
+    if (!ok || ok.id !== principal.userId) throw TwoFactorProblems.wrongProof("password");
+  }
+  await removeTotp(principal);
+  return noContent();
+});
+
+export const { GET, PUT, PATCH } = notAllowed(["POST", "DELETE"]);
