@@ -154,6 +154,56 @@ describe("invitations with mail configured", () => {
     expect(await db.clientMember.count({ where: { clientId: other.id, userId: victim.id } })).toBe(0);
   });
 
+  it("the guess past the account's budget is refused unchecked: after five wrong passwords the right one is 429, at sign-in and at accept", async () => {
+    const victim = await makeUser((await makeClient()).id, "Owner");
+    const other = await makeClient();
+    const admin = await makeUser(other.id, "Admin");
+    expect((await call("/api/client-invites", { token: admin.token, body: { email: victim.email, role: "Member" } })).status).toBe(201);
+    const token = tokenOf(linkIn(await mailTo(victim.email)));
+    for (let i = 0; i < ACCOUNT_LIMIT; i++) expect((await call("/api/auth/token", { body: { email: victim.email, password: `wrong ${i}` } })).status).toBe(401);
+    expect((await call("/api/auth/token", { body: { email: victim.email, password: PASSWORD } })).status).toBe(429);
+    expect((await call("/api/client-invites/accept", { body: { token, password: PASSWORD } })).status).toBe(429);
+    expect(await db.clientMember.count({ where: { clientId: other.id, userId: victim.id } })).toBe(0);
+  });
+
+  it("a burst of parallel guesses is checked at most the budget's number of times: the right password sent behind them is refused", async () => {
+    const victim = await makeUser((await makeClient()).id, "Owner");
+    const wrong = Array.from({ length: 3 * ACCOUNT_LIMIT }, (_, i) => call("/api/auth/token", { body: { email: victim.email, password: `parallel wrong ${i}` } }));
+    // The wrong ones are in flight (each spends its failure before its slow password check); then the right one.
+    await new Promise((r) => setTimeout(r, 400));
+    const right = await call("/api/auth/token", { body: { email: victim.email, password: PASSWORD } });
+    const statuses = (await Promise.all(wrong)).map((r) => r.status);
+    expect(statuses.filter((x) => x === 401).length).toBeLessThanOrEqual(ACCOUNT_LIMIT);
+    expect(statuses.filter((x) => x !== 401 && x !== 429)).toEqual([]);
+    expect(right.status).toBe(429);
+  });
+
+  it("an invitation that was waiting for the Client lock while its inviter was removed or demoted is refused, not issued", async () => {
+    for (const change of ["remove", "demote"] as const) {
+      const client = await makeClient();
+      await makeUser(client.id, "Owner");
+      const admin = await makeUser(client.id, "Admin");
+      const to = `racing-${change}-${uid()}@example.test`;
+      const pg = new (await import("pg")).default.Client({ connectionString: withDatabase(process.env.TEST_DATABASE_URL!, dbName) });
+      await pg.connect();
+      try {
+        // The removal or demotion holds the Client lock, as lib/members does, while the invitation arrives.
+        await pg.query("BEGIN");
+        await pg.query(`SELECT id FROM "Client" WHERE id = $1 FOR NO KEY UPDATE`, [client.id]);
+        const pending = call("/api/client-invites", { token: admin.token, body: { email: to, role: "Admin" } });
+        await new Promise((r) => setTimeout(r, 400));
+        if (change === "remove") await pg.query(`DELETE FROM "ClientMember" WHERE "clientId" = $1 AND "userId" = $2`, [client.id, admin.id]);
+        else await pg.query(`UPDATE "ClientMember" SET role = 'Member' WHERE "clientId" = $1 AND "userId" = $2`, [client.id, admin.id]);
+        await pg.query("COMMIT");
+        const r = await pending;
+        expect({ change, status: r.status, code: r.body.code }).toEqual({ change, status: 403, code: "Member.Forbidden" });
+      } finally {
+        await pg.end();
+      }
+      expect(await db.clientInvite.count({ where: { clientId: client.id, email: to } })).toBe(0);
+    }
+  });
+
   it("a Client with a 200-character name invites: the subject is cut with an ellipsis and fits the outbox", async () => {
     const longName = "Überlange Zahlungsplattform GmbH & Co. KG — ".repeat(5).slice(0, 200);
     const client = await makeClient("Sandbox", longName);

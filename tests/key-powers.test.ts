@@ -125,4 +125,25 @@ describe("the audit log read with a key", () => {
     const ownerMade = (full.body.data as typeof events).find((e) => e.target.id === byPerson.id)!;
     expect(ownerMade).toMatchObject({ actor: { type: "user", label: t.owner.email }, ip: "198.51.100.23", userAgent: "Mozilla/5.0 (the owner's laptop)" });
   });
+
+  it("learns no person through the key list or a leak report's event: a creator is an id, a reporter's address is not in the metadata", async () => {
+    const t = await makeTenant();
+    const reader = await createKey({ token: t.owner.token }, { name: "auditor", scopes: ["apiKeys:read"] });
+    const leaked = await createKey({ token: t.owner.token }, { name: "leaked", scopes: ["apiKeys:read"] });
+    expect((await api("/api/api-keys/leaks", { headers: from("192.0.2.77"), body: { keys: [leaked.rawKey] } })).status).toBe(202);
+    const list = await api("/api/api-keys?Limit=100", { apiKey: reader.rawKey });
+    const one = await api(`/api/api-keys/${reader.id}`, { apiKey: reader.rawKey });
+    const events = await api(`/api/audit-events?TargetId=${leaked.id}`, { apiKey: reader.rawKey });
+    for (const r of [list, one, events]) {
+      expect(r.status).toBe(200);
+      for (const secret of [t.owner.email, "192.0.2.77"]) expect({ secret, found: r.text.includes(secret) }).toEqual({ secret, found: false });
+    }
+    expect(one.body.createdBy).toEqual({ type: "user", id: t.owner.id, name: null, email: null });
+    expect(events.body.data.find((e: { action: string }) => e.action === "apiKey.reportedLeaked")).toMatchObject({ metadata: { keyPrefix: leaked.keyPrefix }, ip: null });
+    // People still see who made it and where the report came from.
+    const mine = await api(`/api/api-keys/${reader.id}`, { token: t.owner.token });
+    expect(mine.body.createdBy).toMatchObject({ type: "user", id: t.owner.id, email: t.owner.email });
+    const full = await api(`/api/audit-events?TargetId=${leaked.id}`, { token: t.owner.token });
+    expect(full.body.data.find((e: { action: string }) => e.action === "apiKey.reportedLeaked")).toMatchObject({ ip: "192.0.2.77" });
+  });
 });

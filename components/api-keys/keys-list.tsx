@@ -12,7 +12,7 @@ import { useNow } from "@/components/ui/use-now";
 
 function creator(k: ApiKeyView): string {
   if (!k.createdBy) return "a deleted user";
-  return k.createdBy.type === "user" ? k.createdBy.name || k.createdBy.email : `key ${k.createdBy.keyPrefix}…`;
+  return k.createdBy.type === "user" ? k.createdBy.name || k.createdBy.email || "a person" : `key ${k.createdBy.keyPrefix}…`;
 }
 
 const DAY = 86_400_000;

@@ -24,16 +24,16 @@ function statusWhere(status: ApiKeyListFilter, now: Date): Prisma.ApiKeyWhereInp
 }
 
 /** The Client's keys (all, or those of one status), newest first, keyset-paginated. */
-export async function listApiKeys(clientId: string, q: Pick<ApiKeyListQuery, "Cursor" | "Limit" | "Status">) {
+export async function listApiKeys(clientId: string, q: Pick<ApiKeyListQuery, "Cursor" | "Limit" | "Status">, opts: { forApiKey?: boolean } = {}) {
   const from = await resolveCursor(q.Cursor, (id) => db().apiKey.findFirst({ where: { id, clientId }, select: { id: true, createdAt: true } }));
   const where = { clientId, ...(q.Status ? statusWhere(q.Status, new Date()) : {}), ...after(from) };
   const rows = await db().apiKey.findMany({ where, orderBy: NEWEST_FIRST, take: q.Limit + 1, select: apiKeyViewSelect });
   const activity = await keyActivity(clientId, rows.map((r) => r.id));
-  return apiKeyPageSchema.parse(page(rows, q.Limit, (r) => toApiKeyView(r, activity.get(r.id)!)));
+  return apiKeyPageSchema.parse(page(rows, q.Limit, (r) => toApiKeyView(r, activity.get(r.id)!, opts)));
 }
 
-export async function getApiKey(clientId: string, id: string) {
+export async function getApiKey(clientId: string, id: string, opts: { forApiKey?: boolean } = {}) {
   const row = isUuid(id) ? await db().apiKey.findFirst({ where: { id, clientId }, select: apiKeyViewSelect }) : null;
   if (!row) throw Problems.notFound("ApiKey.NotFound", "API key");
-  return toApiKeyView(row, (await keyActivity(clientId, [row.id])).get(row.id)!);
+  return toApiKeyView(row, (await keyActivity(clientId, [row.id])).get(row.id)!, opts);
 }

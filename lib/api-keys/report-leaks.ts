@@ -31,7 +31,7 @@ export async function reportLeakedKeys(keys: string[], meta: RequestMeta): Promi
         action: "apiKey.reportedLeaked",
         actor: { type: "anonymous", label: "leak report" },
         target: { type: "apiKey", id: k.id, label: k.name ?? k.keyPrefix },
-        metadata: { keyPrefix: k.keyPrefix, reportedBy: meta.ip },
+        metadata: { keyPrefix: k.keyPrefix }, // the reporter's address is the event's ip (hidden from keys), not metadata
         meta,
       });
     }

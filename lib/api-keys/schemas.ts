@@ -126,7 +126,12 @@ export type ApiKeyStatus = (typeof API_KEY_STATUSES)[number];
 
 export const actorSchema = z
   .discriminatedUnion("type", [
-    z.strictObject({ type: z.literal("user"), id: z.uuid(), name: z.string(), email: z.string() }),
+    z.strictObject({
+      type: z.literal("user"),
+      id: z.uuid(),
+      name: z.string().nullable().describe("Null when an API key asks: keys learn no person's name or email."),
+      email: z.string().nullable().describe("Null when an API key asks."),
+    }),
     z.strictObject({ type: z.literal("apiKey"), id: z.uuid(), keyPrefix: z.string(), name: z.string().nullable() }),
   ])
   .nullable()

@@ -71,5 +71,5 @@ export async function updateApiKey(principal: Principal, id: string, input: Upda
     });
   }, KEY_WRITE_TX);
   if (changesAccess) cacheForgetKey(id);
-  return getApiKey(principal.clientId, id);
+  return getApiKey(principal.clientId, id, { forApiKey: principal.type === "apiKey" });
 }

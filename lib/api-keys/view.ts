@@ -35,7 +35,8 @@ export function statusOf(k: { revokedAt: Date | null; expiresAt: Date | null }, 
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function toApiKeyView(k: ApiKeyRow, { usage, refusals }: KeyActivity): ApiKeyView {
+/** `forApiKey`: a key asks; keys are not people and learn no person's name or email (the creator is their id only). */
+export function toApiKeyView(k: ApiKeyRow, { usage, refusals }: KeyActivity, opts: { forApiKey?: boolean } = {}): ApiKeyView {
   return apiKeySchema.parse({
     id: k.id,
     clientId: k.clientId,
@@ -44,7 +45,7 @@ export function toApiKeyView(k: ApiKeyRow, { usage, refusals }: KeyActivity): Ap
     status: statusOf(k),
     createdAt: k.createdAt.toISOString(),
     createdBy: k.createdByUser
-      ? { type: "user", ...k.createdByUser }
+      ? { type: "user", ...k.createdByUser, ...(opts.forApiKey ? { name: null, email: null } : {}) }
       : k.createdByApiKey
         ? { type: "apiKey", ...k.createdByApiKey }
         : null,

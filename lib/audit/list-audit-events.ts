@@ -25,13 +25,21 @@ export async function listAuditEvents(clientId: string, q: Pick<AuditQuery, "Cur
         action: e.action,
         actor: { type: actorType[e.actorType], id: e.actorUserId ?? e.actorApiKeyId ?? null, label: people && e.actorType === "User" ? null : e.actorLabel },
         target: { type: e.targetType, id: e.targetId, label: e.targetLabel },
-        metadata: (e.metadata as Record<string, unknown> | null) ?? null,
+        metadata: people ? withoutPeopleData(e.metadata) : ((e.metadata as Record<string, unknown> | null) ?? null),
         ip: people ? null : e.ip,
         userAgent: people ? null : e.userAgent,
         createdAt: e.createdAt.toISOString(),
       };
     }),
   );
+}
+
+/** Metadata fields that name a person or an address (events written before the reporter's IP moved to the ip column kept it as `reportedBy`). */
+const PEOPLE_METADATA = new Set(["reportedBy", "email", "ip", "userAgent"]);
+
+function withoutPeopleData(m: unknown): Record<string, unknown> | null {
+  if (!m || typeof m !== "object") return null;
+  return Object.fromEntries(Object.entries(m as Record<string, unknown>).filter(([k]) => !PEOPLE_METADATA.has(k)));
 }
 
 /** Refused requests with this Client's keys over the last 24 hours: dead (revoked, expired) keys, and live keys used from outside their allowlist or without a scope. One entry per key and reason. */

@@ -117,18 +117,6 @@ export async function recordFailure(name: LimitName, key: string): Promise<void>
   }
 }
 
-/** Like assertNotBlocked, and asks the shared counters too: an account locked through another instance is locked here. */
-async function assertNotSpent(name: LimitName, key: string): Promise<void> {
-  assertNotBlocked(name, key);
-  const limit = points(name);
-  const r = await limiter(name).get(key);
-  if (r && r.consumedPoints > limit) {
-    const s = state(limit, r);
-    blockedUntil.set(`${name}:${key}`, Date.now() + s.resetSeconds * 1000);
-    throw exceeded(name, s);
-  }
-}
-
 /**
  * The sign-in limits around one password check, for every door that takes a
  * password (sign-in and the token route; accepting an invitation as an
@@ -140,10 +128,20 @@ async function assertNotSpent(name: LimitName, key: string): Promise<void> {
  */
 export async function limitPasswordCheck<T>(ip: string | null, account: string | null, check: () => Promise<T | null>): Promise<T | null> {
   if (ip !== null) assertNotBlocked("signInFailures", ip);
-  if (account !== null) await assertNotSpent("signInAccount", account);
+  if (account !== null) assertNotBlocked("signInAccount", account);
+  // Every check spends its failure before it runs, in the shared counters (atomic, every instance),
+  // and a right password gives it back: a burst of parallel guesses cannot all be checked against a
+  // count that none of them has added to yet, and the guess past the budget is refused unchecked.
+  await countSignInFailure(ip, account);
   const result = await check();
-  if (result === null) await countSignInFailure(ip, account);
+  if (result !== null) await refundSignInFailure(ip, account);
   return result;
+}
+
+async function refundSignInFailure(ip: string | null, account: string | null): Promise<void> {
+  await Promise.all([ip !== null ? limiter("signInFailures").reward(ip, 1) : null, account !== null ? limiter("signInAccount").reward(account, 1) : null]).catch((err) =>
+    logger.warn({ err }, "could not give back a sign-in's reserved failure"),
+  );
 }
 
 /** Count a failed sign-in (a wrong password or second factor) per address and per account; both counted, whichever of them is now spent (each throws its 429). */

@@ -98,6 +98,19 @@ function assertMayInvite(inviter: Inviter, role: Role): void {
   }
 }
 
+/**
+ * The inviter's role as it is now, read under the Client lock: a request that
+ * began before its inviter was removed or demoted must not issue (or resend) a
+ * link that the removal or demotion, committed meanwhile, would have revoked.
+ */
+async function assertStillMayInvite(tx: Tx, inviter: Inviter, clientId: string, role: Role): Promise<void> {
+  if (inviter.type !== "user") return;
+  const now = await tx.clientMember.findUnique({ where: { clientId_userId: { clientId, userId: inviter.principal.userId } }, select: { role: true } });
+  if (!now) throw Problems.forbidden("You are no longer a member of this Client.");
+  if (!can(now.role, "invites:write")) throw Problems.forbidden("Your role no longer lets you invite people.");
+  assertMayInvite({ type: "user", principal: { ...inviter.principal, role: now.role } }, role);
+}
+
 async function queueInviteEmail(tx: Tx, inv: { id: string; email: string; role: Role; expiresAt: Date }, clientId: string, invitedBy: string, url: string): Promise<boolean> {
   if (!mailConfigured()) return false;
   const client = await tx.client.findUniqueOrThrow({ where: { id: clientId }, select: { name: true, type: true } });
@@ -148,6 +161,7 @@ export async function createInvite(inviter: Inviter, clientId: string, input: Cr
   const invitedBy = inviter.type === "user" ? inviter.principal.name || inviter.principal.email : inviter.label;
   return db().$transaction(async (tx) => {
     await lockClient(tx, clientId);
+    await assertStillMayInvite(tx, inviter, clientId, input.role);
     await assertMayIssue(tx, clientId, input.email, now);
     const row = await tx.clientInvite.create({
       data: {
@@ -184,7 +198,7 @@ async function lockedInvite(tx: Tx, principal: UserPrincipal, id: string) {
   await lockClient(tx, principal.clientId);
   const row = isUuid(id) ? await tx.clientInvite.findFirst({ where: { id, clientId: principal.clientId }, select }) : null;
   if (!row) throw Problems.notFound("ClientInvite.NotFound", "Invitation");
-  assertMayInvite({ type: "user", principal }, row.role);
+  await assertStillMayInvite(tx, { type: "user", principal }, principal.clientId, row.role);
   return row;
 }
 

@@ -7,7 +7,7 @@ import { json, notAllowed, withAuth } from "@/lib/http/route";
 
 export const GET = withAuth({ permission: "apiKeys:read" }, async ({ req, principal }) => {
   const query = apiKeyListQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
-  return json(await listApiKeys(principal.clientId, query));
+  return json(await listApiKeys(principal.clientId, query, { forApiKey: principal.type === "apiKey" }));
 });
 
 export const POST = withAuth({ permission: "apiKeys:write" }, async ({ req, principal, meta }) => {

@@ -5,7 +5,7 @@ import { readJsonBody } from "@/lib/http/body";
 import { json, notAllowed, withAuth } from "@/lib/http/route";
 
 export const GET = withAuth<{ id: string }>({ permission: "apiKeys:read" }, async ({ principal, params }) =>
-  json(await getApiKey(principal.clientId, params.id)),
+  json(await getApiKey(principal.clientId, params.id, { forApiKey: principal.type === "apiKey" })),
 );
 
 export const PATCH = withAuth<{ id: string }>({ permission: "apiKeys:write" }, async ({ req, principal, params, meta }) => {
