@@ -2,19 +2,49 @@
 // in this test process. An invitation's email is delivered (with its link,
 // what it grants, who invited and until when), a failed send is retried, and
 // two instances never send one row twice.
+// On a database of this file's own: its mail workers and reminder job must
+// never take (or be taken by) another file's rows while files run in parallel.
+import { hash } from "@node-rs/argon2";
+import { PrismaPg } from "@prisma/adapter-pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyMigrations } from "@/lib/db/migrate";
+import { PrismaClient, type ClientType, type MemberRole } from "@/lib/generated/prisma/client";
+import { dropDatabase, ensureDatabase, withDatabase } from "../scripts/lib/database";
 import { startMailCatcher, type MailCatcher } from "../scripts/lib/mail-catcher";
 import { startServer, type Server } from "../scripts/lib/stack";
 import { generateKey } from "@/lib/api-keys/key-format";
-import { db, makeClient, makeUser, uid, type Tenant, type TestUser } from "./helpers";
+import { PASSWORD, uid, type Tenant, type TestUser } from "./helpers";
 
 let mail: MailCatcher;
 let a: Server;
 let b: Server;
 let client: Tenant;
 let owner: TestUser;
+let db: PrismaClient;
+let adminUrl: string;
+const dbName = `dolfin_email_${uid()}`;
+
+async function makeClient(type: ClientType): Promise<Tenant> {
+  const c = await db.client.create({ data: { name: `Mail ${type} ${uid()}`, type } });
+  return { id: c.id, name: c.name, type: c.type };
+}
+
+let pwHash: Promise<string> | undefined;
+async function makeUser(roles: [Tenant, MemberRole][]): Promise<TestUser> {
+  const email = `user-${uid()}@example.test`;
+  const user = await db.user.create({ data: { email, name: `User ${email.slice(5, 10)}`, passwordHash: await (pwHash ??= hash(PASSWORD)) } });
+  for (const [c, role] of roles) await db.clientMember.create({ data: { clientId: c.id, userId: user.id, role } });
+  const r = await fetch(`${a.url}/api/auth/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password: PASSWORD, clientId: roles[0]?.[0].id }) });
+  expect(r.status).toBe(200);
+  return { id: user.id, email, token: ((await r.json()) as { token: string }).token };
+}
 
 beforeAll(async () => {
+  adminUrl = withDatabase(process.env.TEST_DATABASE_URL!, "postgres");
+  await ensureDatabase(adminUrl, dbName);
+  const url = withDatabase(process.env.TEST_DATABASE_URL!, dbName);
+  await applyMigrations(url);
+  db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
   mail = await startMailCatcher({ webPort: null });
   const env = {
     SMTP_URL: mail.smtpUrl,
@@ -25,8 +55,8 @@ beforeAll(async () => {
     KEY_REMINDER_INTERVAL_MS: "200",
   };
   [a, b] = await Promise.all([
-    startServer({ databaseUrl: process.env.TEST_DATABASE_URL!, authSecret: process.env.TEST_AUTH_SECRET!, env }),
-    startServer({ databaseUrl: process.env.TEST_DATABASE_URL!, authSecret: process.env.TEST_AUTH_SECRET!, env }),
+    startServer({ databaseUrl: url, authSecret: process.env.TEST_AUTH_SECRET!, env }),
+    startServer({ databaseUrl: url, authSecret: process.env.TEST_AUTH_SECRET!, env }),
   ]);
   client = await makeClient("Sandbox");
   owner = await makeUser([[client, "Owner"]]);
@@ -35,7 +65,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
   await mail?.stop();
-  await db.$disconnect();
+  await db?.$disconnect();
+  if (adminUrl) await dropDatabase(adminUrl, dbName).catch(() => {});
 }, 60_000);
 
 /** The outbox row of an invitation once its outcome is recorded (just after the relay took the message). */

@@ -205,7 +205,9 @@ export function sample(doc: ApiDocument, raw: Schema, field?: string, depth = 0,
     case "boolean":
       return true;
     case "array":
-      return schema.items ? [sample(doc, schema.items, undefined, depth + 1, hops)] : [];
+      if (!schema.items) return [];
+      // As many items as the schema asks for (at least one), all alike.
+      return Array.from({ length: Math.max(1, schema.minItems ?? 1) }, () => sample(doc, schema.items!, undefined, depth + 1, hops));
     case "null":
       return null;
     default: {
