@@ -4,6 +4,7 @@ import { headers } from "next/headers";
 import { signIn } from "@/lib/auth/config";
 import { sessionContinuation, verifyCredentials } from "@/lib/auth/credentials";
 import { accountUser } from "@/lib/auth/session";
+import { endAllSessions } from "@/lib/auth/sessions";
 import { db } from "@/lib/db/client";
 import { ApiError } from "@/lib/http/problem";
 import { clientIp } from "@/lib/http/request-meta";
@@ -33,7 +34,7 @@ export async function changePasswordAction(_prev: PasswordState, form: FormData)
     if (err instanceof ApiError && err.init.status === 429) return { error: "Too many failed attempts. Wait a few minutes, then try again.", field: "currentPassword" };
     throw err;
   }
-  await db().user.update({ where: { id: me.userId }, data: { passwordHash: await hash(newPassword), sessionVersion: { increment: 1 } } });
+  await endAllSessions(me.userId, { passwordHash: await hash(newPassword) });
   logger.info({ event: "password changed", userId: me.userId }, "password changed; other sessions ended");
   // This browser stays signed in as it was proved (a second factor is not asked again).
   await signIn("credentials", {
