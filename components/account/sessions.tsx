@@ -67,9 +67,9 @@ export function SessionsList({ initial }: { initial: SessionItem[] }) {
                 )}
               </p>
               <p className="mt-0.5 text-xs text-slate-600">
-                {s.ip ?? "Unknown address"}
+                <span className="break-all">{s.ip ?? "Unknown address"}</span>
                 <span aria-hidden="true"> · </span>
-                <span title={`Signed in ${formatDateTime(s.createdAt)}`}>
+                <span className="whitespace-nowrap" title={`Signed in ${formatDateTime(s.createdAt)}`}>
                   {now ? `last active ${relativeTime(s.lastSeenAt, now)}` : `last active ${formatDateTime(s.lastSeenAt)}`}
                 </span>
               </p>
@@ -87,7 +87,13 @@ export function SessionsList({ initial }: { initial: SessionItem[] }) {
         onOpenChange={(open) => !open && !pending && setEnding(null)}
         role="alertdialog"
         title="End this session?"
-        description={ending ? `${describeDevice(ending.userAgent)}${ending.ip ? ` at ${ending.ip}` : ""} is signed out on its next request${ending.kind === "token" ? " (the token stops working)" : ""}.` : undefined}
+        description={
+          ending
+            ? ending.kind === "token"
+              ? `The API token used from ${describeDevice(ending.userAgent)}${ending.ip ? ` at ${ending.ip}` : ""} stops working at once.`
+              : `${describeDevice(ending.userAgent)}${ending.ip ? ` at ${ending.ip}` : ""} is signed out on its next request.`
+            : undefined
+        }
       >
         <div className="flex justify-end gap-2">
           <Button variant="secondary" onClick={() => setEnding(null)} disabled={pending}>
