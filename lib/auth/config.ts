@@ -4,13 +4,13 @@
 import NextAuth, { CredentialsSignin, type DefaultSession } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { headers } from "next/headers";
-import { db } from "@/lib/db/client";
 import { ApiError } from "@/lib/http/problem";
+import { isUuid } from "@/lib/http/keyset";
 import { clientIp } from "@/lib/http/request-meta";
 import { logger } from "@/lib/log";
 import { verifySignIn, type SignedIn } from "./credentials";
 import { memberships } from "./memberships";
-import { createSession } from "./sessions";
+import { createSession, sessionState } from "./sessions";
 
 export const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
 /** The cookie names next-auth uses (http, https); a session token is encrypted with its cookie name as salt. */
@@ -54,14 +54,11 @@ declare module "next-auth" {
  * brief outage must not sign everybody out.
  */
 async function sessionIsCurrent(userId: string, sv: unknown, sid: unknown): Promise<boolean> {
-  const id = typeof sid === "string" && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(sid) ? sid.toLowerCase() : null;
+  const id = typeof sid === "string" && isUuid(sid) ? sid.toLowerCase() : null;
   if (sid !== undefined && id === null) return false;
   try {
-    const u = await db().user.findUnique({
-      where: { id: userId },
-      select: { sessionVersion: true, ...(id ? { sessions: { where: { id, endedAt: null }, select: { id: true }, take: 1 } } : {}) },
-    });
-    return u !== null && u.sessionVersion === (typeof sv === "number" ? sv : 0) && (id === null || (u.sessions?.length ?? 0) > 0);
+    const s = await sessionState(userId, id);
+    return s !== null && s.sessionVersion === (typeof sv === "number" ? sv : 0) && (id === null || s.sessionAlive);
   } catch (err) {
     logger.warn({ err }, "could not check the session version");
     return true;

@@ -8,10 +8,19 @@ import { isUuid } from "@/lib/http/keyset";
 import { logger } from "@/lib/log";
 import { enqueueEmail, mailConfigured } from "@/lib/mail/outbox";
 import { newSignInEmail } from "@/lib/mail/templates";
-import type { Prisma } from "@/lib/generated/prisma/client";
+import { Prisma } from "@/lib/generated/prisma/client";
 import { describeDevice } from "./user-agent";
 
 export type SessionKind = "browser" | "token";
+
+/** The user's session version and whether session `id` is alive (not ended), in one query; null: no such user. */
+export async function sessionState(userId: string, id: string | null): Promise<{ sessionVersion: number; sessionAlive: boolean } | null> {
+  if (!isUuid(userId)) return null;
+  const rows = await db().$queryRaw<{ sessionVersion: number; sessionAlive: boolean }[]>(Prisma.sql`
+    SELECT u."sessionVersion", EXISTS (SELECT 1 FROM "Session" s WHERE s.id = ${id}::uuid AND s."userId" = u.id AND s."endedAt" IS NULL) AS "sessionAlive"
+    FROM "User" u WHERE u.id = ${userId}::uuid`);
+  return rows[0] ?? null;
+}
 
 /** A token or cookie lives 8 hours (lib/auth/config.ts SESSION_MAX_AGE_SECONDS; not imported: that module loads next-auth). */
 const LIFETIME_MS = 8 * 3_600_000;
