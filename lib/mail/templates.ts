@@ -95,7 +95,7 @@ export function newSignInEmail(s: { name: string; device: string; ip: string | n
     `Your Dolfin account was signed in to on ${where}, on ${when}. We tell you because that device or address is new in your sessions of the last 30 days.`,
     "If this was you, there is nothing to do.",
   ];
-  const foot = "If it was not you: end that session under Your account → Sessions (or sign out everywhere), then change your password.";
+  const foot = "If it was not you: end that session under Your account → “Where you’re signed in” (or sign out everywhere), then change your password.";
   const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#0f172a;line-height:1.5">
 ${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join("\n")}
 <p style="color:#475569">${escapeHtml(foot)}</p>
