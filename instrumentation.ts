@@ -1,7 +1,7 @@
 // Runs once when the server starts (not during `next build`): a bad
 // environment fails the boot with a clear message instead of the first request;
 // then the email outbox worker starts (when SMTP is configured), and the
-// hourly pruning of old usage rows, and the key expiry reminders (with SMTP).
+// hourly pruning of old usage rows (and old sessions), and the key expiry reminders (with SMTP).
 export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
     const { env } = await import("./lib/env");
@@ -9,7 +9,8 @@ export async function register() {
     const { startMailWorker } = await import("./lib/mail/outbox");
     startMailWorker();
     const { startUsageRetention } = await import("./lib/api-keys/usage");
-    startUsageRetention();
+    const { pruneSessions } = await import("./lib/auth/sessions");
+    startUsageRetention([{ what: "sessions", prune: pruneSessions }]); // sessions ended or expired 30 days ago, in the same hourly pass
     const { startKeyReminders } = await import("./lib/api-keys/reminders");
     startKeyReminders();
   }

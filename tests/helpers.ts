@@ -69,14 +69,16 @@ export async function makeUser(roles: [Tenant, MemberRole][]): Promise<TestUser>
 }
 
 /** Sign in through next-auth's CSRF + credentials endpoints, like the browser; returns the Cookie header. */
-export async function signInCookie(email: string, password = PASSWORD): Promise<string> {
-  const csrf = await fetch(`${BASE}/api/auth/csrf`);
+/** A browser's session cookie; `opts.base`: another server than the suite's, `opts.headers`: e.g. the browser's user-agent. */
+export async function signInCookie(email: string, password = PASSWORD, opts: { base?: string; headers?: Record<string, string> } = {}): Promise<string> {
+  const base = opts.base ?? BASE;
+  const csrf = await fetch(`${base}/api/auth/csrf`);
   const { csrfToken } = (await csrf.json()) as { csrfToken: string };
   const jar = csrf.headers.getSetCookie().map((c) => c.split(";")[0]);
-  const r = await fetch(`${BASE}/api/auth/callback/credentials`, {
+  const r = await fetch(`${base}/api/auth/callback/credentials`, {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar.join("; "), origin: BASE },
-    body: new URLSearchParams({ csrfToken, email, password, callbackUrl: BASE }),
+    headers: { ...opts.headers, "content-type": "application/x-www-form-urlencoded", cookie: jar.join("; "), origin: base },
+    body: new URLSearchParams({ csrfToken, email, password, callbackUrl: base }),
     redirect: "manual",
   });
   const session = r.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("authjs.session-token="));

@@ -1,9 +1,9 @@
 import { headers } from "next/headers";
 import Link from "next/link";
 import { signOut } from "@/lib/auth/config";
-import { endAllSessions } from "@/lib/auth/sessions";
 import { can } from "@/lib/auth/permissions";
-import { accountUser, requireUser } from "@/lib/auth/session";
+import { requireUser } from "@/lib/auth/session";
+import { signOutEverywhereAction } from "./account/actions";
 import { ActiveClientProvider } from "@/components/ui/active-client";
 import { ClientSwitcher } from "./client-switcher";
 import { SettingsNav } from "./nav";
@@ -53,15 +53,7 @@ export default async function SettingsLayout({ children }: { children: React.Rea
                 Sign out
               </button>
             </form>
-            <form
-              action={async () => {
-                "use server";
-                // Resolved like the API: a session already ended cannot end the user's new ones; no Client is needed.
-                const me = await accountUser();
-                if (me) await endAllSessions(me.userId);
-                await signOut({ redirectTo: "/sign-in" });
-              }}
-            >
+            <form action={signOutEverywhereAction}>
               <button
                 type="submit"
                 title="Ends every session and Bearer token of yours, on every device"

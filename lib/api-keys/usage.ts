@@ -72,16 +72,26 @@ export async function pruneUsage(now = new Date()): Promise<number> {
   return db().$executeRaw`DELETE FROM "ApiKeyUsage" WHERE bucket < ${cutoff}`;
 }
 
-/** Prune at start and then every hour (unref'd: never keeps the process alive). */
-export function startUsageRetention(): void {
+/**
+ * Prune at start and then every hour (unref'd: never keeps the process alive). `also`: other rows pruned
+ * in the same pass (old sessions: instrumentation.ts passes them, so the custom server never loads them).
+ */
+export function startUsageRetention(also: { what: string; prune: () => Promise<number> }[] = []): void {
   const g2 = globalThis as unknown as { __dolfinUsageRetention?: boolean };
   if (g2.__dolfinUsageRetention) return;
   g2.__dolfinUsageRetention = true;
-  const run = () =>
+  const run = () => {
     pruneUsage().then(
       (n) => n > 0 && logger.info({ deleted: n }, "pruned old key usage"),
       (err) => logger.warn({ err }, "could not prune key usage"),
     );
+    for (const job of also) {
+      job.prune().then(
+        (n) => n > 0 && logger.info({ deleted: n }, `pruned old ${job.what}`),
+        (err) => logger.warn({ err }, `could not prune ${job.what}`),
+      );
+    }
+  };
   setTimeout(run, 1_000).unref?.();
   setInterval(run, 3_600_000).unref?.();
 }

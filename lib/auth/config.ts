@@ -3,12 +3,14 @@
 // API wrapper loads them from the database on every request.
 import NextAuth, { CredentialsSignin, type DefaultSession } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
-import { db } from "@/lib/db/client";
+import { headers } from "next/headers";
 import { ApiError } from "@/lib/http/problem";
+import { isUuid } from "@/lib/http/keyset";
 import { clientIp } from "@/lib/http/request-meta";
 import { logger } from "@/lib/log";
 import { verifySignIn, type SignedIn } from "./credentials";
 import { memberships } from "./memberships";
+import { createSession, sessionState } from "./sessions";
 
 export const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
 /** The cookie names next-auth uses (http, https); a session token is encrypted with its cookie name as salt. */
@@ -39,22 +41,37 @@ declare module "next-auth" {
     amr: string[];
     /** When (epoch seconds) the person last proved it is them (sign-in). */
     authTime: number | null;
+    /** This browser's Session row (lib/auth/sessions.ts); absent in cookies from before sessions had ids. */
+    sid?: string;
   }
 }
 
 /**
- * Whether a session begun at version `sv` is still the user's current one.
+ * Whether a session begun at version `sv` is still the user's current one and,
+ * when the cookie has a session id, that session has not been ended (one query).
  * If the database cannot answer, the session is kept here: every request that
  * does anything resolves the user again (and answers 503 meanwhile), and a
  * brief outage must not sign everybody out.
  */
-async function sessionIsCurrent(userId: string, sv: unknown): Promise<boolean> {
+async function sessionIsCurrent(userId: string, sv: unknown, sid: unknown): Promise<boolean> {
+  const id = typeof sid === "string" && isUuid(sid) ? sid.toLowerCase() : null;
+  if (sid !== undefined && id === null) return false;
   try {
-    const u = await db().user.findUnique({ where: { id: userId }, select: { sessionVersion: true } });
-    return u !== null && u.sessionVersion === (typeof sv === "number" ? sv : 0);
+    const s = await sessionState(userId, id);
+    return s !== null && s.sessionVersion === (typeof sv === "number" ? sv : 0) && (id === null || s.sessionAlive);
   } catch (err) {
     logger.warn({ err }, "could not check the session version");
     return true;
+  }
+}
+
+/** The address and browser of the request signing in (the route handler's or server action's request). */
+async function signInMeta(): Promise<{ ip: string | null; userAgent: string | null }> {
+  try {
+    const h = await headers();
+    return { ip: clientIp(h), userAgent: h.get("user-agent")?.slice(0, 512) ?? null };
+  } catch {
+    return { ip: null, userAgent: null }; // outside a request (none today)
   }
 }
 
@@ -95,8 +112,10 @@ export const { handlers, auth, signIn, signOut, unstable_update: updateSession }
         token.sv = (user as Partial<SignedIn>).sessionVersion ?? 0;
         token.amr = (user as Partial<SignedIn>).amr ?? ["pwd"];
         token.authTime = Math.floor(Date.now() / 1000);
-      } else if (token.sub && !(await sessionIsCurrent(token.sub, token.sv))) {
-        return null; // ended by "sign out everywhere" (or the user is gone): clear the cookie, never re-issue it
+        // Every sign-in, whatever its method, is a session the person can see and end (its id rides in the cookie).
+        token.sid = await createSession(user.id, "browser", await signInMeta());
+      } else if (token.sub && !(await sessionIsCurrent(token.sub, token.sv, token.sid))) {
+        return null; // ended (this session, or all by "sign out everywhere"), or the user is gone: clear the cookie, never re-issue it
       }
       if (trigger === "update" && token.sub && typeof session?.activeClientId === "string") {
         const mine = await memberships(token.sub);
@@ -110,6 +129,7 @@ export const { handlers, auth, signIn, signOut, unstable_update: updateSession }
       session.sessionVersion = typeof token.sv === "number" ? token.sv : 0;
       session.amr = Array.isArray(token.amr) ? (token.amr as string[]) : ["pwd"];
       session.authTime = typeof token.authTime === "number" ? token.authTime : null;
+      if (typeof token.sid === "string") session.sid = token.sid;
       return session;
     },
   },

@@ -1,22 +1,28 @@
 import { db } from "@/lib/db/client";
+import { Prisma } from "@/lib/generated/prisma/client";
+import { isUuid } from "@/lib/http/keyset";
 import type { Role } from "./permissions";
 
 export type Membership = { clientId: string; clientName: string; clientType: "Live" | "Sandbox"; role: Role };
 
 /**
- * What a signed-in request needs to know about its user, in one query: the
- * current session version (to refuse ended sessions) and the memberships.
- * Null when the user no longer exists.
+ * What a signed-in request needs to know about its user, in one query (one
+ * round trip on every person's request: Prisma's nested select would send one
+ * statement per relation): the current session version (to refuse sessions
+ * ended all at once), whether the token's own session (`sid`, when it has one)
+ * is still alive, and the memberships (oldest first). Null when the user no
+ * longer exists.
  */
-export async function userAccess(userId: string): Promise<{ sessionVersion: number; memberships: Membership[] } | null> {
-  const u = await db().user.findUnique({
-    where: { id: userId },
-    select: {
-      sessionVersion: true,
-      memberships: { select: { clientId: true, role: true, client: { select: { name: true, type: true } } }, orderBy: [{ createdAt: "asc" }, { clientId: "asc" }] },
-    },
-  });
-  return u && { sessionVersion: u.sessionVersion, memberships: u.memberships.map(toMembership) };
+export async function userAccess(userId: string, sessionId: string | null = null): Promise<{ sessionVersion: number; sessionAlive: boolean; memberships: Membership[] } | null> {
+  if (!isUuid(userId)) return null;
+  const rows = await db().$queryRaw<{ sessionVersion: number; sessionAlive: boolean; memberships: Membership[] }[]>(Prisma.sql`
+    SELECT u."sessionVersion",
+      EXISTS (SELECT 1 FROM "Session" s WHERE s.id = ${sessionId}::uuid AND s."userId" = u.id AND s."endedAt" IS NULL) AS "sessionAlive",
+      COALESCE((
+        SELECT json_agg(json_build_object('clientId', m."clientId", 'clientName', c.name, 'clientType', c.type, 'role', m.role) ORDER BY m."createdAt", m."clientId")
+        FROM "ClientMember" m JOIN "Client" c ON c.id = m."clientId" WHERE m."userId" = u.id), '[]'::json) AS memberships
+    FROM "User" u WHERE u.id = ${userId}::uuid`);
+  return rows[0] ?? null;
 }
 
 type MemberRow = { clientId: string; role: Role; client: { name: string; type: "Live" | "Sandbox" } };

@@ -11,6 +11,7 @@ import { Problems } from "@/lib/http/problem";
 import { assertNotBlocked, recordFailure } from "@/lib/http/rate-limit";
 import { auth, SESSION_COOKIE_NAMES } from "./config";
 import { userAccess, type Membership } from "./memberships";
+import { touchSession } from "./sessions";
 import { API_KEY_PERMISSIONS, can, type Permission, type Role } from "./permissions";
 
 export type ApiKeyPrincipal = {
@@ -43,7 +44,8 @@ export type UserPrincipal = {
 export type Principal = ApiKeyPrincipal | UserPrincipal;
 
 /** A signed-in person acting on their own account (sessions, password), whatever their Clients: none included. */
-export type AccountPrincipal = { type: "account"; via: "bearer" | "session"; userId: string; email: string; name: string; amr: string[] };
+/** `sessionId`: the session this request comes from (null for a token from before sessions had ids). */
+export type AccountPrincipal = { type: "account"; via: "bearer" | "session"; userId: string; email: string; name: string; amr: string[]; sessionId: string | null };
 
 /** The scope a key needs for a permission: null (any key), a scope, or undefined (keys may never). */
 export function keyScopeFor(permission: Permission): string | null | undefined {
@@ -56,7 +58,8 @@ export function principalCan(p: Principal, permission: Permission): boolean {
   return scope !== undefined && (scope === null || allows(p.scopes, scope));
 }
 
-export type TokenClaims = { sub?: string; email?: string | null; name?: string | null; activeClientId?: string | null; sv?: number; amr?: string[] };
+/** `sid`: the token's Session (lib/auth/sessions.ts); absent in tokens issued before sessions had ids (they live on by `sv` alone). */
+export type TokenClaims = { sub?: string; email?: string | null; name?: string | null; activeClientId?: string | null; sv?: number; amr?: string[]; sid?: string };
 
 async function decodeBearer(token: string): Promise<TokenClaims | null> {
   if (token.length > 8192) return null;
@@ -72,11 +75,22 @@ async function decodeBearer(token: string): Promise<TokenClaims | null> {
 }
 
 
-/** The user behind a token, if the token is still theirs: a deleted user, or a session begun before "sign out everywhere", is over. */
+/** The token's session id, when it has a well-formed one; null for tokens from before sessions had ids. */
+export function claimedSessionId(claims: { sid?: unknown }): string | null {
+  return typeof claims.sid === "string" && isUuid(claims.sid) ? claims.sid.toLowerCase() : null;
+}
+
+/**
+ * The user behind a token, if the token is still theirs: a deleted user, a session begun before "sign out
+ * everywhere", or a session ended on its own (its `sid` row, read in the same query as the roles), is over.
+ */
 async function liveAccess(claims: TokenClaims): Promise<{ memberships: Membership[] }> {
-  const access = await userAccess(claims.sub!);
+  const sid = claimedSessionId(claims);
+  const access = await userAccess(claims.sub!, sid);
   // Tokens from before versions existed count as 0.
   if (!access || (typeof claims.sv === "number" ? claims.sv : 0) !== access.sessionVersion) throw Problems.sessionEnded();
+  if (claims.sid !== undefined && !access.sessionAlive) throw Problems.sessionEnded();
+  if (sid) touchSession(sid);
   return access;
 }
 
@@ -87,7 +101,7 @@ async function liveAccess(claims: TokenClaims): Promise<{ memberships: Membershi
  */
 export async function accountPrincipal(via: "bearer" | "session", claims: TokenClaims): Promise<AccountPrincipal> {
   await liveAccess(claims);
-  return { type: "account", via, userId: claims.sub!, email: claims.email ?? "", name: claims.name ?? "", amr: Array.isArray(claims.amr) ? claims.amr : ["pwd"] };
+  return { type: "account", via, userId: claims.sub!, email: claims.email ?? "", name: claims.name ?? "", amr: Array.isArray(claims.amr) ? claims.amr : ["pwd"], sessionId: claimedSessionId(claims) };
 }
 
 /**
@@ -229,5 +243,5 @@ function sessionCookie(header: string | null): string | null {
 
 /** The claims of a next-auth session, in the shape a Bearer token carries them. */
 export function sessionClaims(session: Session): TokenClaims {
-  return { sub: session.user.id, email: session.user.email, name: session.user.name, activeClientId: session.activeClientId, sv: session.sessionVersion, amr: session.amr };
+  return { sub: session.user.id, email: session.user.email, name: session.user.name, activeClientId: session.activeClientId, sv: session.sessionVersion, amr: session.amr, ...(session.sid ? { sid: session.sid } : {}) };
 }

@@ -13,8 +13,16 @@ export function signInUrl(callbackPath: string): string {
 type PageUser = UserPrincipal | { noClient: true; userId: string; email: string; amr: string[] };
 
 // Once per request: the layout and the page both ask, the database answers once.
+const currentAuth = cache(() => auth());
+
+/** The id of this browser's session (null for a cookie from before sessions had ids): what the page marks "This browser". */
+export async function currentSessionId(): Promise<string | null> {
+  const sid = (await currentAuth())?.sid;
+  return typeof sid === "string" ? sid.toLowerCase() : null;
+}
+
 const currentUser = cache(async (): Promise<PageUser | null> => {
-  const session = await auth();
+  const session = await currentAuth();
   if (!session?.user?.id) return null;
   try {
     // A page says which Client it shows (and every request it makes names it), so a session whose

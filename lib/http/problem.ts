@@ -87,7 +87,7 @@ export const Problems = {
       status: 401,
       code: "Auth.SessionEnded",
       title: "Session ended",
-      detail: "This session or token was ended by signing out everywhere (or the user no longer exists). Sign in again, or obtain a new token from POST /api/auth/token.",
+      detail: "This session or token was ended (signed out everywhere, or ended from the account's session list), or the user no longer exists. Sign in again, or obtain a new token from POST /api/auth/token.",
       headers: { "www-authenticate": 'Bearer realm="dolfin", error="invalid_token"' },
     }),
   notUserScoped: () =>

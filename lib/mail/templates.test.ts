@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clip, inviteEmail, keyReminderEmail, SUBJECT_MAX } from "./templates";
+import { clip, inviteEmail, keyReminderEmail, newSignInEmail, SUBJECT_MAX } from "./templates";
 
 describe("bounded names and subjects", () => {
   it("clip cuts at a character count with an ellipsis, never inside a surrogate pair", () => {
@@ -23,5 +23,14 @@ describe("bounded names and subjects", () => {
       expect(Array.from(m.subject).length, kind).toBeLessThanOrEqual(SUBJECT_MAX);
       expect(m.subject).toContain("…");
     }
+  });
+
+  it("the new sign-in email bounds the person's name and says what, where and what to do", () => {
+    const m = newSignInEmail({ name: "<b>" + "N".repeat(400), device: "Firefox on Linux", ip: "198.51.100.7", when: new Date("2027-01-01T10:00:00Z") });
+    expect(m.subject).toBe("New sign-in to your Dolfin account: Firefox on Linux");
+    expect(m.text).toContain("Firefox on Linux from 198.51.100.7, on Fri, 01 Jan 2027 10:00:00 UTC");
+    expect(m.text.split("\n")[0]).toHaveLength("Hello ,".length + 200);
+    expect(m.html).not.toContain("<b>N");
+    expect(m.text).toMatch(/Your account → “Where you’re signed in”/);
   });
 });

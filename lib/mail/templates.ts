@@ -85,3 +85,20 @@ ${page ? `<p><a href="${escapeHtml(page)}" style="display:inline-block;backgroun
 </body></html>`;
   return { subject, text, html };
 }
+
+/** A sign-in from a device or address the person has not used lately: what, where, when, and what to do if it was not them. */
+export function newSignInEmail(s: { name: string; device: string; ip: string | null; when: Date }): Email {
+  const when = s.when.toUTCString().replace("GMT", "UTC");
+  const where = `${clip(s.device, 100)}${s.ip ? ` from ${clip(s.ip, 64)}` : ""}`;
+  const lines = [
+    `Hello ${clip(s.name, NAME_MAX)},`,
+    `Your Dolfin account was signed in to on ${where}, on ${when}. We tell you because that device or address is new in your sessions of the last 30 days.`,
+    "If this was you, there is nothing to do.",
+  ];
+  const foot = "If it was not you: end that session under Your account → “Where you’re signed in” (or sign out everywhere), then change your password.";
+  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#0f172a;line-height:1.5">
+${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join("\n")}
+<p style="color:#475569">${escapeHtml(foot)}</p>
+</body></html>`;
+  return { subject: clip(`New sign-in to your Dolfin account: ${clip(s.device, SUBJECT_NAME_MAX)}`, SUBJECT_MAX), text: [...lines, "", foot].join("\n"), html };
+}

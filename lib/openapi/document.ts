@@ -22,6 +22,7 @@ import { keyPolicySchema, keyPolicyViewSchema } from "@/lib/clients/schemas";
 import { changeRoleSchema, memberPageSchema, memberSchema } from "@/lib/members/schemas";
 import { problemSchema } from "@/lib/http/problem";
 import { twoFactorPaths } from "@/lib/two-factor/openapi";
+import { sessionPaths } from "@/lib/auth/sessions-openapi";
 import { acceptedInviteSchema, acceptInviteSchema, createdInviteSchema, createInviteSchema, invitePageSchema } from "@/lib/invites/schemas";
 
 const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: problemSchema } } });
@@ -461,6 +462,7 @@ export function buildOpenApiDocument() {
         },
       },
       ...twoFactorPaths(problem, common, bodyErrors),
+      ...sessionPaths(problem, common),
       "/api/health": {
         get: { operationId: "health", tags: ["Meta"], summary: "Liveness (no database)", security: [{}], responses: { "200": { description: "Up.", content: { "application/json": { schema: healthSchema } } }, default: common.default } },
       },

@@ -1,9 +1,10 @@
 "use server";
 import { hash } from "@node-rs/argon2";
 import { headers } from "next/headers";
-import { signIn } from "@/lib/auth/config";
+import { signIn, signOut } from "@/lib/auth/config";
 import { sessionContinuation, verifyCredentials } from "@/lib/auth/credentials";
 import { accountUser } from "@/lib/auth/session";
+import { endAllSessions } from "@/lib/auth/sessions";
 import { db } from "@/lib/db/client";
 import { ApiError } from "@/lib/http/problem";
 import { clientIp } from "@/lib/http/request-meta";
@@ -33,7 +34,7 @@ export async function changePasswordAction(_prev: PasswordState, form: FormData)
     if (err instanceof ApiError && err.init.status === 429) return { error: "Too many failed attempts. Wait a few minutes, then try again.", field: "currentPassword" };
     throw err;
   }
-  await db().user.update({ where: { id: me.userId }, data: { passwordHash: await hash(newPassword), sessionVersion: { increment: 1 } } });
+  await endAllSessions(me.userId, { passwordHash: await hash(newPassword) });
   logger.info({ event: "password changed", userId: me.userId }, "password changed; other sessions ended");
   // This browser stays signed in as it was proved (a second factor is not asked again).
   await signIn("credentials", {
@@ -54,4 +55,12 @@ export async function setKeyRemindersAction(enabled: boolean): Promise<{ ok: boo
   await db().user.update({ where: { id: me.userId }, data: { keyReminderEmails: enabled } });
   logger.info({ event: "reminder preference changed", userId: me.userId, enabled }, "key reminder emails " + (enabled ? "on" : "off"));
   return { ok: true };
+}
+
+/** "Sign out everywhere" (the header's button and the account page's): every session and token of yours ends, this browser too. */
+export async function signOutEverywhereAction(): Promise<void> {
+  // Resolved like the API: a session already ended cannot end the user's new ones; no Client is needed.
+  const me = await accountUser();
+  if (me) await endAllSessions(me.userId);
+  await signOut({ redirectTo: "/sign-in" });
 }

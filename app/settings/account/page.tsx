@@ -1,10 +1,14 @@
 import type { Metadata } from "next";
 import { PasswordForm } from "@/components/account/password-form";
 import { ReminderToggle } from "@/components/account/reminder-toggle";
+import { SessionsList } from "@/components/account/sessions";
+import { Button } from "@/components/ui/button";
+import { signOutEverywhereAction } from "./actions";
 import { TwoFactorSection } from "@/components/account/two-factor";
 import { twoFactorStatus } from "@/lib/two-factor/two-factor";
 import { db } from "@/lib/db/client";
-import { requireUser } from "@/lib/auth/session";
+import { currentSessionId, requireUser } from "@/lib/auth/session";
+import { listSessions } from "@/lib/auth/sessions";
 
 export const metadata: Metadata = { title: "Your account" };
 
@@ -13,6 +17,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
   const changed = (await searchParams).changed === "1";
   const prefs = await db().user.findUnique({ where: { id: user.userId }, select: { keyReminderEmails: true } });
   const twoFactor = await twoFactorStatus(user.userId);
+  const sessions = await listSessions(user.userId, await currentSessionId());
   return (
     <div className="space-y-6">
       <div>
@@ -24,6 +29,18 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
           Password changed. Every other session and Bearer token of yours has ended; this browser stays signed in.
         </p>
       )}
+      <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="sessions-heading">
+        <div className="mb-3 flex flex-wrap items-start justify-between gap-3">
+          <div className="min-w-0">
+            <h2 id="sessions-heading" className="text-base font-semibold text-slate-900">Where you&rsquo;re signed in</h2>
+            <p className="mt-1 text-sm text-slate-600">Browsers and API tokens signed in as you. End any you don&rsquo;t recognise.</p>
+          </div>
+          <form action={signOutEverywhereAction}>
+            <Button type="submit" variant="secondary" size="sm">Sign out everywhere</Button>
+          </form>
+        </div>
+        <SessionsList initial={sessions} />
+      </section>
       <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="notifications-heading">
         <h2 id="notifications-heading" className="mb-3 text-base font-semibold text-slate-900">Notifications</h2>
         <ReminderToggle initial={prefs?.keyReminderEmails ?? true} />

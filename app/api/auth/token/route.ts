@@ -3,6 +3,7 @@ import { SESSION_COOKIE_NAMES, SESSION_MAX_AGE_SECONDS } from "@/lib/auth/config
 import { verifySignIn } from "@/lib/auth/credentials";
 import { tokenRequestSchema, tokenResponseSchema } from "@/lib/auth/schemas";
 import { memberships } from "@/lib/auth/memberships";
+import { createSession } from "@/lib/auth/sessions";
 import { env } from "@/lib/env";
 import { readJsonBody } from "@/lib/http/body";
 import { ApiError } from "@/lib/http/problem";
@@ -24,11 +25,12 @@ export const POST = withPublic(async ({ req, meta }) => {
   const active = body.clientId ? mine.find((m) => m.clientId === body.clientId) : mine[0];
   if (!active) throw new ApiError({ status: 403, code: "Member.Forbidden", title: "Forbidden", detail: "You are not a member of that Client." });
   const now = Math.floor(Date.now() / 1000);
+  const sid = await createSession(user.id, "token", meta); // a token is a session the person can see and end
   const token = await encode({
     salt: SESSION_COOKIE_NAMES[0],
     secret: env().AUTH_SECRET,
     maxAge: SESSION_MAX_AGE_SECONDS,
-    token: { sub: user.id, email: user.email, name: user.name, activeClientId: active.clientId, sv: user.sessionVersion, amr: user.amr, authTime: now },
+    token: { sub: user.id, email: user.email, name: user.name, activeClientId: active.clientId, sv: user.sessionVersion, amr: user.amr, authTime: now, sid },
   });
   return json(
     tokenResponseSchema.parse({ tokenType: "Bearer", token, expiresAt: new Date((now + SESSION_MAX_AGE_SECONDS) * 1000).toISOString(), clientId: active.clientId }),
