@@ -1,5 +1,7 @@
 import { headers } from "next/headers";
 import Link from "next/link";
+import { redirect } from "next/navigation";
+import { ReauthDialogHost } from "@/components/ui/reauth-dialog";
 import { signOut } from "@/lib/auth/config";
 import { endAllSessions } from "@/lib/auth/sessions";
 import { can } from "@/lib/auth/permissions";
@@ -12,6 +14,9 @@ export default async function SettingsLayout({ children }: { children: React.Rea
   const here = (await headers()).get("x-dolfin-path") ?? "/settings/api-keys";
   const user = await requireUser(here.startsWith("/settings") ? here : "/settings/api-keys");
   const noClient = "noClient" in user;
+  const twoFactorRequired = noClient ? user.twoFactorRequired : undefined;
+  // A Client that requires a second factor shows a person without one only their account, to add it.
+  if (twoFactorRequired && !here.startsWith("/settings/account")) redirect("/settings/account");
   const nav = [{ href: "/settings/api-keys", label: "API keys" }];
   if (!noClient && can(user.role, "audit:read")) nav.push({ href: "/settings/audit", label: "Audit log" });
   if (!noClient && can(user.role, "policy:write")) nav.push({ href: "/settings/policy", label: "Key policy" });
@@ -79,6 +84,13 @@ export default async function SettingsLayout({ children }: { children: React.Rea
         </div>
       </header>
       <main className="mx-auto max-w-5xl px-4 py-8 sm:px-6">
+        {twoFactorRequired && (
+          <div role="alert" data-testid="two-factor-required" className="mb-6 rounded-md border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900">
+            <p className="font-semibold">Set up a second factor to continue</p>
+            <p className="mt-1">{twoFactorRequired.replace(/ \(POST [^)]*\)/, "").replace(", or Settings > Account", "")}</p>
+          </div>
+        )}
+        <ReauthDialogHost />
         {noClient ? (
           children // the Account page works; a Client's pages say there is none (./no-client.tsx)
         ) : (
