@@ -3,9 +3,9 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { ReauthDialogHost } from "@/components/ui/reauth-dialog";
 import { signOut } from "@/lib/auth/config";
-import { endAllSessions } from "@/lib/auth/sessions";
 import { can } from "@/lib/auth/permissions";
-import { accountUser, requireUser } from "@/lib/auth/session";
+import { requireUser } from "@/lib/auth/session";
+import { SignOutEverywhere } from "@/components/account/sign-out-everywhere";
 import { ActiveClientProvider } from "@/components/ui/active-client";
 import { ClientSwitcher } from "./client-switcher";
 import { SettingsNav } from "./nav";
@@ -58,25 +58,7 @@ export default async function SettingsLayout({ children }: { children: React.Rea
                 Sign out
               </button>
             </form>
-            <form
-              action={async () => {
-                "use server";
-                // Resolved like the API: a session already ended cannot end the user's new ones; no Client is needed.
-                const me = await accountUser();
-                if (me) await endAllSessions(me.userId);
-                await signOut({ redirectTo: "/sign-in" });
-              }}
-            >
-              <button
-                type="submit"
-                title="Ends every session and Bearer token of yours, on every device"
-                aria-label="Sign out everywhere"
-                className="rounded-md px-2 py-1 font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-600"
-              >
-                <span className="sm:hidden">Sign out all</span>
-                <span className="hidden sm:inline">Sign out everywhere</span>
-              </button>
-            </form>
+            <SignOutEverywhere />
           </div>
         </div>
         <div className="mx-auto max-w-5xl px-2 pb-2 sm:px-4">
