@@ -17,7 +17,7 @@ export default async function SettingsLayout({ children }: { children: React.Rea
   const twoFactorRequired = noClient ? user.twoFactorRequired : undefined;
   // A Client that requires a second factor shows a person without one only their account, to add it.
   if (twoFactorRequired && !here.startsWith("/settings/account")) redirect("/settings/account");
-  const nav = [{ href: "/settings/api-keys", label: "API keys" }];
+  const nav = twoFactorRequired ? [] : [{ href: "/settings/api-keys", label: "API keys" }];
   if (!noClient && can(user.role, "audit:read")) nav.push({ href: "/settings/audit", label: "Audit log" });
   if (!noClient && can(user.role, "policy:write")) nav.push({ href: "/settings/policy", label: "Key policy" });
   if (!noClient && can(user.role, "members:read")) nav.push({ href: "/settings/members", label: "Members" });
