@@ -79,7 +79,7 @@ export function PolicyForm({ initial, canEdit }: { initial: KeyPolicyView; canEd
           <span>
             <span className="block text-sm font-medium text-slate-900">Require a second factor</span>
             <span className="block text-sm text-slate-600">
-              Everyone in this Client must set up an authenticator app before they can use it; until then they only see their account page. API keys keep working. You need one yourself first.
+              From the moment you save: everyone in this Client needs an authenticator app to use it; until they set one up they only see their account page. API keys keep working. You need one yourself first.
             </span>
           </span>
         </label>
@@ -91,7 +91,7 @@ export function PolicyForm({ initial, canEdit }: { initial: KeyPolicyView; canEd
           <p className="text-sm text-slate-600">Only Owners can change the policy.</p>
         )}
       </fieldset>
-      <p className="text-xs text-slate-500">A new policy applies to keys created or rotated from now on. Existing keys keep their expiry.</p>
+      <p className="text-xs text-slate-500">The key rules apply to keys created or rotated from now on. Existing keys keep their expiry.</p>
     </form>
   );
 }
