@@ -4,6 +4,7 @@
 // And the Client policy's "Require a second factor" toggle on the policy page.
 import fs from "node:fs";
 import { Secret, TOTP } from "otpauth";
+import { generateKey } from "../lib/api-keys/key-format";
 import { startServer, type Server } from "../scripts/lib/stack";
 import { apiWrite, expect, factory, PASSWORD, signIn, test } from "./fixtures";
 
@@ -59,6 +60,27 @@ test.describe("with a short sudo window", () => {
       await ctx.close();
     });
   }
+
+  test("from another dialog: rotating a full-access key asks on top of the rotate dialog, then rotates", async ({ browser }) => {
+    const client = await factory.client("Live");
+    const owner = await factory.user([[client, "Owner"]]);
+    const ctx = await browser.newContext({ baseURL: srv.url });
+    const page = await ctx.newPage();
+    const k = generateKey("Live"); // made directly: a full-access Live key to rotate
+    await factory.db.apiKey.create({ data: { clientId: client.clientId, name: "Payments worker", keyPrefix: k.keyPrefix, keyHash: k.keyHash, fullAccess: true, createdByUserId: owner.id } });
+    await signIn(page, owner.email);
+    await page.goto("/settings/api-keys");
+    await page.waitForTimeout(WINDOW_SECONDS * 1000 + 500);
+    await page.getByTestId("key-row").filter({ hasText: "Payments worker" }).getByRole("button", { name: /Rotate/ }).click();
+    await page.getByRole("dialog", { name: "Rotate API key" }).getByRole("button", { name: "Rotate key" }).click();
+    const reauth = page.getByRole("dialog", { name: "Confirm it’s you" });
+    await expect(reauth).toBeVisible();
+    await reauth.getByLabel("Password").fill(PASSWORD);
+    await reauth.getByRole("button", { name: "Confirm" }).click();
+    await expect(page.getByRole("dialog", { name: "Your rotated API key" })).toBeVisible();
+    expect(await factory.db.apiKey.count({ where: { clientId: client.clientId, name: "Payments worker" } })).toBe(2);
+    await ctx.close();
+  });
 
   test("cancelling the dialog leaves the action undone and says why", async ({ browser }) => {
     const client = await factory.client("Live");
