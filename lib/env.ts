@@ -55,6 +55,8 @@ const schema = z.object({
   USAGE_COUNTING: z.enum(["on", "off"]).default("on"),
   /** How often each server looks for keys due an expiry reminder (ms; only when SMTP_URL is set). */
   KEY_REMINDER_INTERVAL_MS: z.coerce.number().int().min(100).default(600_000),
+  /** Sudo mode: how long (seconds) a person's last proof (sign-in, or POST /api/auth/reauthenticate) covers the sensitive actions (lib/auth/sudo.ts). */
+  SUDO_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -1,9 +1,11 @@
 import { headers } from "next/headers";
 import Link from "next/link";
+import { redirect } from "next/navigation";
+import { ReauthDialogHost } from "@/components/ui/reauth-dialog";
 import { signOut } from "@/lib/auth/config";
 import { can } from "@/lib/auth/permissions";
 import { requireUser } from "@/lib/auth/session";
-import { signOutEverywhereAction } from "./account/actions";
+import { SignOutEverywhere } from "@/components/account/sign-out-everywhere";
 import { ActiveClientProvider } from "@/components/ui/active-client";
 import { ClientSwitcher } from "./client-switcher";
 import { SettingsNav } from "./nav";
@@ -12,7 +14,10 @@ export default async function SettingsLayout({ children }: { children: React.Rea
   const here = (await headers()).get("x-dolfin-path") ?? "/settings/api-keys";
   const user = await requireUser(here.startsWith("/settings") ? here : "/settings/api-keys");
   const noClient = "noClient" in user;
-  const nav = [{ href: "/settings/api-keys", label: "API keys" }];
+  const twoFactorRequired = noClient ? user.twoFactorRequired : undefined;
+  // A Client that requires a second factor shows a person without one only their account, to add it.
+  if (twoFactorRequired && !here.startsWith("/settings/account")) redirect("/settings/account");
+  const nav = twoFactorRequired ? [] : [{ href: "/settings/api-keys", label: "API keys" }];
   if (!noClient && can(user.role, "audit:read")) nav.push({ href: "/settings/audit", label: "Audit log" });
   if (!noClient && can(user.role, "policy:write")) nav.push({ href: "/settings/policy", label: "Key policy" });
   if (!noClient && can(user.role, "members:read")) nav.push({ href: "/settings/members", label: "Members" });
@@ -53,17 +58,7 @@ export default async function SettingsLayout({ children }: { children: React.Rea
                 Sign out
               </button>
             </form>
-            <form action={signOutEverywhereAction}>
-              <button
-                type="submit"
-                title="Ends every session and Bearer token of yours, on every device"
-                aria-label="Sign out everywhere"
-                className="rounded-md px-2 py-1 font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-600"
-              >
-                <span className="sm:hidden">Sign out all</span>
-                <span className="hidden sm:inline">Sign out everywhere</span>
-              </button>
-            </form>
+            <SignOutEverywhere />
           </div>
         </div>
         <div className="mx-auto max-w-5xl px-2 pb-2 sm:px-4">
@@ -71,6 +66,13 @@ export default async function SettingsLayout({ children }: { children: React.Rea
         </div>
       </header>
       <main className="mx-auto max-w-5xl px-4 py-8 sm:px-6">
+        {twoFactorRequired && (
+          <div role="alert" data-testid="two-factor-required" className="mb-6 rounded-md border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900">
+            <p className="font-semibold">Set up a second factor to continue</p>
+            <p className="mt-1">{twoFactorRequired.replace(/ \(POST [^)]*\)/, "").replace(", or Settings > Account", "")}</p>
+          </div>
+        )}
+        <ReauthDialogHost />
         {noClient ? (
           children // the Account page works; a Client's pages say there is none (./no-client.tsx)
         ) : (

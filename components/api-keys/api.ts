@@ -1,4 +1,8 @@
 // Browser calls to our own API with the session cookie; errors arrive as problem details.
+// A sensitive action refused for an old proof (403 Auth.ReauthenticationRequired, sudo mode) opens the
+// shared re-authentication dialog (components/ui/reauth-dialog.tsx) and, once proven, is sent once more.
+import { requestReauthentication } from "@/components/ui/reauth-dialog";
+
 export class ProblemError extends Error {
   constructor(
     readonly status: number,
@@ -14,6 +18,16 @@ export type ApiFetchInit = { method?: string; body?: unknown; clientId?: string 
 
 /** Pages call it through useApi(), which names the Client the page shows. */
 export async function apiFetch<T>(path: string, init: ApiFetchInit = {}): Promise<T> {
+  try {
+    return await send<T>(path, init);
+  } catch (err) {
+    if (!(err instanceof ProblemError && err.code === "Auth.ReauthenticationRequired")) throw err;
+    if (!(await requestReauthentication())) throw err; // cancelled: the caller shows the refusal
+    return send<T>(path, init);
+  }
+}
+
+async function send<T>(path: string, init: ApiFetchInit): Promise<T> {
   const headers: Record<string, string> = {};
   if (init.body !== undefined) headers["content-type"] = "application/json";
   if (init.clientId) headers["x-dolfin-client-id"] = init.clientId;

@@ -83,6 +83,11 @@ export function MembersList({ initial, me, canManage }: { initial: Page; me: { u
                 <p className="truncate font-medium text-slate-900">
                   {m.name || m.email}
                   {you && <span className="ml-2 rounded bg-slate-100 px-1.5 py-0.5 text-xs font-normal text-slate-600">You</span>}
+                  {m.twoFactor ? (
+                    <span data-testid="member-two-factor" title="Has an authenticator app" className="ml-2 rounded bg-emerald-50 px-1.5 py-0.5 text-xs font-normal text-emerald-800">2FA on</span>
+                  ) : (
+                    <span data-testid="member-two-factor" title="No second factor" className="ml-2 rounded bg-amber-50 px-1.5 py-0.5 text-xs font-normal text-amber-800">No 2FA</span>
+                  )}
                 </p>
                 <p className="truncate text-xs text-slate-500">
                   {m.email} · joined <ClientOnly>{formatDate(m.joinedAt)}</ClientOnly>

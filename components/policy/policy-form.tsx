@@ -20,8 +20,9 @@ const formSchema = keyPolicySchema.extend({
 const field = `${fieldClass} mt-1 w-40`;
 
 /** The form's values: the policy alone (the count of active keys is shown, not edited). */
-const formValues = ({ keysMustExpire, maxKeyLifetimeDays, maxActiveKeys }: KeyPolicyView) => ({
+const formValues = ({ keysMustExpire, maxKeyLifetimeDays, maxActiveKeys, requireTwoFactor }: KeyPolicyView) => ({
   keysMustExpire,
+  requireTwoFactor,
   maxKeyLifetimeDays: maxKeyLifetimeDays ?? ("" as unknown as null),
   maxActiveKeys,
 });
@@ -73,15 +74,24 @@ export function PolicyForm({ initial, canEdit }: { initial: KeyPolicyView; canEd
             Active now: {activeKeys.toLocaleString()} {activeKeys === 1 ? "key" : "keys"}. A lower limit leaves existing keys working; it only stops new ones.
           </p>
         </div>
+        <label className="flex items-start gap-3 border-t border-slate-200 pt-6">
+          <input type="checkbox" {...register("requireTwoFactor")} className="mt-1 h-4 w-4 accent-brand-600" />
+          <span>
+            <span className="block text-sm font-medium text-slate-900">Require a second factor</span>
+            <span className="block text-sm text-slate-600">
+              From the moment you save: everyone in this Client needs an authenticator app to use it; until they set one up they only see their account page. API keys keep working. You need one yourself first.
+            </span>
+          </span>
+        </label>
         {canEdit ? (
           <Button type="submit" pending={formState.isSubmitting} disabled={!formState.isDirty}>
             Save policy
           </Button>
         ) : (
-          <p className="text-sm text-slate-600">Only Owners can change the key policy.</p>
+          <p className="text-sm text-slate-600">Only Owners can change the policy.</p>
         )}
       </fieldset>
-      <p className="text-xs text-slate-500">A new policy applies to keys created or rotated from now on. Existing keys keep their expiry.</p>
+      <p className="text-xs text-slate-500">The key rules apply to keys created or rotated from now on. Existing keys keep their expiry.</p>
     </form>
   );
 }

@@ -1,4 +1,6 @@
 import "server-only";
+import { keyNeedsSudo } from "@/lib/auth/permissions";
+import { assertRecentProof } from "@/lib/auth/sudo";
 import { actorOf, auditRow } from "@/lib/audit/record-audit-event";
 import type { Principal } from "@/lib/auth/principal";
 import { lockClientSql, lockedOrNotFound, type LockedClient } from "@/lib/clients/lock";
@@ -142,6 +144,8 @@ export async function createApiKey(principal: Principal, input: CreateApiKeyData
   // Cheap refusals first, before any database work (the policy parts are checked under the lock).
   assertExpiryInFuture(input.expiresAt, now);
   assertCanGrant(principal, { scopes: input.scopes, allowedIps: input.allowedIps, expiresAt: input.expiresAt });
+  // Sudo mode: a person makes a full-access or writing key on a Live Client only with a recent proof.
+  if (keyNeedsSudo(principal.clientType, input.scopes)) assertRecentProof(principal, "apiKeys:powerful");
   const key = generateKey(principal.clientType);
   const id = uuidv7(now.getTime());
   const a = auditRow({

@@ -1,4 +1,6 @@
 import "server-only";
+import { keyNeedsSudo } from "@/lib/auth/permissions";
+import { assertRecentProof } from "@/lib/auth/sudo";
 import { actorOf, recordAuditEvent } from "@/lib/audit/record-audit-event";
 import type { Principal } from "@/lib/auth/principal";
 import { db } from "@/lib/db/client";
@@ -58,6 +60,8 @@ export async function rotateApiKey(principal: Principal, id: string, input: Rota
     checkExpiryPolicy(client, expiresAt, now);
     // The new key carries the old one's access: a caller may only mint it if it could have granted that access.
     assertCanGrant(principal, { ...access, expiresAt });
+    // Sudo mode: minting a full-access or writing key on a Live Client again needs a person's recent proof.
+    if (keyNeedsSudo(client.type, access.scopes)) assertRecentProof(principal, "apiKeys:powerful");
     // The key being replaced shares its replacement's slot (rotation never needs a free slot); a key it had replaced counts again.
     const active = await countActiveKeys(tx, client.id, now, old.id);
     if (active >= client.maxActiveKeys) throw limitReached(active, client.maxActiveKeys);

@@ -1,4 +1,6 @@
 import "server-only";
+import { widensAccess } from "@/lib/auth/permissions";
+import { assertRecentProof } from "@/lib/auth/sudo";
 import { actorOf, recordAuditEvent } from "@/lib/audit/record-audit-event";
 import type { Principal } from "@/lib/auth/principal";
 import { lockClient } from "@/lib/clients/lock";
@@ -57,6 +59,8 @@ export async function updateApiKey(principal: Principal, id: string, input: Upda
     // The key as it would be must be within the caller too, lifetime included: an expiring key
     // cannot give a key that outlives it more than it holds (as create and rotate refuse).
     assertCanGrant(principal, { ...after, expiresAt: key.expiresAt });
+    // Sudo mode: giving a key more (a scope or an address it did not have) needs a person's recent proof; narrowing never does.
+    if (widensAccess(before, after)) assertRecentProof(principal, "apiKeys:widen");
     await tx.apiKey.update({
       where: { id: key.id },
       data: { fullAccess: after.scopes === null, scopes: after.scopes ?? [], allowedIps: after.allowedIps },

@@ -8,6 +8,7 @@ import { ApiError } from "@/lib/http/problem";
 import { isUuid } from "@/lib/http/keyset";
 import { clientIp } from "@/lib/http/request-meta";
 import { logger } from "@/lib/log";
+import { seal, unseal } from "@/lib/mail/seal";
 import { verifySignIn, type SignedIn } from "./credentials";
 import { memberships } from "./memberships";
 import { createSession, sessionState } from "./sessions";
@@ -75,6 +76,23 @@ async function signInMeta(): Promise<{ ip: string | null; userAgent: string | nu
   }
 }
 
+const REAUTH_SEAL_SECONDS = 60;
+
+/** What POST /api/auth/reauthenticate hands next-auth's update: the proof's time, sealed for this user (the browser never sees it). */
+export function sealReauthentication(userId: string, at: number): string {
+  return seal(JSON.stringify({ sub: userId, at, exp: Date.now() + REAUTH_SEAL_SECONDS * 1000 }), undefined, "re-authentication");
+}
+
+function reauthenticatedAt(value: string, userId: string): number | null {
+  if (value.length > 1024) return null;
+  try {
+    const v = JSON.parse(unseal(value, undefined, "re-authentication")) as { sub?: unknown; at?: unknown; exp?: unknown };
+    return v.sub === userId && typeof v.exp === "number" && v.exp >= Date.now() && typeof v.at === "number" ? v.at : null;
+  } catch {
+    return null;
+  }
+}
+
 export const { handlers, auth, signIn, signOut, unstable_update: updateSession } = NextAuth({
   trustHost: true,
   logger: {
@@ -116,6 +134,11 @@ export const { handlers, auth, signIn, signOut, unstable_update: updateSession }
         token.sid = await createSession(user.id, "browser", await signInMeta());
       } else if (token.sub && !(await sessionIsCurrent(token.sub, token.sv, token.sid))) {
         return null; // ended (this session, or all by "sign out everywhere"), or the user is gone: clear the cookie, never re-issue it
+      }
+      // A re-authentication (app/api/auth/reauthenticate): only a value the server sealed for this person, just now, moves the proof time.
+      if (trigger === "update" && token.sub && typeof session?.reauthenticated === "string") {
+        const at = reauthenticatedAt(session.reauthenticated, token.sub);
+        if (at !== null) token.authTime = at;
       }
       if (trigger === "update" && token.sub && typeof session?.activeClientId === "string") {
         const mine = await memberships(token.sub);

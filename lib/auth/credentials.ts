@@ -6,7 +6,7 @@ import { countSignInFailure, limitPasswordCheck } from "@/lib/http/rate-limit";
 import { seal, unseal } from "@/lib/mail/seal";
 import { TwoFactorProblems } from "@/lib/two-factor/problems";
 import { hasSecondFactor, verifySecondFactor } from "@/lib/two-factor/two-factor";
-import { credentialsSchema, secondFactorFields } from "./schemas";
+import { credentialsSchema, secondFactorFields, type Proof } from "./schemas";
 
 // Verified against when the email is unknown, so both paths cost the same time.
 let dummyHash: Promise<string> | undefined;
@@ -54,6 +54,22 @@ export async function verifySignIn(input: unknown, ip: string | null): Promise<S
     throw TwoFactorProblems.invalid();
   }
   return { ...user, amr: ["pwd", method] };
+}
+
+/**
+ * The one check of a fresh proof by a signed-in person (sudo mode): their password, a code from their
+ * authenticator app, or a recovery code (a passkey assertion will be one more variant). Counted like a
+ * sign-in (limitPasswordCheck: spent before the check, given back when right; 429 when spent). Returns how
+ * it was proved (RFC 8176), or null when wrong.
+ */
+export async function verifyProof(user: { id: string; email: string }, proof: Proof, ip: string | null): Promise<"pwd" | "otp" | "rc" | null> {
+  return limitPasswordCheck(ip, user.email, async () => {
+    if ("password" in proof) {
+      const u = await db().user.findUnique({ where: { id: user.id }, select: { passwordHash: true } });
+      return u && (await verify(u.passwordHash, proof.password).catch(() => false)) ? "pwd" : null;
+    }
+    return verifySecondFactor(user, proof, ip);
+  });
 }
 
 async function check(input: unknown): Promise<AuthenticatedUser | null> {

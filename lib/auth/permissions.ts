@@ -1,6 +1,6 @@
 // One role -> permission table, read by the API's checks and by the UI that
 // shows or hides controls. Nothing else decides who may do what. Browser-safe.
-import { READ_SCOPES, type Scope } from "@/lib/api-keys/access";
+import { cidrsBeyond, READ_SCOPES, scopesBeyond, type Scope } from "@/lib/api-keys/access";
 
 export const ROLES = ["Owner", "Admin", "Member"] as const;
 export type Role = (typeof ROLES)[number];
@@ -51,6 +51,42 @@ export function roleScopes(role: Role): readonly Scope[] | null {
   return ROLE_SCOPES[role];
 }
 
+
+/**
+ * Sudo mode: what a person may do only within SUDO_MAX_AGE_SECONDS of proving it is them (signing in, or
+ * POST /api/auth/reauthenticate); the server checks with lib/auth/sudo.ts assertRecentProof at the places
+ * named here, the UI learns it from the 403 Auth.ReauthenticationRequired. API keys are never asked.
+ */
+export const SUDO_ACTIONS = {
+  /** POST /api/api-keys, POST /api/api-keys/{id}/rotate: only when keyNeedsSudo. */
+  "apiKeys:powerful": "create or rotate a key with full access or a write scope on a Live Client",
+  /** PATCH /api/api-keys/{id}: only when widensAccess. */
+  "apiKeys:widen": "widen a key's scopes or allowlist",
+  /** PUT /api/key-policy. */
+  "policy:write": "change the Client policy",
+  /** POST /api/client-invites with role Owner, PATCH /api/members/{userId} to Owner. */
+  "owners:grant": "invite or promote an Owner",
+  /** POST /api/account/two-factor/totp, …/totp/confirm, DELETE …/totp (and passkeys, later). */
+  "factors:write": "add or remove a second factor",
+  /** POST /api/auth/sessions/end, and ending one other session. */
+  "sessions:end": "end other sessions",
+} as const;
+
+export type SudoAction = keyof typeof SUDO_ACTIONS;
+
+/** A key made (or rotated) with these scopes on a Client of this type needs a fresh proof: full access or any write on Live. */
+export function keyNeedsSudo(clientType: "Live" | "Sandbox", scopes: readonly string[] | null): boolean {
+  return clientType === "Live" && (scopes === null || scopes.some((s) => !s.endsWith(":read")));
+}
+
+/** Whether changing a key's access from `before` to `after` gives it more: a scope or an address it did not have. */
+export function widensAccess(
+  before: { scopes: readonly string[] | null; allowedIps: readonly string[] },
+  after: { scopes: readonly string[] | null; allowedIps: readonly string[] },
+): boolean {
+  const moreScopes = before.scopes !== null && (after.scopes === null || scopesBeyond(before.scopes, after.scopes).length > 0);
+  return moreScopes || cidrsBeyond([...before.allowedIps], [...after.allowedIps]).length > 0;
+}
 
 export function can(role: Role | null | undefined, permission: Permission): boolean {
   return role != null && (PERMISSIONS[permission] as readonly Role[]).includes(role);

@@ -39,13 +39,17 @@ export type UserPrincipal = {
   memberships: Membership[];
   /** How this session or token's sign-in was proved (RFC 8176): includes "otp" or "rc" when a second factor was verified. */
   amr: string[];
+  /** When (epoch seconds) this person last proved it is them: sign-in, the token's issue, or a re-authentication (sudo mode: lib/auth/sudo.ts). */
+  authTime: number | null;
+  /** Whether the person has a confirmed second factor. */
+  hasSecondFactor: boolean;
 };
 
 export type Principal = ApiKeyPrincipal | UserPrincipal;
 
 /** A signed-in person acting on their own account (sessions, password), whatever their Clients: none included. */
 /** `sessionId`: the session this request comes from (null for a token from before sessions had ids). */
-export type AccountPrincipal = { type: "account"; via: "bearer" | "session"; userId: string; email: string; name: string; amr: string[]; sessionId: string | null };
+export type AccountPrincipal = { type: "account"; via: "bearer" | "session"; userId: string; email: string; name: string; amr: string[]; authTime: number | null; sessionId: string | null };
 
 /** The scope a key needs for a permission: null (any key), a scope, or undefined (keys may never). */
 export function keyScopeFor(permission: Permission): string | null | undefined {
@@ -58,8 +62,25 @@ export function principalCan(p: Principal, permission: Permission): boolean {
   return scope !== undefined && (scope === null || allows(p.scopes, scope));
 }
 
-/** `sid`: the token's Session (lib/auth/sessions.ts); absent in tokens issued before sessions had ids (they live on by `sv` alone). */
-export type TokenClaims = { sub?: string; email?: string | null; name?: string | null; activeClientId?: string | null; sv?: number; amr?: string[]; sid?: string };
+export type TokenClaims = {
+  sub?: string;
+  email?: string | null;
+  name?: string | null;
+  activeClientId?: string | null;
+  sv?: number;
+  amr?: string[];
+  /** The token's Session (lib/auth/sessions.ts); absent in tokens issued before sessions had ids (they live on by `sv` alone). */
+  sid?: string;
+  /** The last proof (epoch seconds); a Bearer token without it counts from its issue (`iat`). */
+  authTime?: number | null;
+  iat?: number;
+};
+
+/** When the person behind these claims last proved it is them (null: unknown, so not recent). */
+function proofTime(claims: TokenClaims): number | null {
+  if (typeof claims.authTime === "number") return claims.authTime;
+  return typeof claims.iat === "number" ? claims.iat : null;
+}
 
 async function decodeBearer(token: string): Promise<TokenClaims | null> {
   if (token.length > 8192) return null;
@@ -84,7 +105,7 @@ export function claimedSessionId(claims: { sid?: unknown }): string | null {
  * The user behind a token, if the token is still theirs: a deleted user, a session begun before "sign out
  * everywhere", or a session ended on its own (its `sid` row, read in the same query as the roles), is over.
  */
-async function liveAccess(claims: TokenClaims): Promise<{ memberships: Membership[] }> {
+async function liveAccess(claims: TokenClaims): Promise<{ memberships: Membership[]; hasSecondFactor: boolean }> {
   const sid = claimedSessionId(claims);
   const access = await userAccess(claims.sub!, sid);
   // Tokens from before versions existed count as 0.
@@ -101,7 +122,16 @@ async function liveAccess(claims: TokenClaims): Promise<{ memberships: Membershi
  */
 export async function accountPrincipal(via: "bearer" | "session", claims: TokenClaims): Promise<AccountPrincipal> {
   await liveAccess(claims);
-  return { type: "account", via, userId: claims.sub!, email: claims.email ?? "", name: claims.name ?? "", amr: Array.isArray(claims.amr) ? claims.amr : ["pwd"], sessionId: claimedSessionId(claims) };
+  return {
+    type: "account",
+    via,
+    userId: claims.sub!,
+    email: claims.email ?? "",
+    name: claims.name ?? "",
+    amr: Array.isArray(claims.amr) ? claims.amr : ["pwd"],
+    authTime: proofTime(claims),
+    sessionId: claimedSessionId(claims),
+  };
 }
 
 /**
@@ -119,7 +149,8 @@ export async function userPrincipal(
   options: { fallbackToFirst?: boolean } = {},
 ): Promise<UserPrincipal> {
   const userId = claims.sub!;
-  const mine = (await liveAccess(claims)).memberships;
+  const access = await liveAccess(claims);
+  const mine = access.memberships;
   let active: Membership | undefined;
   if (requestedClientId !== null) {
     active = isUuid(requestedClientId) ? mine.find((m) => m.clientId === requestedClientId.toLowerCase()) : undefined;
@@ -135,6 +166,8 @@ export async function userPrincipal(
     active = mine.find((m) => m.clientId === claims.activeClientId) ?? mine[0];
     if (!active) throw Problems.forbidden("You are not a member of any Client.");
   }
+  // The Client's policy: its people need a second factor (their own account's routes stay open to set one up).
+  if (active.requireTwoFactor && !access.hasSecondFactor) throw Problems.twoFactorRequired(active.clientName);
   return {
     type: "user",
     via,
@@ -146,6 +179,8 @@ export async function userPrincipal(
     role: active.role,
     memberships: mine,
     amr: Array.isArray(claims.amr) ? claims.amr : ["pwd"],
+    authTime: proofTime(claims),
+    hasSecondFactor: access.hasSecondFactor,
   };
 }
 
@@ -243,5 +278,14 @@ function sessionCookie(header: string | null): string | null {
 
 /** The claims of a next-auth session, in the shape a Bearer token carries them. */
 export function sessionClaims(session: Session): TokenClaims {
-  return { sub: session.user.id, email: session.user.email, name: session.user.name, activeClientId: session.activeClientId, sv: session.sessionVersion, amr: session.amr, ...(session.sid ? { sid: session.sid } : {}) };
+  return {
+    sub: session.user.id,
+    email: session.user.email,
+    name: session.user.name,
+    activeClientId: session.activeClientId,
+    sv: session.sessionVersion,
+    amr: session.amr,
+    authTime: session.authTime ?? null,
+    ...(session.sid ? { sid: session.sid } : {}),
+  };
 }

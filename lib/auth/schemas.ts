@@ -13,6 +13,27 @@ export const secondFactorFields = {
   recoveryCode: recoveryCodeSchema.optional(),
 };
 
+/**
+ * A fresh proof that it is you (sudo mode, POST /api/auth/reauthenticate): one of the password, a code from
+ * the authenticator app, or a recovery code. A passkey assertion will join as `{ passkey }`.
+ */
+export const reauthenticateSchema = z
+  .union([
+    z.strictObject({ password: z.string().min(1, "Enter your password.").max(1024) }),
+    z.strictObject({ otp: otpSchema }),
+    z.strictObject({ recoveryCode: recoveryCodeSchema }),
+  ], { error: "Send exactly one of password, otp or recoveryCode." })
+  .meta({ id: "ReauthenticateRequest" });
+
+export type Proof = z.infer<typeof reauthenticateSchema>;
+
+export const reauthenticateResponseSchema = z
+  .strictObject({
+    authTime: z.iso.datetime().meta({ description: "When this proof was made: sensitive actions are allowed until `sudoUntil`." }),
+    sudoUntil: z.iso.datetime(),
+  })
+  .meta({ id: "ReauthenticateResponse" });
+
 export const tokenRequestSchema = credentialsSchema
   .extend({ clientId: z.uuid().optional().describe("Which of your Clients the token acts for (default: your first)."), ...secondFactorFields })
   .strict()

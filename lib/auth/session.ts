@@ -10,7 +10,7 @@ export function signInUrl(callbackPath: string): string {
 }
 
 /** A signed-in person for a page: with the Client the page shows, or (no Client at all) just themselves. */
-type PageUser = UserPrincipal | { noClient: true; userId: string; email: string; amr: string[] };
+type PageUser = UserPrincipal | { noClient: true; userId: string; email: string; amr: string[]; authTime: number | null; twoFactorRequired?: string };
 
 // Once per request: the layout and the page both ask, the database answers once.
 const currentAuth = cache(() => auth());
@@ -30,7 +30,10 @@ const currentUser = cache(async (): Promise<PageUser | null> => {
     return await userPrincipal("session", sessionClaims(session), null, { fallbackToFirst: true });
   } catch (err) {
     // Refused for want of a Client only once the session is known to be alive (userPrincipal checks that first).
-    if (err instanceof ApiError && err.init.code === "Member.Forbidden") return { noClient: true, userId: session.user.id, email: session.user.email ?? "", amr: session.amr ?? ["pwd"] };
+    const alone = { noClient: true as const, userId: session.user.id, email: session.user.email ?? "", amr: session.amr ?? ["pwd"], authTime: session.authTime ?? null };
+    if (err instanceof ApiError && err.init.code === "Member.Forbidden") return alone;
+    // The Client requires a second factor this person lacks: only their account (to add one), with why.
+    if (err instanceof ApiError && err.init.code === "Member.TwoFactorRequired") return { ...alone, twoFactorRequired: err.init.detail ?? err.init.title };
     if (err instanceof ApiError && err.init.code === "Auth.SessionEnded") return null; // signed out everywhere: sign in again
     throw err;
   }

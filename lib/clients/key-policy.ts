@@ -2,11 +2,12 @@ import "server-only";
 import { actorOf, recordAuditEvent } from "@/lib/audit/record-audit-event";
 import type { Principal } from "@/lib/auth/principal";
 import { db } from "@/lib/db/client";
+import { ApiError } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { activeKeyCount } from "@/lib/api-keys/create-api-key";
 import { keyPolicyViewSchema, type KeyPolicy, type KeyPolicyView } from "./schemas";
 
-const select = { keysMustExpire: true, maxKeyLifetimeDays: true, maxActiveKeys: true } as const;
+const select = { keysMustExpire: true, maxKeyLifetimeDays: true, maxActiveKeys: true, requireTwoFactor: true } as const;
 
 /** The policy and the exact number of keys counting against its cap now. */
 export async function getKeyPolicy(clientId: string): Promise<KeyPolicyView> {
@@ -16,6 +17,15 @@ export async function getKeyPolicy(clientId: string): Promise<KeyPolicyView> {
 
 /** Replace the policy. New rules apply to keys created or rotated from now on; existing keys are untouched. */
 export async function updateKeyPolicy(principal: Principal, policy: KeyPolicy, meta: RequestMeta): Promise<KeyPolicyView> {
+  // Turning the second-factor rule on would lock its Owner out of their own Client: they need one first.
+  if (policy.requireTwoFactor === true && principal.type === "user" && !principal.hasSecondFactor) {
+    throw new ApiError({
+      status: 409,
+      code: "Client.TwoFactorNeeded",
+      title: "Add a second factor first",
+      detail: "You have no second factor: add one to your own account first (Settings > Account, or POST /api/account/two-factor/totp), then require it of everyone.",
+    });
+  }
   await db().$transaction(async (tx) => {
     const before = await tx.client.findUniqueOrThrow({ where: { id: principal.clientId }, select });
     const after = await tx.client.update({ where: { id: principal.clientId }, data: policy, select });

@@ -18,6 +18,10 @@ export const keyPolicySchema = z
         .int("maxActiveKeys must be a whole number.")
         .min(1, "Allow at least 1 active key.")
         .max(10_000, "At most 10,000 active keys."),
+      requireTwoFactor: z
+        .boolean({ error: "requireTwoFactor must be true or false." })
+        .optional()
+        .meta({ description: "Everyone in this Client must have a second factor to use it (API keys are unaffected). Absent: unchanged. Only an Owner who has a second factor may turn it on." }),
     },
     { error: (iss) => (iss.code === "unrecognized_keys" ? undefined : "The body must be a JSON object.") },
   )
@@ -28,6 +32,7 @@ export type KeyPolicy = z.infer<typeof keyPolicySchema>;
 /** The policy as GET/PUT /api/key-policy answer it: the rules, and how many keys count against the cap now. */
 export const keyPolicyViewSchema = keyPolicySchema
   .extend({
+    requireTwoFactor: z.boolean().meta({ description: "People of this Client without a second factor get 403 Member.TwoFactorRequired from its API." }),
     activeKeys: z
       .number()
       .int()

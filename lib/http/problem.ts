@@ -114,6 +114,14 @@ export const Problems = {
   scopeEscalation: (detail: string) => new ApiError({ status: 403, code: "ApiKey.ScopeEscalation", title: "More than the caller holds", detail }),
   forbidden: (detail = "You must be an Admin or Owner of this Client.") =>
     new ApiError({ status: 403, code: "Member.Forbidden", title: "Forbidden", detail }),
+  /** The Client requires a second factor (its policy) and this person has none: their account routes stay open to add one. */
+  twoFactorRequired: (clientName: string) =>
+    new ApiError({
+      status: 403,
+      code: "Member.TwoFactorRequired",
+      title: "Second factor required by this Client",
+      detail: `${clientName} requires everyone to use a second factor. Set up an authenticator app on your account first (POST /api/account/two-factor/totp, or Settings > Account), then try again.`,
+    }),
   notFound: (code: string, what: string) => new ApiError({ status: 404, code, title: `${what} not found` }),
   invalid: (detail: string, errors?: Record<string, string[]>) =>
     new ApiError({ status: 400, code: "Request.Invalid", title: "Invalid request", detail, errors }),

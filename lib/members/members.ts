@@ -14,9 +14,15 @@ import { revokeInvitesOnMemberChange } from "@/lib/invites/invites";
 import { assertMayChange } from "./rules";
 import { memberPageSchema, memberSchema, type MemberView } from "./schemas";
 
-const select = { id: true, role: true, createdAt: true, user: { select: { id: true, email: true, name: true } } } as const;
-type Row = { role: Role; createdAt: Date; user: { id: string; email: string; name: string } };
-const view = (r: Row): MemberView => memberSchema.parse({ userId: r.user.id, email: r.user.email, name: r.user.name, role: r.role, joinedAt: r.createdAt.toISOString() });
+const select = {
+  id: true,
+  role: true,
+  createdAt: true,
+  user: { select: { id: true, email: true, name: true, factors: { where: { confirmedAt: { not: null } }, select: { id: true }, take: 1 } } },
+} as const;
+type Row = { role: Role; createdAt: Date; user: { id: string; email: string; name: string; factors: { id: string }[] } };
+const view = (r: Row): MemberView =>
+  memberSchema.parse({ userId: r.user.id, email: r.user.email, name: r.user.name, role: r.role, joinedAt: r.createdAt.toISOString(), twoFactor: r.user.factors.length > 0 });
 
 /** The Client's members, newest first (list conventions). */
 export async function listMembers(clientId: string, q: { Cursor?: string; Limit: number }) {

@@ -10,6 +10,7 @@ export const memberSchema = z
     name: z.string(),
     role: z.enum(ROLES),
     joinedAt: z.iso.datetime().describe("When the user became a member of this Client."),
+    twoFactor: z.boolean().describe("Whether the person has a second factor (an authenticator app)."),
   })
   .meta({ id: "Member" });
 

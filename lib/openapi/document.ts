@@ -17,7 +17,7 @@ import {
 } from "@/lib/api-keys/schemas";
 import { auditEventPageSchema } from "@/lib/audit/schemas";
 import { clientUsageSchema, keyUsageSchema, USAGE_INTERVALS, USAGE_MAX_DAYS } from "@/lib/api-keys/usage-schemas";
-import { meSchema, tokenRequestSchema, tokenResponseSchema } from "@/lib/auth/schemas";
+import { meSchema, reauthenticateResponseSchema, reauthenticateSchema, tokenRequestSchema, tokenResponseSchema } from "@/lib/auth/schemas";
 import { keyPolicySchema, keyPolicyViewSchema } from "@/lib/clients/schemas";
 import { changeRoleSchema, memberPageSchema, memberSchema } from "@/lib/members/schemas";
 import { problemSchema } from "@/lib/http/problem";
@@ -30,7 +30,7 @@ const problem = (description: string) => ({ description, content: { "application
 const common = {
   "401": problem("`ApiKey.Invalid` (unknown, expired or revoked key: one answer for all three), `Auth.InvalidToken`, `Auth.SessionEnded` (the user signed out everywhere), or `Auth.Unauthenticated` (no credentials; see WWW-Authenticate)."),
   "403": problem(
-    "`Member.Forbidden`: not an Admin/Owner of the active Client, or not a member. `Auth.NotUserScopedToken`: an API key calling what only a user may do (policy, sessions). `ApiKey.InsufficientScope`: a restricted key without the scope the route needs (the detail names it). `ApiKey.IpNotAllowed`: a key used from outside its IP allowlist. `Request.CrossOrigin`: a cookie-authenticated write from another origin.",
+    "`Member.Forbidden`: not an Admin/Owner of the active Client, or not a member. `Auth.NotUserScopedToken`: an API key calling what only a user may do (policy, sessions). `ApiKey.InsufficientScope`: a restricted key without the scope the route needs (the detail names it). `ApiKey.IpNotAllowed`: a key used from outside its IP allowlist. `Request.CrossOrigin`: a cookie-authenticated write from another origin. `Member.TwoFactorRequired`: the Client requires a second factor and you have none (add one: `POST /api/account/two-factor/totp`; API keys are unaffected). `Auth.ReauthenticationRequired` (sudo mode): a sensitive action (a full-access or writing key on a Live Client, widening a key, the policy, an Owner, a second factor, ending sessions) needs a proof newer than `SUDO_MAX_AGE_SECONDS` (default 15 minutes): with a Bearer token, get a fresh one (`POST /api/auth/token`); in the browser, `POST /api/auth/reauthenticate`. API keys are never asked.",
   ),
   "429": problem("`RateLimit.Exceeded`: see the Retry-After and RateLimit-* headers."),
   "503": problem("`Service.Unavailable`: the database cannot be reached; retry shortly."),
@@ -96,7 +96,7 @@ const createOp: ZodOpenApiOperationObject = {
     ...bodyErrors,
     ...common,
     "403": problem(
-      "`ApiKey.ScopeEscalation`: more than the caller holds (scopes beyond its own, an allowlist wider than its own, or a lifetime beyond its own; the detail names what). Also every 403 listed for other routes (`Member.Forbidden`, `ApiKey.InsufficientScope`, `ApiKey.IpNotAllowed`, `Request.CrossOrigin`).",
+      "`ApiKey.ScopeEscalation`: more than the caller holds (scopes beyond its own, an allowlist wider than its own, or a lifetime beyond its own; the detail names what). Also every 403 listed for other routes (`Member.Forbidden`, `ApiKey.InsufficientScope`, `ApiKey.IpNotAllowed`, `Request.CrossOrigin`, `Member.TwoFactorRequired`). `Auth.ReauthenticationRequired`: a person creating or rotating a full-access or writing key on a Live Client, whose proof is older than `SUDO_MAX_AGE_SECONDS` (see the other 403s).",
     ),
   },
 };
@@ -262,9 +262,16 @@ export function buildOpenApiDocument() {
           operationId: "updateKeyPolicy",
           tags: ["Clients"],
           summary: "Replace the Client's key policy",
-          description: "Owner only. Applies to keys created or rotated from now on.",
+          description:
+            "Owner only, in sudo mode (a proof within `SUDO_MAX_AGE_SECONDS`, else `403 Auth.ReauthenticationRequired`). Key rules apply to keys created or rotated from now on. `requireTwoFactor` (absent: unchanged): everyone in the Client must have a second factor to use it (`403 Member.TwoFactorRequired` until they add one); API keys are unaffected.",
           requestBody: { required: true, content: { "application/json": { schema: keyPolicySchema, examples: { ninetyDays: { value: { keysMustExpire: true, maxKeyLifetimeDays: 90, maxActiveKeys: 100 } } } } } },
-          responses: { "200": { description: "The saved policy, and how many keys count against its cap now.", content: { "application/json": { schema: keyPolicyViewSchema } } }, "400": problem("`Request.Invalid`."), ...bodyErrors, ...common },
+          responses: {
+            "200": { description: "The saved policy, and how many keys count against its cap now.", content: { "application/json": { schema: keyPolicyViewSchema } } },
+            "400": problem("`Request.Invalid`."),
+            "409": problem("`Client.TwoFactorNeeded`: turning `requireTwoFactor` on without a second factor of your own: add one first."),
+            ...bodyErrors,
+            ...common,
+          },
         },
       },
       "/api/me": {
@@ -451,12 +458,36 @@ export function buildOpenApiDocument() {
           },
         },
       },
+      "/api/auth/reauthenticate": {
+        post: {
+          operationId: "reauthenticate",
+          tags: ["Auth"],
+          summary: "Prove it is you again (sudo mode)",
+          description:
+            "For the browser's session: send one proof (your password, a code from your authenticator app, or a recovery code) and the session may do the sensitive actions for `SUDO_MAX_AGE_SECONDS` (answered as `sudoUntil`); the renewed session cookie comes back in Set-Cookie. A wrong proof counts like a failed sign-in (per address and account). A Bearer token is renewed by getting a new one (`POST /api/auth/token`): `400 Auth.ReauthenticateWithToken`.",
+          security: [{ SessionCookie: [] }],
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: reauthenticateSchema, examples: { password: { value: { password: "correct horse battery staple" } }, code: { value: { otp: "123456" } } } } },
+          },
+          responses: {
+            "200": { description: "Proven: sensitive actions are allowed until `sudoUntil`.", content: { "application/json": { schema: reauthenticateResponseSchema } } },
+            "400": problem("`Request.Invalid`: not exactly one of `password`, `otp`, `recoveryCode`, or a malformed code. `Auth.ReauthenticateWithToken`: called with a Bearer token."),
+            "401": problem("`Auth.InvalidProof`: the password or code is not right (or the code was used); counted like a wrong sign-in. Also the usual 401s."),
+            ...bodyErrors,
+            "403": common["403"],
+            "429": common["429"],
+            "503": common["503"],
+            default: common.default,
+          },
+        },
+      },
       "/api/auth/sessions/end": {
         post: {
           operationId: "endAllSessions",
           tags: ["Auth"],
           summary: "Sign out everywhere",
-          description: "Ends every browser session and Bearer token of the calling user, this one included: each is refused with `401 Auth.SessionEnded` from its next request, on every instance. Any signed-in user, also one who belongs to no Client; an API key gets 403.",
+          description: "Ends every browser session and Bearer token of the calling user, this one included: each is refused with `401 Auth.SessionEnded` from its next request, on every instance. Any signed-in user, also one who belongs to no Client, in sudo mode (`403 Auth.ReauthenticationRequired` for a proof older than `SUDO_MAX_AGE_SECONDS`); an API key gets 403.",
           security: [{ BearerAuth: [] }, { SessionCookie: [] }],
           responses: { "204": { description: "Every session and token of yours has ended." }, ...common },
         },

@@ -1,3 +1,4 @@
+import { assertRecentProof } from "@/lib/auth/sudo";
 import { listQuerySchema } from "@/lib/api-keys/schemas";
 import { readJsonBody } from "@/lib/http/body";
 import { appBaseUrl } from "@/lib/http/app-url";
@@ -12,6 +13,8 @@ export const GET = withUser({ permission: "invites:write" }, async ({ req, princ
 
 export const POST = withUser({ permission: "invites:write" }, async ({ req, principal, meta }) => {
   const input = createInviteSchema.parse(await readJsonBody(req));
+  // Only an Owner may invite an Owner (lib/members/rules.ts); they do it in sudo mode.
+  if (input.role === "Owner" && principal.role === "Owner") assertRecentProof(principal, "owners:grant");
   const created = await createInvite({ type: "user", principal }, principal.clientId, input, meta, appBaseUrl(req));
   return json(created, { status: 201 });
 });

@@ -1,7 +1,7 @@
 "use server";
 import { hash } from "@node-rs/argon2";
 import { headers } from "next/headers";
-import { signIn, signOut } from "@/lib/auth/config";
+import { signIn } from "@/lib/auth/config";
 import { sessionContinuation, verifyCredentials } from "@/lib/auth/credentials";
 import { accountUser } from "@/lib/auth/session";
 import { endAllSessions } from "@/lib/auth/sessions";
@@ -55,12 +55,4 @@ export async function setKeyRemindersAction(enabled: boolean): Promise<{ ok: boo
   await db().user.update({ where: { id: me.userId }, data: { keyReminderEmails: enabled } });
   logger.info({ event: "reminder preference changed", userId: me.userId, enabled }, "key reminder emails " + (enabled ? "on" : "off"));
   return { ok: true };
-}
-
-/** "Sign out everywhere" (the header's button and the account page's): every session and token of yours ends, this browser too. */
-export async function signOutEverywhereAction(): Promise<void> {
-  // Resolved like the API: a session already ended cannot end the user's new ones; no Client is needed.
-  const me = await accountUser();
-  if (me) await endAllSessions(me.userId);
-  await signOut({ redirectTo: "/sign-in" });
 }

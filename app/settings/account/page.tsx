@@ -2,8 +2,7 @@ import type { Metadata } from "next";
 import { PasswordForm } from "@/components/account/password-form";
 import { ReminderToggle } from "@/components/account/reminder-toggle";
 import { SessionsList } from "@/components/account/sessions";
-import { Button } from "@/components/ui/button";
-import { signOutEverywhereAction } from "./actions";
+import { SignOutEverywhere } from "@/components/account/sign-out-everywhere";
 import { TwoFactorSection } from "@/components/account/two-factor";
 import { twoFactorStatus } from "@/lib/two-factor/two-factor";
 import { db } from "@/lib/db/client";
@@ -35,9 +34,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
             <h2 id="sessions-heading" className="text-base font-semibold text-slate-900">Where you&rsquo;re signed in</h2>
             <p className="mt-1 text-sm text-slate-600">Browsers and API tokens signed in as you. End any you don&rsquo;t recognise.</p>
           </div>
-          <form action={signOutEverywhereAction}>
-            <Button type="submit" variant="secondary" size="sm">Sign out everywhere</Button>
-          </form>
+          <SignOutEverywhere variant="button" />
         </div>
         <SessionsList initial={sessions} />
       </section>

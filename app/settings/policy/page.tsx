@@ -15,7 +15,7 @@ export default async function PolicyPage() {
     <div className="space-y-6">
       <div>
         <h1 className="text-2xl font-semibold tracking-tight text-slate-900">Key policy</h1>
-        <p className="mt-1 text-sm text-slate-600">Rules every new API key of this Client must follow.</p>
+        <p className="mt-1 text-sm text-slate-600">Rules every new API key of this Client must follow, and whether its people need a second factor.</p>
       </div>
       <PolicyForm key={user.clientId} initial={policy} canEdit={can(user.role, "policy:write")} />
     </div>

@@ -1,3 +1,4 @@
+import { assertRecentProof } from "@/lib/auth/sudo";
 import { verifyCredentials } from "@/lib/auth/credentials";
 import { countSignInFailure } from "@/lib/http/rate-limit";
 import { readJsonBody } from "@/lib/http/body";
@@ -7,15 +8,17 @@ import { removeTotpSchema, totpEnrolmentSchema } from "@/lib/two-factor/schemas"
 import { checkTotpCode, removeTotp, startTotpEnrolment } from "@/lib/two-factor/two-factor";
 
 /** Start setting up an authenticator app: the secret and its otpauth:// URL, in this answer only. */
-export const POST = withAccount(async ({ principal }) =>
-  json(totpEnrolmentSchema.parse(await startTotpEnrolment(principal)), { status: 201 }),
-);
+export const POST = withAccount(async ({ principal }) => {
+  assertRecentProof(principal, "factors:write");
+  return json(totpEnrolmentSchema.parse(await startTotpEnrolment(principal)), { status: 201 });
+});
 
 /**
  * Remove the authenticator app. A session alone is not enough: the body holds
  * a current code or the password (a wrong one counts like a wrong sign-in).
  */
 export const DELETE = withAccount(async ({ req, meta, principal }) => {
+  assertRecentProof(principal, "factors:write");
   const body = removeTotpSchema.parse(await readJsonBody(req));
   if (body.code !== undefined) {
     if (!(await checkTotpCode(principal.userId, body.code))) {
