@@ -21,6 +21,7 @@ import { meSchema, tokenRequestSchema, tokenResponseSchema } from "@/lib/auth/sc
 import { keyPolicySchema, keyPolicyViewSchema } from "@/lib/clients/schemas";
 import { changeRoleSchema, memberPageSchema, memberSchema } from "@/lib/members/schemas";
 import { problemSchema } from "@/lib/http/problem";
+import { passkeyPaths } from "@/lib/passkeys/openapi";
 import { twoFactorPaths } from "@/lib/two-factor/openapi";
 import { acceptedInviteSchema, acceptInviteSchema, createdInviteSchema, createInviteSchema, invitePageSchema } from "@/lib/invites/schemas";
 
@@ -461,6 +462,7 @@ export function buildOpenApiDocument() {
         },
       },
       ...twoFactorPaths(problem, common, bodyErrors),
+      ...passkeyPaths(problem, common, bodyErrors),
       "/api/health": {
         get: { operationId: "health", tags: ["Meta"], summary: "Liveness (no database)", security: [{}], responses: { "200": { description: "Up.", content: { "application/json": { schema: healthSchema } } }, default: common.default } },
       },
