@@ -46,7 +46,7 @@ export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
       setPasskeyError(null);
       try {
         const r = await passkeySignInAction(await passkeyAnswer(), callbackUrl);
-        setPasskeyError(r.error);
+        setPasskeyError(r?.error ?? null);
       } catch (err) {
         setPasskeyError(cancelled(err));
       }
