@@ -58,6 +58,7 @@ export function PasskeysSection({ initial }: { initial: Passkey[] }) {
     e.preventDefault();
     if (!editing) return;
     setError(null);
+    setNotice(null);
     try {
       await api(`/api/account/passkeys/${editing.id}`, { method: "PATCH", body: { name: editing.name } });
       setEditing(null);

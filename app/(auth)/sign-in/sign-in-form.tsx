@@ -38,8 +38,9 @@ export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
   const passkeyField = useRef<HTMLInputElement>(null);
   const second = state.step === "code";
   const factors = state.factors ?? { totp: true, passkey: false };
-  // Without an authenticator app, the field is for a recovery code.
+  // Without an authenticator app, the field is for a recovery code; with a passkey only, the field waits behind "Use a recovery code".
   const rc = recovery || !factors.totp;
+  const field = !second || factors.totp || recovery || !factors.passkey;
 
   const signInWithPasskey = () =>
     startPasskey(async () => {
@@ -93,17 +94,17 @@ export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
             <p className="mt-1 text-sm text-slate-600">
               {rc
                 ? factors.passkey && !recovery
-                  ? `Confirm it is you with your passkey for ${email || state.email}, or enter one of your recovery codes.`
+                  ? `Confirm it is you with your passkey for ${email || state.email}.`
                   : "Enter one of the recovery codes you saved when you set up your second factor. Each works once."
                 : `Open your authenticator app and enter the 6\u2011digit code for ${email || state.email}.`}
             </p>
           </div>
-          {factors.passkey && (
-            <Button type="button" variant={factors.totp ? "secondary" : "primary"} className="w-full" onClick={usePasskey} pending={passkeyPending}>
+          {factors.passkey && !recovery && (
+            <Button type="button" variant={factors.totp ? "secondary" : "primary"} className="w-full" onClick={usePasskey} pending={passkeyPending} autoFocus={!factors.totp}>
               Use your passkey
             </Button>
           )}
-          <div>
+          <div hidden={!field}>
             <label htmlFor={rc ? "recoveryCode" : "otp"} className="block text-sm font-medium text-slate-700">{rc ? "Recovery code" : "6-digit code"}</label>
             <input
               // A fresh, focused, empty field after each try (and when switching kinds).
@@ -119,7 +120,7 @@ export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
               className={`${input} font-mono tracking-widest`}
               aria-invalid={state.error ? true : undefined}
               aria-describedby={state.error ? "sign-in-error" : undefined}
-              autoFocus={!factors.passkey || factors.totp || recovery}
+              autoFocus={field}
             />
           </div>
         </div>
@@ -127,7 +128,7 @@ export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
       {(passkeyError ?? state.error) && (
         <p id="sign-in-error" role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">{passkeyError ?? state.error}</p>
       )}
-      <Button type="submit" pending={pending} className="w-full">{second ? "Verify" : "Sign in"}</Button>
+      {field && <Button type="submit" pending={pending} className="w-full">{second ? "Verify" : "Sign in"}</Button>}
       {second && (
         <div className="flex flex-wrap items-center justify-between gap-2 text-sm">
           {factors.totp || factors.passkey ? (
