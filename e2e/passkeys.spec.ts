@@ -83,10 +83,13 @@ test("add a passkey on the account page, sign out, and sign in with it alone; th
 
   // The password now asks for a second step, and the passkey answers it.
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Sign in to Dolfin" })).toBeVisible();
   await page.getByLabel("Email").fill(me.email);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByTestId("second-step")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Use your passkey" })).toBeFocused();
+  await expect(page.getByRole("button", { name: "Verify" })).toHaveCount(0); // no code field for a passkey-only account until "Use a recovery code"
   await shoot(page, testInfo, "passkeys-second-step");
   await page.getByRole("button", { name: "Use your passkey" }).click();
   await expect(page).not.toHaveURL(/\/sign-in/);
@@ -98,6 +101,7 @@ test("add a passkey on the account page, sign out, and sign in with it alone; th
   await section.getByRole("button", { name: "Remove Work laptop (Touch ID)" }).click();
   await expect(section.getByTestId("passkey-row")).toHaveCount(0);
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Sign in to Dolfin" })).toBeVisible();
   await page.getByRole("button", { name: "Sign in with a passkey" }).click();
   await expect(page.locator("#sign-in-error")).toContainText("That passkey is not known here");
   await expect(page).toHaveURL(/\/sign-in/);
