@@ -5,6 +5,8 @@
 // and last use moving forward, single-use challenges (replays refused), the
 // wrong origin refused, removal, API keys refused, malformed bodies 400.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMailCatcher, type MailCatcher } from "../scripts/lib/mail-catcher";
+import { startServer, type Server } from "../scripts/lib/stack";
 import { api, BASE, createKey, db, makeClient, makeUser, PASSWORD, type Tenant, type TestUser } from "./helpers";
 import { SoftAuthenticator } from "./support/soft-authenticator";
 
@@ -250,5 +252,64 @@ describe("managing passkeys", () => {
     const raw = await api("/api/account/passkeys", { token: u.token, rawBody: "{not json", headers: { "content-type": "application/json" } });
     expect(raw.status).toBe(400);
     expect(await db.userFactor.count({ where: { userId: u.id } })).toBe(0);
+  });
+});
+
+describe("with mail and a low sign-in limit (a server of its own)", () => {
+  let s: Server;
+  let mail: MailCatcher;
+  beforeAll(async () => {
+    mail = await startMailCatcher({ webPort: null });
+    s = await startServer({
+      databaseUrl: process.env.TEST_DATABASE_URL!,
+      authSecret: process.env.TEST_AUTH_SECRET!,
+      env: { SMTP_URL: mail.smtpUrl, MAIL_FROM: "Dolfin <keys@dolfin.test>", MAIL_POLL_INTERVAL_MS: "100", RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: "3", TRUSTED_PROXIES: "loopback" },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await s?.stop();
+    await mail?.stop();
+  });
+
+  it("emails the owner when a passkey is added and removed; failed passkey sign-ins are limited per address like wrong passwords", async () => {
+    const u = await makeUser([[client, "Member"]]);
+    const at = (path: string, init: { method?: string; body?: unknown; ip?: string } = {}) =>
+      fetch(s.url + path, {
+        method: init.method ?? "POST",
+        headers: { authorization: `Bearer ${u.token}`, "content-type": "application/json", ...(init.ip ? { "x-forwarded-for": init.ip } : {}) },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      }).then(async (r) => ({ status: r.status, body: await r.json().catch(() => null) }));
+    const auth = new SoftAuthenticator(s.url);
+    const added = await at("/api/account/passkeys", { body: { name: "Phone", response: auth.register((await at("/api/account/passkeys/options")).body) } });
+    expect(added.status).toBe(201);
+    const hello = await mail.waitFor((m) => m.to.includes(u.email) && m.subject.includes("turned on"));
+    expect(hello.text).toContain("A passkey (“Phone”) was added");
+
+    // Three failures from one address (an unknown passkey) spend its budget: then even the right passkey is refused from there, and so are options.
+    const ip = `203.0.113.${Math.floor(Math.random() * 200) + 1}`;
+    const signIn = async (answer: unknown) => {
+      const csrf = await fetch(`${s.url}/api/auth/csrf`, { headers: { "x-forwarded-for": ip } });
+      const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+      const r = await fetch(`${s.url}/api/auth/callback/passkey`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", cookie: csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; "), origin: s.url, "x-forwarded-for": ip },
+        body: new URLSearchParams({ csrfToken, response: JSON.stringify(answer), callbackUrl: s.url }),
+        redirect: "manual",
+      });
+      await r.text();
+      return { location: r.headers.get("location") ?? "", cookie: r.headers.getSetCookie().some((c) => c.startsWith("authjs.session-token=")) };
+    };
+    const options = async () => (await at("/api/auth/passkey/options", { ip })).body;
+    for (let i = 0; i < 3; i++) expect((await signIn(new SoftAuthenticator(s.url).assert(await options()))).cookie).toBe(false);
+    const other = await at("/api/auth/passkey/options", { ip: "198.51.100.7" });
+    const refused = await signIn(auth.assert(other.body));
+    expect(refused.cookie).toBe(false);
+    expect(refused.location).toContain("rate_limited");
+    expect((await at("/api/auth/passkey/options", { ip })).status).toBe(429);
+
+    const del = await at(`/api/account/passkeys/${added.body.passkey.id}`, { method: "DELETE" });
+    expect(del.status).toBe(204);
+    const bye = await mail.waitFor((m) => m.to.includes(u.email) && m.subject.includes("turned off"));
+    expect(bye.text).toContain("The passkey “Phone” was removed");
   });
 });
