@@ -144,7 +144,7 @@ export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
     </form>
     {!second && (
       <div className="mt-4 space-y-4">
-        <div className="flex items-center gap-3 text-xs uppercase tracking-wide text-slate-400" aria-hidden="true">
+        <div className="flex items-center gap-3 text-xs uppercase tracking-wide text-slate-500" aria-hidden="true">
           <span className="h-px flex-1 bg-slate-200" />or<span className="h-px flex-1 bg-slate-200" />
         </div>
         <Button type="button" variant="secondary" className="w-full" onClick={signInWithPasskey} pending={passkeyPending}>
