@@ -140,6 +140,9 @@ describe("signing in with a passkey", () => {
     const replay = await callback("passkey", { response: JSON.stringify(answer) });
     expect(replay.cookie).toBeNull();
     expect(replay.status).toBeLessThan(500);
+    // The spent challenge signed again, with a counter that moved forward: still refused (the challenge works once).
+    const again = await callback("passkey", { response: JSON.stringify(auth.assert(o, { counter: 5 })) });
+    expect(again.cookie).toBeNull();
     // A fresh challenge but a counter gone backwards (a cloned authenticator): refused.
     const cloned = await callback("passkey", { response: JSON.stringify(auth.assert(await signInOptions(), { counter: 1 })) });
     expect(cloned.cookie).toBeNull();
