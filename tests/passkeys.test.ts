@@ -186,6 +186,15 @@ describe("signing in with a passkey", () => {
     const ok = await callback("credentials", { email: u.email, password: PASSWORD, passkey: JSON.stringify(auth.assert(await signInOptions())) });
     expect(ok.cookie).not.toBeNull();
     expect((await sessionOf(ok.cookie!))?.amr).toEqual(["pwd", "hwk"]);
+    // The token API takes the passkey as its second factor too.
+    const t = await api("/api/auth/token", { body: { email: u.email, password: PASSWORD, passkey: auth.assert(await signInOptions()) } });
+    expect(t.status, t.text).toBe(200);
+    const me = await api("/api/account/two-factor", { token: t.body.token });
+    expect(me.status).toBe(200);
+    const wrongT = await api("/api/auth/token", { body: { email: u.email, password: PASSWORD, passkey: othersKey.assert(await signInOptions()) } });
+    expect(wrongT.status).toBe(401);
+    expect(wrongT.body.code).toBe("Auth.InvalidSecondFactor");
+    expect((await api("/api/auth/token", { body: { email: u.email, password: PASSWORD, passkey: { id: "x" } } })).status).toBe(400);
   });
 });
 
