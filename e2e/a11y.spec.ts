@@ -57,7 +57,7 @@ test("the API reference has no accessibility violations, at desktop and phone wi
 
 test("the sign-in page has no accessibility violations", async ({ page }) => {
   await page.goto("/sign-in");
-  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeVisible();
   expect(await axe(page)).toEqual([]);
 });
 

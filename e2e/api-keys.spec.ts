@@ -18,10 +18,10 @@ test("an Owner signs in, creates a 30-day key, copies it once, and the copied ke
   await expect(page).toHaveURL(/\/sign-in\?callbackUrl=%2Fsettings%2Fapi-keys/);
   await page.getByLabel("Email").fill(owner.email);
   await page.getByLabel("Password").fill("wrong password");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByText("That email and password do not match an account.")).toBeVisible();
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/settings\/api-keys$/);
   await expect(page.getByTestId("empty-state")).toBeVisible();
   await expect(page.getByTestId("active-client")).toContainText(client.clientName);

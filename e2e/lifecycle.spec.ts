@@ -125,7 +125,7 @@ test("an expired or forged session on a deep settings page goes to sign-in, then
   await expect(page).toHaveURL(/\/sign-in\?callbackUrl=%2Fsettings%2Faudit/);
   await page.getByLabel("Email").fill(owner.email);
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/settings\/audit$/);
   await expect(page.getByRole("heading", { name: "Audit log" })).toBeVisible();
 });

@@ -86,7 +86,7 @@ test("set up the authenticator app on the account page, then sign in with passwo
   await expect(page.getByRole("heading", { name: "Sign in to Dolfin" })).toBeVisible();
   await page.getByLabel("Email").fill(me.email);
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByTestId("second-step")).toBeVisible();
   await expect(page.getByLabel("6-digit code")).toBeFocused();
   expect((await page.context().cookies()).some((c) => c.name.includes("session-token"))).toBe(false);
@@ -107,7 +107,7 @@ test("set up the authenticator app on the account page, then sign in with passwo
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await page.getByLabel("Email").fill(me.email);
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.getByRole("button", { name: "Use a recovery code" }).click();
   await page.getByLabel("Recovery code").fill(codes[3].toUpperCase());
   await page.getByRole("button", { name: "Verify" }).click();
@@ -179,7 +179,7 @@ test("an existing account with a second factor accepts an invitation with its pa
   expect((await page.context().cookies()).some((c) => c.name.includes("session-token"))).toBe(false);
   await page.getByLabel("Email").fill(me.email);
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.getByLabel("6-digit code").fill(await phone.next());
   await page.getByRole("button", { name: "Verify" }).click();
   await expect(page).toHaveURL(/\/settings\/api-keys/);

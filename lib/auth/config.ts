@@ -9,7 +9,7 @@ import { isUuid } from "@/lib/http/keyset";
 import { clientIp } from "@/lib/http/request-meta";
 import { logger } from "@/lib/log";
 import { seal, unseal } from "@/lib/mail/seal";
-import { verifySignIn, type SignedIn } from "./credentials";
+import { verifyPasskeySignIn, verifySignIn, type SignedIn } from "./credentials";
 import { memberships } from "./memberships";
 import { createSession, sessionState } from "./sessions";
 
@@ -38,7 +38,7 @@ declare module "next-auth" {
     activeClientId: string | null;
     /** The user's session version when this session began (see User.sessionVersion). */
     sessionVersion: number;
-    /** How the sign-in was proved (RFC 8176): ["pwd"], or ["pwd", "otp" | "rc"] with a second factor. */
+    /** How the sign-in was proved (RFC 8176): ["pwd"], ["pwd", "otp" | "rc" | "hwk"] with a second factor, or ["hwk", "user"] by a passkey alone. */
     amr: string[];
     /** When (epoch seconds) the person last proved it is them (sign-in). */
     authTime: number | null;
@@ -105,7 +105,7 @@ export const { handlers, auth, signIn, signOut, unstable_update: updateSession }
   pages: { signIn: "/sign-in" },
   providers: [
     Credentials({
-      credentials: { email: { label: "Email" }, password: { label: "Password", type: "password" }, clientId: {}, otp: {}, recoveryCode: {}, continuation: {} },
+      credentials: { email: { label: "Email" }, password: { label: "Password", type: "password" }, clientId: {}, otp: {}, recoveryCode: {}, passkey: {}, continuation: {} },
       authorize: async (creds, request) => {
         try {
           const user = await verifySignIn(creds, clientIp(request.headers));
@@ -115,6 +115,21 @@ export const { handlers, auth, signIn, signOut, unstable_update: updateSession }
           if (err instanceof ApiError && err.init.status === 429) throw new TooManySignIns();
           if (err instanceof ApiError && err.init.code === "Auth.SecondFactorRequired") throw new SecondFactorNeeded();
           if (err instanceof ApiError && err.init.code === "Auth.InvalidSecondFactor") throw new WrongSecondFactor();
+          throw err;
+        }
+      },
+    }),
+    // "Sign in with a passkey": the browser's answer to POST /api/auth/passkey/options, as JSON text in `response`.
+    Credentials({
+      id: "passkey",
+      name: "Passkey",
+      credentials: { response: {}, clientId: {} },
+      authorize: async (creds, request) => {
+        try {
+          const user = await verifyPasskeySignIn(creds?.response, clientIp(request.headers));
+          return user && { ...user, preferredClientId: typeof creds?.clientId === "string" ? creds.clientId : null };
+        } catch (err) {
+          if (err instanceof ApiError && err.init.status === 429) throw new TooManySignIns();
           throw err;
         }
       },

@@ -4,6 +4,8 @@ import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { countSignInFailure, limitPasswordCheck } from "@/lib/http/rate-limit";
 import { seal, unseal } from "@/lib/mail/seal";
+import { ApiError } from "@/lib/http/problem";
+import { verifyPasskeyAssertion } from "@/lib/passkeys/passkeys";
 import { TwoFactorProblems } from "@/lib/two-factor/problems";
 import { hasSecondFactor, verifySecondFactor } from "@/lib/two-factor/two-factor";
 import { credentialsSchema, secondFactorFields, type Proof } from "./schemas";
@@ -25,7 +27,7 @@ export async function verifyCredentials(input: unknown, ip: string | null): Prom
   return limitPasswordCheck(ip, parsed.success ? parsed.data.email : null, () => check(input));
 }
 
-/** How a sign-in was proved (RFC 8176 values): "pwd", then "otp" (authenticator app) or "rc" (recovery code). */
+/** How a sign-in was proved (RFC 8176 values): "pwd", then "otp" (authenticator app), "rc" (recovery code) or "hwk" (passkey); a passkey alone: ["hwk", "user"]. */
 export type SignedIn = AuthenticatedUser & { amr: string[] };
 
 const secondStepSchema = z.object(secondFactorFields);
@@ -42,13 +44,19 @@ export async function verifySignIn(input: unknown, ip: string | null): Promise<S
   const user = await verifyCredentials(input, ip);
   if (!user) return null;
   if (!(await hasSecondFactor(user.id))) return { ...user, amr: ["pwd"] };
-  const raw = (input ?? {}) as { otp?: unknown; recoveryCode?: unknown; continuation?: unknown };
+  const raw = (input ?? {}) as { otp?: unknown; recoveryCode?: unknown; continuation?: unknown; passkey?: unknown };
   const carried = continued(raw.continuation, user.id);
   if (carried) return { ...user, amr: carried };
   const given = (v: unknown) => v !== undefined && v !== null && v !== "";
-  if (!given(raw.otp) && !given(raw.recoveryCode)) throw TwoFactorProblems.required();
-  const proof = secondStepSchema.safeParse({ otp: given(raw.otp) ? raw.otp : undefined, recoveryCode: given(raw.recoveryCode) ? raw.recoveryCode : undefined });
-  const method = proof.success ? await verifySecondFactor(user, proof.data, ip) : null;
+  if (!given(raw.otp) && !given(raw.recoveryCode) && !given(raw.passkey)) throw TwoFactorProblems.required();
+  let method: string | null = null;
+  if (given(raw.passkey)) {
+    // The browser's sign-in form sends the passkey's answer as JSON text; one that is not this person's fails like a wrong code.
+    method = (await passkeyOf(raw.passkey, user.id)) ? "hwk" : null;
+  } else {
+    const proof = secondStepSchema.safeParse({ otp: given(raw.otp) ? raw.otp : undefined, recoveryCode: given(raw.recoveryCode) ? raw.recoveryCode : undefined });
+    method = proof.success ? await verifySecondFactor(user, proof.data, ip) : null;
+  }
   if (!method) {
     await countSignInFailure(ip, user.email);
     throw TwoFactorProblems.invalid();
@@ -70,6 +78,37 @@ export async function verifyProof(user: { id: string; email: string }, proof: Pr
     }
     return verifySecondFactor(user, proof, ip);
   });
+}
+
+/** Verify a passkey answer (JSON text or an object) for this person, or anyone's (null); malformed ones fail. */
+export async function passkeyOf(value: unknown, userId: string | null): Promise<{ userId: string } | null> {
+  let response: unknown = value;
+  if (typeof value === "string") {
+    if (value.length > 16 * 1024) return null;
+    try {
+      response = JSON.parse(value);
+    } catch {
+      return null;
+    }
+  }
+  try {
+    return await verifyPasskeyAssertion(userId, response);
+  } catch (err) {
+    if (err instanceof ApiError && err.init.status === 400) return null;
+    throw err;
+  }
+}
+
+/**
+ * A sign-in by a passkey alone (the browser's "Sign in with a passkey"): the
+ * passkey names its owner, so no email or password. Failures count per address
+ * like wrong passwords (refused while that address is locked out).
+ */
+export async function verifyPasskeySignIn(value: unknown, ip: string | null): Promise<SignedIn | null> {
+  const ok = await limitPasswordCheck(ip, null, () => passkeyOf(value, null));
+  if (!ok) return null;
+  const user = await db().user.findUnique({ where: { id: ok.userId }, select: { id: true, email: true, name: true, sessionVersion: true } });
+  return user && { ...user, amr: ["hwk", "user"] };
 }
 
 async function check(input: unknown): Promise<AuthenticatedUser | null> {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { authenticationResponseSchema } from "@/lib/passkeys/schemas";
 import { otpSchema, recoveryCodeSchema } from "@/lib/two-factor/schemas";
 import { ROLES } from "./permissions";
 
@@ -35,9 +36,13 @@ export const reauthenticateResponseSchema = z
   .meta({ id: "ReauthenticateResponse" });
 
 export const tokenRequestSchema = credentialsSchema
-  .extend({ clientId: z.uuid().optional().describe("Which of your Clients the token acts for (default: your first)."), ...secondFactorFields })
+  .extend({
+    clientId: z.uuid().optional().describe("Which of your Clients the token acts for (default: your first)."),
+    ...secondFactorFields,
+    passkey: authenticationResponseSchema.optional().meta({ description: "Instead of a code: a passkey's answer to POST /api/auth/passkey/options." }),
+  })
   .strict()
-  .refine((b) => b.otp === undefined || b.recoveryCode === undefined, { message: "Send a code or a recovery code, not both.", path: ["recoveryCode"] })
+  .refine((b) => [b.otp, b.recoveryCode, b.passkey].filter((x) => x !== undefined).length <= 1, { message: "Send one second factor: a code, a recovery code or a passkey.", path: ["recoveryCode"] })
   .meta({ id: "TokenRequest" });
 
 export const tokenResponseSchema = z

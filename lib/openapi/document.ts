@@ -21,6 +21,7 @@ import { meSchema, reauthenticateResponseSchema, reauthenticateSchema, tokenRequ
 import { keyPolicySchema, keyPolicyViewSchema } from "@/lib/clients/schemas";
 import { changeRoleSchema, memberPageSchema, memberSchema } from "@/lib/members/schemas";
 import { problemSchema } from "@/lib/http/problem";
+import { passkeyPaths } from "@/lib/passkeys/openapi";
 import { twoFactorPaths } from "@/lib/two-factor/openapi";
 import { sessionPaths } from "@/lib/auth/sessions-openapi";
 import { acceptedInviteSchema, acceptInviteSchema, createdInviteSchema, createInviteSchema, invitePageSchema } from "@/lib/invites/schemas";
@@ -494,6 +495,7 @@ export function buildOpenApiDocument() {
       },
       ...twoFactorPaths(problem, common, bodyErrors),
       ...sessionPaths(problem, common),
+      ...passkeyPaths(problem, common, bodyErrors),
       "/api/health": {
         get: { operationId: "health", tags: ["Meta"], summary: "Liveness (no database)", security: [{}], responses: { "200": { description: "Up.", content: { "application/json": { schema: healthSchema } } }, default: common.default } },
       },

@@ -11,19 +11,22 @@ ${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join("\n")}
 
 const NOT_YOU = "If this was not you, change your password now and contact your Dolfin operator.";
 
-export function factorAddedEmail(f: { what: string; when: Date }): Email {
+export function factorAddedEmail(f: { what: string; when: Date; passkey?: boolean }): Email {
+  const article = /^[aeiou]/i.test(f.what) ? "An" : "A";
   const lines = [
-    `An ${f.what} was added to your Dolfin account on ${f.when.toUTCString().replace("GMT", "UTC")}. Signing in now asks for its code after your password.`,
+    `${article} ${f.what} was added to your Dolfin account on ${f.when.toUTCString().replace("GMT", "UTC")}. ${
+      f.passkey ? "It signs you in by itself, and signing in with your password now asks for a second factor." : "Signing in now asks for its code after your password."
+    }`,
     "Keep your recovery codes somewhere safe: each one lets you in once if you lose the app.",
   ];
   return { subject: "Two-factor sign-in turned on for your Dolfin account", text: [...lines, "", NOT_YOU].join("\n"), html: body(lines, NOT_YOU) };
 }
 
-export function factorRemovedEmail(f: { what: string; when: Date; byOperator: boolean }): Email {
+export function factorRemovedEmail(f: { what: string; when: Date; byOperator: boolean; othersLeft?: boolean }): Email {
   const lines = [
     f.byOperator
       ? `Your Dolfin operator removed the second factors of your account on ${f.when.toUTCString().replace("GMT", "UTC")} (at your request, to let you back in), and ended all your sessions.`
-      : `The ${f.what} was removed from your Dolfin account on ${f.when.toUTCString().replace("GMT", "UTC")}. Signing in now needs only your password.`,
+      : `The ${f.what} was removed from your Dolfin account on ${f.when.toUTCString().replace("GMT", "UTC")}. ${f.othersLeft ? "Your other second factors still work." : "Signing in now needs only your password."}`,
     "You can set up an authenticator app again under Your account.",
   ];
   return { subject: "Two-factor sign-in turned off for your Dolfin account", text: [...lines, "", NOT_YOU].join("\n"), html: body(lines, NOT_YOU) };

@@ -13,7 +13,7 @@ export function twoFactorPaths(problem: (description: string) => Response, commo
         operationId: "getTwoFactor",
         tags: ["Auth"],
         summary: "Your second factors",
-        description: "Whether an authenticator app is set up, your passkeys (none yet) and how many recovery codes are left. People only: an API key gets `403 Auth.NotUserScopedToken`.",
+        description: "Whether an authenticator app is set up, your passkeys (name, created, last used) and how many recovery codes are left. People only: an API key gets `403 Auth.NotUserScopedToken`.",
         security: people,
         responses: { "200": { description: "Your second factors.", content: { "application/json": { schema: twoFactorStatusSchema } } }, ...common },
       },

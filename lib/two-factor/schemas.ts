@@ -42,7 +42,9 @@ export const removeTotpSchema = z
 export const twoFactorStatusSchema = z
   .strictObject({
     totp: z.boolean().meta({ description: "An authenticator app is set up (confirmed)." }),
-    passkeys: z.array(z.strictObject({ id: z.uuid(), name: z.string(), createdAt: z.iso.datetime() })).meta({ description: "Passkeys (none yet)." }),
+    passkeys: z
+      .array(z.strictObject({ id: z.uuid(), name: z.string(), createdAt: z.iso.datetime(), lastUsedAt: z.iso.datetime().nullable() }))
+      .meta({ description: "Your passkeys, oldest first (lastUsedAt null if never used)." }),
     recoveryCodesLeft: z.number().int().min(0),
   })
   .meta({ id: "TwoFactorStatus" });

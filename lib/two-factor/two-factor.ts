@@ -44,7 +44,7 @@ export function hashRecoveryCode(normalised: string): string {
   return createHmac("sha256", recoveryKey()).update(normalised).digest("hex");
 }
 
-function newRecoveryCodes(): string[] {
+export function newRecoveryCodes(): string[] {
   return Array.from({ length: RECOVERY_CODE_COUNT }, () => {
     const c = Array.from({ length: 10 }, () => RECOVERY_ALPHABET[randomInt(RECOVERY_ALPHABET.length)]).join("");
     return `${c.slice(0, 5)}-${c.slice(5)}`;
@@ -52,20 +52,23 @@ function newRecoveryCodes(): string[] {
 }
 
 /** Serialise a person's factor changes (one authenticator app each; no double enrolment). */
-async function lockUser(tx: Tx, userId: string): Promise<void> {
+export async function lockUser(tx: Tx, userId: string): Promise<void> {
   await tx.$queryRaw`SELECT 1 FROM "User" WHERE id = ${userId}::uuid FOR NO KEY UPDATE`;
 }
 
-async function queueEmail(tx: Tx, to: string, e: Email & { subjectId: string }): Promise<void> {
+export async function queueEmail(tx: Tx, to: string, e: Email & { subjectId: string }): Promise<void> {
   if (mailConfigured()) await enqueueEmail(tx, { ...e, to });
 }
 
 export async function twoFactorStatus(userId: string): Promise<TwoFactorStatus> {
   const [factors, left] = await Promise.all([
-    db().userFactor.findMany({ where: { userId, confirmedAt: { not: null } }, select: { type: true } }),
+    db().userFactor.findMany({ where: { userId, confirmedAt: { not: null } }, select: { id: true, type: true, name: true, createdAt: true, lastUsedAt: true }, orderBy: { createdAt: "asc" } }),
     db().recoveryCode.count({ where: { userId, usedAt: null } }),
   ]);
-  return { totp: factors.some((f) => f.type === "Totp"), passkeys: [], recoveryCodesLeft: left };
+  const passkeys = factors
+    .filter((f) => f.type === "Passkey")
+    .map((f) => ({ id: f.id, name: f.name ?? "Passkey", createdAt: f.createdAt.toISOString(), lastUsedAt: f.lastUsedAt?.toISOString() ?? null }));
+  return { totp: factors.some((f) => f.type === "Totp"), passkeys, recoveryCodesLeft: left };
 }
 
 /** Whether sign-in must ask this person for a second factor. */
@@ -158,7 +161,8 @@ export async function removeTotp(user: { userId: string; email: string }): Promi
     if (n.count === 0) throw TwoFactorProblems.notEnabled();
     await tx.userFactor.deleteMany({ where: { userId: user.userId, type: "Totp" } });
     if ((await tx.userFactor.count({ where: { userId: user.userId } })) === 0) await tx.recoveryCode.deleteMany({ where: { userId: user.userId } });
-    await queueEmail(tx, user.email, { ...factorRemovedEmail({ what: APP, when: new Date(), byOperator: false }), subjectId: user.userId });
+    const left = await tx.userFactor.count({ where: { userId: user.userId, confirmedAt: { not: null } } });
+    await queueEmail(tx, user.email, { ...factorRemovedEmail({ what: APP, when: new Date(), byOperator: false, othersLeft: left > 0 }), subjectId: user.userId });
   });
   logger.info({ event: "totp removed", userId: user.userId }, "authenticator app removed");
 }

@@ -62,7 +62,7 @@ export type Server = { url: string; port: number; proc: ChildProcess; logFile: s
  * a pipe: a parent busy in spawnSync would stop draining it, and a full pipe
  * blocks the server on its next log line).
  */
-export async function startServer(opts: { databaseUrl: string; authSecret: string; env?: Record<string, string>; logFile?: string; nodeArgs?: string[] }): Promise<Server> {
+export async function startServer(opts: { databaseUrl: string; authSecret: string; env?: Record<string, string>; logFile?: string; nodeArgs?: string[]; appHost?: "localhost" }): Promise<Server> {
   if (!hasBuild()) throw new Error("No production build: run npm run build first");
   const port = await freePort();
   const logFile = opts.logFile ?? path.join(os.tmpdir(), `dolfin-server-${port}-${Date.now()}.log`);
@@ -76,14 +76,15 @@ export async function startServer(opts: { databaseUrl: string; authSecret: strin
       AUTH_SECRET: opts.authSecret,
       PORT: String(port),
       HOST: "127.0.0.1",
-      APP_URL: `http://127.0.0.1:${port}`, // production requires it: links point at this throwaway server
+      // production requires it: links point at this throwaway server. appHost "localhost": WebAuthn needs a hostname as its relying party.
+      APP_URL: `http://${opts.appHost ?? "127.0.0.1"}:${port}`,
       ...opts.env,
     },
     stdio: ["ignore", fd, fd],
   });
   fs.closeSync(fd);
   const logs = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "");
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${opts.appHost ?? "127.0.0.1"}:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`the server exited (${proc.exitCode}):\n${logs()}`);

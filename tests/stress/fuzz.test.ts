@@ -633,3 +633,85 @@ describe("fuzzing second factors", () => {
     expect(s.server.proc.exitCode).toBeNull();
   }, 300_000);
 });
+
+describe("fuzzing passkeys", () => {
+  it("malformed or mutated WebAuthn responses (adding a passkey, signing in with one) get 400/401 or no session, never a 5xx", async () => {
+    const { SoftAuthenticator } = await import("../support/soft-authenticator");
+    const email = "passkeys@stress.test";
+    const user = await s.db.user.create({ data: { email, name: "Pia", passwordHash: await hash("stress-password") } });
+    await s.db.clientMember.create({ data: { clientId: s.clientId, userId: user.id, role: "Member" } });
+    const base = s.server.url;
+    const call = (path: string, init: { method?: string; token?: string; body?: unknown }) =>
+      fetch(`${base}${path}`, {
+        method: init.method ?? "POST",
+        headers: { "content-type": "application/json", ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        signal: AbortSignal.timeout(15_000),
+      });
+    const token = ((await (await call("/api/auth/token", { body: { email, password: "stress-password" } })).json()) as { token: string }).token;
+    const auth = new SoftAuthenticator(base);
+    const opts = async (path: string) => (await (await call(path, { token })).json()) as { challenge: string; user?: { id: string } };
+    expect((await call("/api/account/passkeys", { token, body: { name: "real", response: auth.register(await opts("/api/account/passkeys/options")) } })).status).toBe(201);
+
+    const b64 = fc.uint8Array({ maxLength: 120 }).map((b) => Buffer.from(b).toString("base64url"));
+    const junk = fc.oneof(fc.constantFrom(...nasty), b64, fc.string({ maxLength: 40 }), fc.integer(), fc.constantFrom(null, true, "", "=", "AAAA", "e30", "bnVsbA"), fc.jsonValue({ maxDepth: 2 }));
+    const regFields = ["id", "rawId", "type", "response", "response.clientDataJSON", "response.attestationObject", "response.transports", "clientExtensionResults", "authenticatorAttachment"];
+    const authFields = ["id", "rawId", "type", "response", "response.clientDataJSON", "response.authenticatorData", "response.signature", "response.userHandle", "clientExtensionResults"];
+    const kase = fc.oneof(
+      fc.record({ op: fc.constant("register" as const), field: fc.constantFrom(...regFields), value: junk, drop: fc.boolean() }),
+      fc.record({ op: fc.constant("signIn" as const), field: fc.constantFrom(...authFields), value: junk, drop: fc.boolean() }),
+      fc.record({ op: fc.constant("registerRaw" as const), field: fc.constant(""), value: fc.jsonValue({ maxDepth: 3 }), drop: fc.constant(false) }),
+    );
+    const mutate = (obj: Record<string, unknown>, path: string, value: unknown, drop: boolean) => {
+      const copy = structuredClone(obj) as Record<string, Record<string, unknown>>;
+      const [a, b] = path.split(".");
+      const holder = b ? (typeof copy[a] === "object" && copy[a] ? copy[a] : (copy[a] = {})) : (copy as Record<string, unknown>);
+      const k = b ?? a;
+      if (drop) delete holder[k];
+      else holder[k] = value;
+      return copy;
+    };
+    const cases = fc.sample(kase, { seed: SEED, numRuns: 200 });
+    let next = 0;
+    const statuses: number[] = [];
+    const worker = async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= cases.length) return;
+        const c = cases[i];
+        let status: number;
+        let what = `case ${i}: ${c.op} ${c.field} ${c.drop ? "dropped" : JSON.stringify(c.value)?.slice(0, 120)}`;
+        if (c.op === "signIn") {
+          const answer = mutate(auth.assert(await opts("/api/auth/passkey/options")) as never, c.field, c.value, c.drop);
+          const csrf = await fetch(`${base}/api/auth/csrf`);
+          const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+          const r = await fetch(`${base}/api/auth/callback/passkey`, {
+            method: "POST",
+            headers: { "content-type": "application/x-www-form-urlencoded", cookie: csrf.headers.getSetCookie().map((x) => x.split(";")[0]).join("; "), origin: base },
+            body: new URLSearchParams({ csrfToken, response: JSON.stringify(answer), callbackUrl: base }),
+            redirect: "manual",
+          });
+          await r.text();
+          status = r.status;
+          // A changed field may still verify (e.g. a dropped userHandle or extension results); anything else must not sign in.
+          const signedIn = r.headers.getSetCookie().some((x) => x.startsWith("authjs.session-token="));
+          if (signedIn) expect(["response.userHandle", "clientExtensionResults", "authenticatorAttachment"], what).toContain(c.field);
+        } else {
+          const body = c.op === "registerRaw" ? c.value : { name: "fuzz", response: mutate(new SoftAuthenticator(base).register(await opts("/api/account/passkeys/options")) as never, c.field, c.value, c.drop) };
+          const r = await call("/api/account/passkeys", { token, body });
+          const text = await r.text();
+          status = r.status;
+          what += ` -> ${r.status} ${text.slice(0, 200)}`;
+          if (r.status >= 400) expect(r.headers.get("content-type"), what).toBe("application/problem+json");
+          if (r.status !== 201) expect([400, 409], what).toContain(r.status);
+        }
+        expect(status, what).toBeLessThan(500);
+        statuses.push(status);
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, worker));
+    expect(statuses).toHaveLength(cases.length);
+    expect(statuses.filter((x) => x === 400).length).toBeGreaterThan(30);
+    expect(s.server.proc.exitCode).toBeNull();
+  }, 300_000);
+});

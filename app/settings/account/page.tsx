@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { PasskeysSection } from "@/components/account/passkeys";
 import { PasswordForm } from "@/components/account/password-form";
 import { ReminderToggle } from "@/components/account/reminder-toggle";
 import { SessionsList } from "@/components/account/sessions";
@@ -46,6 +47,12 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
         <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="two-factor-heading">
           <h2 id="two-factor-heading" className="mb-3 text-base font-semibold text-slate-900">Two-factor authentication</h2>
           <TwoFactorSection initial={twoFactor} />
+        </section>
+      )}
+      {twoFactor && (
+        <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby="passkeys-heading">
+          <h2 id="passkeys-heading" className="mb-3 text-base font-semibold text-slate-900">Passkeys</h2>
+          <PasskeysSection initial={twoFactor.passkeys} />
         </section>
       )}
       <section className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">

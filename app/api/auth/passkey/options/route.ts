@@ -1,0 +1,16 @@
+import { assertNotBlocked } from "@/lib/http/rate-limit";
+import { json, notAllowed, withPublic } from "@/lib/http/route";
+import { passkeyAuthenticationOptions } from "@/lib/passkeys/passkeys";
+
+/**
+ * Options for signing in with a passkey (navigator.credentials.get): no email
+ * needed (empty allowCredentials: the authenticator offers this site's
+ * passkeys); the challenge works once, for 5 minutes. Refused (429) while the
+ * caller's address is locked out by failed sign-ins.
+ */
+export const POST = withPublic(async ({ meta }) => {
+  if (meta.ip !== null) assertNotBlocked("signInFailures", meta.ip);
+  return json(await passkeyAuthenticationOptions(null));
+});
+
+export const { GET, PUT, PATCH, DELETE } = notAllowed(["POST"]);

@@ -1,0 +1,327 @@
+// Passkeys (WebAuthn), over HTTP against the production server and real
+// PostgreSQL, with a software authenticator (tests/support): adding one
+// (recovery codes with the first factor), the list, signing in with it alone
+// (a session with amr hwk), as the second step after a password, the counter
+// and last use moving forward, single-use challenges (replays refused), the
+// wrong origin refused, removal, API keys refused, malformed bodies 400.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMailCatcher, type MailCatcher } from "../scripts/lib/mail-catcher";
+import { startServer, type Server } from "../scripts/lib/stack";
+import { api, BASE, createKey, db, makeClient, makeUser, PASSWORD, type Tenant, type TestUser } from "./helpers";
+import { SoftAuthenticator } from "./support/soft-authenticator";
+
+let client: Tenant;
+beforeAll(async () => {
+  client = await makeClient("Live");
+});
+afterAll(async () => {
+  await db.$disconnect();
+});
+
+async function addPasskey(u: TestUser, name = "Test key", auth = new SoftAuthenticator(BASE)) {
+  const o = await api("/api/account/passkeys/options", { method: "POST", token: u.token });
+  expect(o.status).toBe(200);
+  const r = await api("/api/account/passkeys", { token: u.token, body: { name, response: auth.register(o.body) } });
+  expect(r.status, r.text).toBe(201);
+  return { auth, added: r.body as { passkey: { id: string; name: string; createdAt: string; lastUsedAt: string | null }; recoveryCodes: string[] | null } };
+}
+
+async function signInOptions() {
+  const o = await api("/api/auth/passkey/options", { method: "POST" });
+  expect(o.status).toBe(200);
+  return o.body as { challenge: string; allowCredentials?: unknown[]; userVerification?: string; rpId?: string };
+}
+
+/** Sign in through next-auth's `passkey` (or `credentials`) provider, like the browser; the session cookie or null. */
+async function callback(provider: "passkey" | "credentials", fields: Record<string, string>): Promise<{ status: number; cookie: string | null }> {
+  const csrf = await fetch(`${BASE}/api/auth/csrf`);
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const jar = csrf.headers.getSetCookie().map((c) => c.split(";")[0]);
+  const r = await fetch(`${BASE}/api/auth/callback/${provider}`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar.join("; "), origin: BASE },
+    body: new URLSearchParams({ csrfToken, ...fields, callbackUrl: BASE }),
+    redirect: "manual",
+  });
+  await r.text();
+  return { status: r.status, cookie: r.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("authjs.session-token=")) ?? null };
+}
+
+async function sessionOf(cookie: string) {
+  const r = await fetch(`${BASE}/api/auth/session`, { headers: { cookie } });
+  return (await r.json()) as { user?: { id: string; email: string }; amr?: string[] } | null;
+}
+
+describe("adding a passkey", () => {
+  it("gives options for a resident key with user verification, adds it (201, ten recovery codes with the first factor), lists it, and the password then asks for a second step", async () => {
+    const u = await makeUser([[client, "Admin"]]);
+    const o = await api("/api/account/passkeys/options", { method: "POST", token: u.token });
+    expect(o.status).toBe(200);
+    expect(o.body.rp.id).toBe(new URL(BASE).hostname);
+    expect(o.body.authenticatorSelection).toMatchObject({ residentKey: "required", userVerification: "required" });
+    expect(o.body.challenge).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    const auth = new SoftAuthenticator(BASE);
+    const r = await api("/api/account/passkeys", { token: u.token, body: { name: "  MacBook Touch ID ", response: auth.register(o.body) } });
+    expect(r.status, r.text).toBe(201);
+    expect(r.body.passkey).toMatchObject({ name: "MacBook Touch ID", lastUsedAt: null });
+    expect(r.body.recoveryCodes).toHaveLength(10);
+
+    const row = await db.userFactor.findFirstOrThrow({ where: { userId: u.id, type: "Passkey" } });
+    expect(row).toMatchObject({ credentialId: auth.id, signCount: 0n, transports: ["internal"] });
+    expect(row.publicKey?.length).toBeGreaterThan(60);
+    expect(row.confirmedAt).not.toBeNull();
+
+    const s = await api("/api/account/two-factor", { token: u.token });
+    expect(s.status).toBe(200);
+    expect(s.body).toMatchObject({ totp: false, recoveryCodesLeft: 10, passkeys: [{ id: r.body.passkey.id, name: "MacBook Touch ID", lastUsedAt: null }] });
+
+    // A second passkey: no new recovery codes; the options exclude the one already added.
+    const o2 = await api("/api/account/passkeys/options", { method: "POST", token: u.token });
+    expect(o2.body.excludeCredentials.map((c: { id: string }) => c.id)).toEqual([auth.id]);
+    const r2 = await api("/api/account/passkeys", { token: u.token, body: { name: "YubiKey", response: new SoftAuthenticator(BASE).register(o2.body) } });
+    expect(r2.status).toBe(201);
+    expect(r2.body.recoveryCodes).toBeNull();
+
+    const t = await api("/api/auth/token", { body: { email: u.email, password: PASSWORD } });
+    expect(t.status).toBe(401);
+    expect(t.body.code).toBe("Auth.SecondFactorRequired");
+  });
+
+  it("a registration's challenge works once, for its own person, and the wrong origin or no user verification is refused (400), changing nothing", async () => {
+    const u = await makeUser([[client, "Member"]]);
+    const other = await makeUser([[client, "Member"]]);
+    const o = await api("/api/account/passkeys/options", { method: "POST", token: u.token });
+    const auth = new SoftAuthenticator(BASE);
+
+    const evil = await api("/api/account/passkeys", { token: u.token, body: { name: "Evil", response: new SoftAuthenticator("http://evil.example").register(o.body) } });
+    expect(evil.status).toBe(400);
+    expect(evil.body.code).toBe("Passkey.RegistrationFailed");
+
+    const o2 = await api("/api/account/passkeys/options", { method: "POST", token: u.token });
+    const noUv = await api("/api/account/passkeys", { token: u.token, body: { name: "No UV", response: auth.register(o2.body, { uv: false }) } });
+    expect(noUv.status).toBe(400);
+
+    const o3 = await api("/api/account/passkeys/options", { method: "POST", token: u.token });
+    const response = auth.register(o3.body);
+    const stolen = await api("/api/account/passkeys", { token: other.token, body: { name: "Not mine", response } });
+    expect(stolen.status).toBe(400); // another person's challenge
+    const ok = await api("/api/account/passkeys", { token: u.token, body: { name: "Mine", response } });
+    expect(ok.status).toBe(201);
+    const again = await api("/api/account/passkeys", { token: u.token, body: { name: "Replay", response } });
+    expect(again.status).toBe(400);
+    expect(again.body.code).toBe("Passkey.RegistrationFailed");
+    expect(await db.userFactor.count({ where: { userId: { in: [u.id, other.id] }, type: "Passkey" } })).toBe(1);
+  });
+});
+
+describe("signing in with a passkey", () => {
+  it("alone (no email, no password): options with an empty allowCredentials, a session proved by hwk, the counter and last use move forward", async () => {
+    const u = await makeUser([[client, "Admin"]]);
+    const { auth, added } = await addPasskey(u);
+    const o = await signInOptions();
+    expect(o.allowCredentials ?? []).toEqual([]);
+    expect(o.userVerification).toBe("required");
+    const answer = auth.assert(o);
+    const r = await callback("passkey", { response: JSON.stringify(answer) });
+    expect(r.cookie).not.toBeNull();
+    const session = await sessionOf(r.cookie!);
+    expect(session?.user?.email).toBe(u.email);
+    expect(session?.amr).toEqual(["hwk", "user"]);
+    // The session works on the API.
+    const me = await api("/api/account/two-factor", { cookie: r.cookie! });
+    expect(me.status).toBe(200);
+    expect(me.body.passkeys[0].id).toBe(added.passkey.id);
+    expect(me.body.passkeys[0].lastUsedAt).not.toBeNull();
+    const row = await db.userFactor.findUniqueOrThrow({ where: { id: added.passkey.id } });
+    expect(row.signCount).toBe(1n);
+    expect(row.lastUsedAt).not.toBeNull();
+
+    // The same answer again: its challenge is spent.
+    const replay = await callback("passkey", { response: JSON.stringify(answer) });
+    expect(replay.cookie).toBeNull();
+    expect(replay.status).toBeLessThan(500);
+    // The spent challenge signed again, with a counter that moved forward: still refused (the challenge works once).
+    const again = await callback("passkey", { response: JSON.stringify(auth.assert(o, { counter: 5 })) });
+    expect(again.cookie).toBeNull();
+    // A fresh challenge but a counter gone backwards (a cloned authenticator): refused.
+    const cloned = await callback("passkey", { response: JSON.stringify(auth.assert(await signInOptions(), { counter: 1 })) });
+    expect(cloned.cookie).toBeNull();
+    expect((await db.userFactor.findUniqueOrThrow({ where: { id: added.passkey.id } })).signCount).toBe(1n);
+  });
+
+  it("refuses the wrong origin, a bad signature, no user verification and an unknown passkey, with no session and no 500", async () => {
+    const u = await makeUser([[client, "Member"]]);
+    const { auth } = await addPasskey(u);
+    const cases = [
+      auth.assert(await signInOptions(), { origin: "http://evil.example" }),
+      auth.assert(await signInOptions(), { tamper: true }),
+      auth.assert(await signInOptions(), { uv: false }),
+      new SoftAuthenticator(BASE).assert(await signInOptions()),
+      { ...auth.assert(await signInOptions()), response: { clientDataJSON: "bm90IGpzb24", authenticatorData: "AAAA", signature: "AAAA" } },
+    ];
+    for (const answer of cases) {
+      const r = await callback("passkey", { response: JSON.stringify(answer) });
+      expect(r.cookie).toBeNull();
+      expect(r.status).toBeLessThan(500);
+    }
+    for (const junk of ["", "not json", "{}", "[]", "null", JSON.stringify({ id: "x", response: {} })]) {
+      const r = await callback("passkey", { response: junk });
+      expect(r.cookie).toBeNull();
+      expect(r.status).toBeLessThan(500);
+    }
+    expect((await db.userFactor.findFirstOrThrow({ where: { userId: u.id } })).lastUsedAt).toBeNull();
+  });
+
+  it("as the second step after the right password: only this person's passkey, proved pwd + hwk", async () => {
+    const u = await makeUser([[client, "Member"]]);
+    const other = await makeUser([[client, "Member"]]);
+    const { auth } = await addPasskey(u);
+    const { auth: othersKey } = await addPasskey(other);
+    const none = await callback("credentials", { email: u.email, password: PASSWORD });
+    expect(none.cookie).toBeNull(); // the password alone no longer signs in
+    const wrong = await callback("credentials", { email: u.email, password: PASSWORD, passkey: JSON.stringify(othersKey.assert(await signInOptions())) });
+    expect(wrong.cookie).toBeNull();
+    const junk = await callback("credentials", { email: u.email, password: PASSWORD, passkey: "{not json" });
+    expect(junk.cookie).toBeNull();
+    const ok = await callback("credentials", { email: u.email, password: PASSWORD, passkey: JSON.stringify(auth.assert(await signInOptions())) });
+    expect(ok.cookie).not.toBeNull();
+    expect((await sessionOf(ok.cookie!))?.amr).toEqual(["pwd", "hwk"]);
+    // The token API takes the passkey as its second factor too.
+    const t = await api("/api/auth/token", { body: { email: u.email, password: PASSWORD, passkey: auth.assert(await signInOptions()) } });
+    expect(t.status, t.text).toBe(200);
+    const me = await api("/api/account/two-factor", { token: t.body.token });
+    expect(me.status).toBe(200);
+    const wrongT = await api("/api/auth/token", { body: { email: u.email, password: PASSWORD, passkey: othersKey.assert(await signInOptions()) } });
+    expect(wrongT.status).toBe(401);
+    expect(wrongT.body.code).toBe("Auth.InvalidSecondFactor");
+    expect((await api("/api/auth/token", { body: { email: u.email, password: PASSWORD, passkey: { id: "x" } } })).status).toBe(400);
+  });
+});
+
+describe("managing passkeys", () => {
+  it("renames and removes one (204); with none left the recovery codes go and the password alone signs in again", async () => {
+    const u = await makeUser([[client, "Member"]]);
+    const { added, auth } = await addPasskey(u, "Old name");
+    const ren = await api(`/api/account/passkeys/${added.passkey.id}`, { method: "PATCH", token: u.token, body: { name: "New name" } });
+    expect(ren.status).toBe(200);
+    expect(ren.body.name).toBe("New name");
+    const bad = await api(`/api/account/passkeys/${added.passkey.id}`, { method: "PATCH", token: u.token, body: { name: "" } });
+    expect(bad.status).toBe(400);
+
+    // Someone else cannot touch it.
+    const other = await makeUser([[client, "Member"]]);
+    expect((await api(`/api/account/passkeys/${added.passkey.id}`, { method: "DELETE", token: other.token })).status).toBe(404);
+    expect((await api(`/api/account/passkeys/not-a-uuid`, { method: "DELETE", token: u.token })).status).toBe(404);
+
+    const del = await api(`/api/account/passkeys/${added.passkey.id}`, { method: "DELETE", token: u.token });
+    expect(del.status).toBe(204);
+    expect((await api("/api/account/two-factor", { token: u.token })).body).toMatchObject({ passkeys: [], recoveryCodesLeft: 0 });
+    expect(await db.recoveryCode.count({ where: { userId: u.id } })).toBe(0);
+    expect((await api(`/api/account/passkeys/${added.passkey.id}`, { method: "DELETE", token: u.token })).status).toBe(404);
+    expect((await api("/api/auth/token", { body: { email: u.email, password: PASSWORD } })).status).toBe(200);
+    // The removed passkey no longer signs in.
+    expect((await callback("passkey", { response: JSON.stringify(auth.assert(await signInOptions())) })).cookie).toBeNull();
+  });
+
+  it("API keys are refused (403 Auth.NotUserScopedToken) on every passkey route", async () => {
+    const owner = await makeUser([[client, "Owner"]]);
+    const key = await createKey({ token: owner.token });
+    for (const [method, path, body] of [
+      ["POST", "/api/account/passkeys/options", undefined],
+      ["POST", "/api/account/passkeys", { name: "x", response: {} }],
+      ["PATCH", "/api/account/passkeys/0190a000-0000-7000-8000-000000000000", { name: "x" }],
+      ["DELETE", "/api/account/passkeys/0190a000-0000-7000-8000-000000000000", undefined],
+    ] as const) {
+      const r = await api(path, { method, apiKey: key.rawKey, body });
+      expect(r.status, `${method} ${path}`).toBe(403);
+      expect(r.body.code).toBe("Auth.NotUserScopedToken");
+    }
+  });
+
+  it("malformed WebAuthn bodies are 400 problem details, never 500, and add nothing", async () => {
+    const u = await makeUser([[client, "Member"]]);
+    const o = await api("/api/account/passkeys/options", { method: "POST", token: u.token });
+    const good = new SoftAuthenticator(BASE).register(o.body);
+    const bodies: unknown[] = [
+      {},
+      { name: "x" },
+      { name: "x", response: null },
+      { name: "x", response: {} },
+      { name: "x", response: "string" },
+      { name: "", response: good },
+      { name: "x".repeat(65), response: good },
+      { name: "x", response: { ...good, type: "password" } },
+      { name: "x", response: { ...good, response: { ...good.response, clientDataJSON: "bm90IGpzb24" } } },
+      { name: "x", response: { ...good, response: { ...good.response, clientDataJSON: "!!!" } } },
+      { name: "x", response: { ...good, response: { ...good.response, attestationObject: "AAAA" } } },
+      { name: "x", response: good, extra: 1 },
+    ];
+    for (const body of bodies) {
+      const r = await api("/api/account/passkeys", { token: u.token, body });
+      expect(r.status, JSON.stringify(body).slice(0, 120)).toBe(400);
+      expect(r.headers.get("content-type")).toContain("application/problem+json");
+    }
+    const raw = await api("/api/account/passkeys", { token: u.token, rawBody: "{not json", headers: { "content-type": "application/json" } });
+    expect(raw.status).toBe(400);
+    expect(await db.userFactor.count({ where: { userId: u.id } })).toBe(0);
+  });
+});
+
+describe("with mail and a low sign-in limit (a server of its own)", () => {
+  let s: Server;
+  let mail: MailCatcher;
+  beforeAll(async () => {
+    mail = await startMailCatcher({ webPort: null });
+    s = await startServer({
+      databaseUrl: process.env.TEST_DATABASE_URL!,
+      authSecret: process.env.TEST_AUTH_SECRET!,
+      env: { SMTP_URL: mail.smtpUrl, MAIL_FROM: "Dolfin <keys@dolfin.test>", MAIL_POLL_INTERVAL_MS: "100", RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: "3", TRUSTED_PROXIES: "loopback" },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await s?.stop();
+    await mail?.stop();
+  });
+
+  it("emails the owner when a passkey is added and removed; failed passkey sign-ins are limited per address like wrong passwords", async () => {
+    const u = await makeUser([[client, "Member"]]);
+    const at = (path: string, init: { method?: string; body?: unknown; ip?: string } = {}) =>
+      fetch(s.url + path, {
+        method: init.method ?? "POST",
+        headers: { authorization: `Bearer ${u.token}`, "content-type": "application/json", ...(init.ip ? { "x-forwarded-for": init.ip } : {}) },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      }).then(async (r) => ({ status: r.status, body: await r.json().catch(() => null) }));
+    const auth = new SoftAuthenticator(s.url);
+    const added = await at("/api/account/passkeys", { body: { name: "Phone", response: auth.register((await at("/api/account/passkeys/options")).body) } });
+    expect(added.status).toBe(201);
+    const hello = await mail.waitFor((m) => m.to.includes(u.email) && m.subject.includes("turned on"));
+    expect(hello.text).toContain("A passkey (“Phone”) was added");
+
+    // Three failures from one address (an unknown passkey) spend its budget: then even the right passkey is refused from there, and so are options.
+    const ip = `203.0.113.${Math.floor(Math.random() * 200) + 1}`;
+    const signIn = async (answer: unknown) => {
+      const csrf = await fetch(`${s.url}/api/auth/csrf`, { headers: { "x-forwarded-for": ip } });
+      const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+      const r = await fetch(`${s.url}/api/auth/callback/passkey`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", cookie: csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; "), origin: s.url, "x-forwarded-for": ip },
+        body: new URLSearchParams({ csrfToken, response: JSON.stringify(answer), callbackUrl: s.url }),
+        redirect: "manual",
+      });
+      await r.text();
+      return { location: r.headers.get("location") ?? "", cookie: r.headers.getSetCookie().some((c) => c.startsWith("authjs.session-token=")) };
+    };
+    const options = async () => (await at("/api/auth/passkey/options", { ip })).body;
+    for (let i = 0; i < 3; i++) expect((await signIn(new SoftAuthenticator(s.url).assert(await options()))).cookie).toBe(false);
+    const other = await at("/api/auth/passkey/options", { ip: "198.51.100.7" });
+    const refused = await signIn(auth.assert(other.body));
+    expect(refused.cookie).toBe(false);
+    expect(refused.location).toContain("rate_limited");
+    expect((await at("/api/auth/passkey/options", { ip })).status).toBe(429);
+
+    const del = await at(`/api/account/passkeys/${added.body.passkey.id}`, { method: "DELETE" });
+    expect(del.status).toBe(204);
+    const bye = await mail.waitFor((m) => m.to.includes(u.email) && m.subject.includes("turned off"));
+    expect(bye.text).toContain("The passkey “Phone” was removed");
+  });
+});
