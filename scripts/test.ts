@@ -39,7 +39,10 @@ function vitestCounts(file: string): Counts {
   if (!fs.existsSync(file)) return { passed: 0, failed: 1, skipped: 0 };
   const r = JSON.parse(fs.readFileSync(file, "utf8"));
   // A file that failed to load counts as a failure even with no test results.
-  const brokenFiles = (r.testResults ?? []).filter((f: { status: string; assertionResults: unknown[] }) => f.status === "failed" && f.assertionResults.length === 0).length;
+  // So does a file whose setup failed (its tests are reported skipped, none failed).
+  const brokenFiles = (r.testResults ?? []).filter(
+    (f: { status: string; assertionResults: { status: string }[] }) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed"),
+  ).length;
   return { passed: r.numPassedTests, failed: r.numFailedTests + brokenFiles, skipped: r.numPendingTests + r.numTodoTests };
 }
 
@@ -101,7 +104,7 @@ async function main() {
         console.log("\n▶ integration tests (HTTP against next start + PostgreSQL)");
         const out = path.join(REPORTS, "integration.json");
         fs.rmSync(out, { force: true });
-        run("npx", ["--no-install", "vitest", "run", "--project", "integration", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`, ...extra], env);
+        run("npx", ["--no-install", "vitest", "run", "--project", "integration", "--project", "integration-mail", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`, ...extra], env);
         add(vitestCounts(out));
       }
       if (only.includes("e2e")) {
