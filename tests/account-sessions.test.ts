@@ -147,6 +147,50 @@ describe("DELETE /api/account/sessions/{id}", () => {
     expect(left.map((s: { current: boolean }) => s.current)).toEqual([true]);
   });
 
+  it("signing out ends the session for good: a copy of its cookie is refused on every instance, and it leaves the list", async () => {
+    const u = await person();
+    const keep = await tokenFor(BASE, u.email);
+    const csrf = await fetch(`${a.url}/api/auth/csrf`);
+    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+    const jar = csrf.headers.getSetCookie().map((c) => c.split(";")[0]);
+    const cookie = await signInCookie(u.email, PASSWORD, { base: a.url });
+    expect((await call(b.url, "/api/me", { cookie })).status).toBe(200);
+    const out = await fetch(`${a.url}/api/auth/signout`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie: [...jar, cookie].join("; "), origin: a.url },
+      body: new URLSearchParams({ csrfToken, callbackUrl: a.url }),
+      redirect: "manual",
+    });
+    expect(out.status).toBe(302);
+    for (const s of [a.url, b.url]) {
+      const r = await call(s, "/api/me", { cookie });
+      expect([r.status, r.body.code]).toEqual([401, "Auth.SessionEnded"]);
+    }
+    const listed = (await call(BASE, "/api/account/sessions", { token: keep })).body.data as { kind: string }[];
+    expect(listed.map((x) => x.kind)).toEqual(["token"]);
+  });
+
+  it("a browser session whose cookie is still accepted is listed and can be ended, however long since its last API call", async () => {
+    const u = await person();
+    const keep = await tokenFor(BASE, u.email);
+    const cookie = await signInCookie(u.email, PASSWORD, { base: a.url });
+    const row = await db.session.findFirstOrThrow({ where: { userId: u.id, kind: "browser" } });
+    // Nine hours without a request that writes lastSeenAt (only next-auth's session endpoint renewed the cookie).
+    await db.session.update({ where: { id: row.id }, data: { createdAt: new Date(Date.now() - 9 * 3_600_000), lastSeenAt: new Date(Date.now() - 9 * 3_600_000) } });
+    expect((await fetch(`${a.url}/api/auth/session`, { headers: { cookie } })).status).toBe(200);
+    // The renewal counts as use: the session is listed again.
+    let listed: { id: string }[] = [];
+    for (let i = 0; i < 50 && !listed.some((x) => x.id === row.id); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      listed = (await call(BASE, "/api/account/sessions", { token: keep })).body.data;
+    }
+    expect(listed.map((x) => x.id)).toContain(row.id);
+    // And ended even if it had not been: whatever its age, a session not ended yet can be.
+    await db.session.update({ where: { id: row.id }, data: { lastSeenAt: new Date(Date.now() - 9 * 3_600_000) } });
+    expect((await call(BASE, `/api/account/sessions/${row.id}`, { token: keep, method: "DELETE" })).status).toBe(204);
+    expect((await call(a.url, "/api/me", { cookie })).status).toBe(401);
+  });
+
   it("another person's session id, an unknown one or a malformed one is 404 and ends nothing", async () => {
     const t = await makeTenant();
     const me = await makeUser([[t.client, "Admin"]]);

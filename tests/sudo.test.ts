@@ -153,7 +153,11 @@ describe("each sensitive action: refused with an old token, allowed with a fresh
   it("inviting or promoting an Owner", async () => {
     const email = `owner-${uid()}@example.test`;
     expectReauth(await call("/api/client-invites", { token: owner.token, body: { email, role: "Owner" } }), "token");
-    expect((await call("/api/client-invites", { token: await fresh(owner), body: { email, role: "Owner" } })).status).toBe(201);
+    const invited = await call("/api/client-invites", { token: await fresh(owner), body: { email, role: "Owner" } });
+    expect(invited.status).toBe(201);
+    // A new link for an Owner's invitation grants as much as the first: resend asks too.
+    expectReauth(await call(`/api/client-invites/${invited.body.id}/resend`, { method: "POST", token: owner.token }), "token");
+    expect((await call(`/api/client-invites/${invited.body.id}/resend`, { method: "POST", token: await fresh(owner) })).status).toBe(200);
     const promotee = await makeUser([[live, "Member"]]);
     expectReauth(await call(`/api/members/${promotee.id}`, { method: "PATCH", token: owner.token, body: { role: "Owner" } }), "token");
     expect((await db.clientMember.findFirstOrThrow({ where: { userId: promotee.id } })).role).toBe("Member");

@@ -262,6 +262,20 @@ describe("removing the authenticator app", () => {
     expect((await del({ password: PASSWORD })).body.code).toBe("TwoFactor.NotEnabled");
   });
 
+  it("wrong codes spend the account's sign-in budget; past it, even the right code is refused unchecked (no brute force from a session)", async () => {
+    const u = await makeUser([[client, "Member"]]);
+    const { app } = await enrol(u);
+    const t = (await token(u.email, { otp: await app.next() })).body.token as string;
+    const del = (body: unknown) => api("/api/account/two-factor/totp", { method: "DELETE", token: t, body });
+    const budget = (await db.rateLimit.findUnique({ where: { key: `signInAccount:${u.email}` } }))?.points ?? 0;
+    const statuses: number[] = [];
+    for (let i = 0; i < 12 - budget; i++) statuses.push((await del({ code: app.wrong() })).status);
+    expect(statuses.at(-1)).toBe(429);
+    const right = await del({ code: await app.next() });
+    expect(right.status).toBe(429);
+    expect((await api("/api/account/two-factor", { token: t })).body.totp).toBe(true);
+  });
+
   it("with the password; and it can be set up again", async () => {
     const u = await makeUser([[client, "Member"]]);
     await enrol(u);

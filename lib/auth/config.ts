@@ -11,7 +11,7 @@ import { logger } from "@/lib/log";
 import { seal, unseal } from "@/lib/mail/seal";
 import { verifyPasskeySignIn, verifySignIn, type SignedIn } from "./credentials";
 import { memberships } from "./memberships";
-import { createSession, sessionState } from "./sessions";
+import { createSession, endSession, sessionState, touchSession } from "./sessions";
 
 export const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
 /** The cookie names next-auth uses (http, https); a session token is encrypted with its cookie name as salt. */
@@ -135,6 +135,13 @@ export const { handlers, auth, signIn, signOut, unstable_update: updateSession }
       },
     }),
   ],
+  events: {
+    // "Sign out" ends this session for good, not just its cookie in this browser: a copy of the cookie is refused too.
+    async signOut(message) {
+      const token = "token" in message ? message.token : null;
+      if (token?.sub && typeof token.sid === "string") await endSession(token.sub, token.sid).catch((err) => logger.warn({ err }, "could not end the session at sign-out"));
+    },
+  },
   callbacks: {
     async jwt({ token, user, trigger, session }) {
       if (user?.id) {
@@ -149,6 +156,8 @@ export const { handlers, auth, signIn, signOut, unstable_update: updateSession }
         token.sid = await createSession(user.id, "browser", await signInMeta());
       } else if (token.sub && !(await sessionIsCurrent(token.sub, token.sv, token.sid))) {
         return null; // ended (this session, or all by "sign out everywhere"), or the user is gone: clear the cookie, never re-issue it
+      } else if (typeof token.sid === "string" && isUuid(token.sid)) {
+        touchSession(token.sid); // the cookie is re-issued for 8 h more: the session is in use (listed, endable)
       }
       // A re-authentication (app/api/auth/reauthenticate): only a value the server sealed for this person, just now, moves the proof time.
       if (trigger === "update" && token.sub && typeof session?.reauthenticated === "string") {

@@ -64,7 +64,7 @@ export const SUDO_ACTIONS = {
   "apiKeys:widen": "widen a key's scopes or allowlist",
   /** PUT /api/key-policy. */
   "policy:write": "change the Client policy",
-  /** POST /api/client-invites with role Owner, PATCH /api/members/{userId} to Owner. */
+  /** POST /api/client-invites with role Owner (and resending one), PATCH /api/members/{userId} to Owner. */
   "owners:grant": "invite or promote an Owner",
   /** POST /api/account/two-factor/totp, …/totp/confirm, DELETE …/totp (and passkeys, later). */
   "factors:write": "add or remove a second factor",

@@ -83,7 +83,8 @@ export async function listSessions(userId: string, currentId: string | null): Pr
 /** End one of the person's own live sessions; false when the id is not one (unknown, someone else's, already over). */
 export async function endSession(userId: string, id: string): Promise<boolean> {
   if (!isUuid(id)) return false;
-  const { count } = await db().session.updateMany({ where: { id: id.toLowerCase(), userId, ...live(new Date()) }, data: { endedAt: new Date() } });
+  // Any session not ended yet, whatever its age: one whose cookie is still accepted must be endable.
+  const { count } = await db().session.updateMany({ where: { id: id.toLowerCase(), userId, endedAt: null }, data: { endedAt: new Date() } });
   if (count > 0) logger.info({ event: "session ended", userId, sessionId: id }, "session ended");
   return count > 0;
 }

@@ -10,6 +10,7 @@ import { hash, verify } from "@node-rs/argon2";
 import { actorOf, recordAuditEvent, type Actor } from "@/lib/audit/record-audit-event";
 import type { UserPrincipal } from "@/lib/auth/principal";
 import { can, type Role } from "@/lib/auth/permissions";
+import { assertRecentProof } from "@/lib/auth/sudo";
 import { lockClient } from "@/lib/clients/lock";
 import { db, type Tx } from "@/lib/db/client";
 import { env } from "@/lib/env";
@@ -210,6 +211,8 @@ export async function resendInvite(principal: UserPrincipal, id: string, meta: R
   const now = new Date();
   return db().$transaction(async (tx) => {
     const old = await lockedInvite(tx, principal, id);
+    // A new link for an Owner's invitation grants Owner as much as the first one did: the same recent proof.
+    if (old.role === "Owner") assertRecentProof(principal, "owners:grant");
     if (old.acceptedAt || old.revokedAt) {
       throw conflict("ClientInvite.NotPending", "Invitation is closed", `This invitation was already ${old.acceptedAt ? "accepted" : "revoked"}. Invite the person again instead.`);
     }

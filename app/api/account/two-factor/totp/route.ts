@@ -1,6 +1,6 @@
 import { assertRecentProof } from "@/lib/auth/sudo";
 import { verifyCredentials } from "@/lib/auth/credentials";
-import { countSignInFailure } from "@/lib/http/rate-limit";
+import { limitPasswordCheck } from "@/lib/http/rate-limit";
 import { readJsonBody } from "@/lib/http/body";
 import { json, noContent, notAllowed, withAccount } from "@/lib/http/route";
 import { TwoFactorProblems } from "@/lib/two-factor/problems";
@@ -21,10 +21,9 @@ export const DELETE = withAccount(async ({ req, meta, principal }) => {
   assertRecentProof(principal, "factors:write");
   const body = removeTotpSchema.parse(await readJsonBody(req));
   if (body.code !== undefined) {
-    if (!(await checkTotpCode(principal.userId, body.code))) {
-      await countSignInFailure(meta.ip, principal.email);
-      throw TwoFactorProblems.wrongProof("code");
-    }
+    // Through the sign-in limits like any proof: past the budget a code is refused unchecked.
+    const ok = await limitPasswordCheck(meta.ip, principal.email, async () => ((await checkTotpCode(principal.userId, body.code!)) ? true : null));
+    if (!ok) throw TwoFactorProblems.wrongProof("code");
   } else {
     const ok = await verifyCredentials({ email: principal.email, password: body.password }, meta.ip);
     if (!ok || ok.id !== principal.userId) throw TwoFactorProblems.wrongProof("password");
