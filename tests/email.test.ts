@@ -5,15 +5,12 @@
 // On a database of this file's own: its mail workers and reminder job must
 // never take (or be taken by) another file's rows while files run in parallel.
 import { hash } from "@node-rs/argon2";
-import { PrismaPg } from "@prisma/adapter-pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyMigrations } from "@/lib/db/migrate";
 import { PrismaClient, type ClientType, type MemberRole } from "@/lib/generated/prisma/client";
-import { dropDatabase, ensureDatabase, withDatabase } from "../scripts/lib/database";
 import { startMailCatcher, type MailCatcher } from "../scripts/lib/mail-catcher";
 import { startServer, type Server } from "../scripts/lib/stack";
 import { generateKey } from "@/lib/api-keys/key-format";
-import { PASSWORD, uid, type Tenant, type TestUser } from "./helpers";
+import { ownDatabase, PASSWORD, uid, type Tenant, type TestUser } from "./helpers";
 
 let mail: MailCatcher;
 let a: Server;
@@ -21,8 +18,7 @@ let b: Server;
 let client: Tenant;
 let owner: TestUser;
 let db: PrismaClient;
-let adminUrl: string;
-const dbName = `dolfin_email_${uid()}`;
+let own: Awaited<ReturnType<typeof ownDatabase>> | undefined;
 
 async function makeClient(type: ClientType): Promise<Tenant> {
   const c = await db.client.create({ data: { name: `Mail ${type} ${uid()}`, type } });
@@ -40,11 +36,9 @@ async function makeUser(roles: [Tenant, MemberRole][]): Promise<TestUser> {
 }
 
 beforeAll(async () => {
-  adminUrl = withDatabase(process.env.TEST_DATABASE_URL!, "postgres");
-  await ensureDatabase(adminUrl, dbName);
-  const url = withDatabase(process.env.TEST_DATABASE_URL!, dbName);
-  await applyMigrations(url);
-  db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  own = await ownDatabase("email");
+  const url = own.url;
+  db = own.db;
   mail = await startMailCatcher({ webPort: null });
   const env = {
     SMTP_URL: mail.smtpUrl,
@@ -65,8 +59,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
   await mail?.stop();
-  await db?.$disconnect();
-  if (adminUrl) await dropDatabase(adminUrl, dbName).catch(() => {});
+  await own?.drop();
 }, 60_000);
 
 /** The outbox row of an invitation once its outcome is recorded (just after the relay took the message). */

@@ -4,7 +4,9 @@
 import { randomBytes } from "node:crypto";
 import { hash } from "@node-rs/argon2";
 import { PrismaPg } from "@prisma/adapter-pg";
+import { applyMigrations } from "@/lib/db/migrate";
 import { PrismaClient, type ClientType, type MemberRole } from "@/lib/generated/prisma/client";
+import { dropDatabase, ensureDatabase, withDatabase } from "../scripts/lib/database";
 import { assertMatchesDocument } from "./openapi-validator";
 
 export const BASE = process.env.TEST_BASE_URL ?? "";
@@ -101,3 +103,24 @@ export async function makeTenant(type: ClientType = "Live") {
 }
 
 export const inFuture = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+
+/**
+ * A migrated database of the calling file's own, on the test database's server: for files whose servers'
+ * mail workers and reminder jobs must not take (or be taken by) other files' rows. `drop` at the end.
+ */
+export async function ownDatabase(label: string): Promise<{ url: string; db: PrismaClient; drop: () => Promise<void> }> {
+  const adminUrl = withDatabase(process.env.TEST_DATABASE_URL!, "postgres");
+  const name = `dolfin_${label}_${uid()}`;
+  await ensureDatabase(adminUrl, name);
+  const url = withDatabase(process.env.TEST_DATABASE_URL!, name);
+  await applyMigrations(url);
+  const own = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  return {
+    url,
+    db: own,
+    drop: async () => {
+      await own.$disconnect();
+      await dropDatabase(adminUrl, name).catch(() => {});
+    },
+  };
+}

@@ -6,14 +6,12 @@
 // block another's.
 import { randomBytes } from "node:crypto";
 import { hash } from "@node-rs/argon2";
-import { PrismaPg } from "@prisma/adapter-pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKey } from "@/lib/api-keys/key-format";
-import { applyMigrations } from "@/lib/db/migrate";
 import { PrismaClient, type MemberRole } from "@/lib/generated/prisma/client";
-import { dropDatabase, ensureDatabase, withDatabase } from "../scripts/lib/database";
 import { startMailCatcher, type CaughtMail, type MailCatcher } from "../scripts/lib/mail-catcher";
 import { startServer, type Server } from "../scripts/lib/stack";
+import { ownDatabase } from "./helpers";
 import { assertMatchesDocument } from "./openapi-validator";
 
 const ACCOUNT_LIMIT = 5;
@@ -24,15 +22,12 @@ const uid = () => randomBytes(5).toString("hex");
 let mail: MailCatcher;
 let server: Server;
 let db: PrismaClient;
-let adminUrl: string;
-const dbName = `dolfin_invmail_${uid()}`;
+let own: Awaited<ReturnType<typeof ownDatabase>> | undefined;
 
 beforeAll(async () => {
-  adminUrl = withDatabase(process.env.TEST_DATABASE_URL!, "postgres");
-  await ensureDatabase(adminUrl, dbName);
-  const url = withDatabase(process.env.TEST_DATABASE_URL!, dbName);
-  await applyMigrations(url);
-  db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  own = await ownDatabase("invmail");
+  const url = own.url;
+  db = own.db;
   mail = await startMailCatcher({ webPort: null });
   server = await startServer({
     databaseUrl: url,
@@ -56,8 +51,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
   await mail?.stop();
-  await db?.$disconnect();
-  if (adminUrl) await dropDatabase(adminUrl, dbName).catch(() => {});
+  await own?.drop();
 }, 60_000);
 
 let ipSeq = 0;
@@ -187,7 +181,7 @@ describe("invitations with mail configured", () => {
       await makeUser(client.id, "Owner");
       const admin = await makeUser(client.id, "Admin");
       const to = `racing-${change}-${uid()}@example.test`;
-      const pg = new (await import("pg")).default.Client({ connectionString: withDatabase(process.env.TEST_DATABASE_URL!, dbName) });
+      const pg = new (await import("pg")).default.Client({ connectionString: own!.url });
       await pg.connect();
       try {
         // The removal or demotion holds the Client lock, as lib/members does, while the invitation arrives.

@@ -8,7 +8,7 @@ import { useState } from "react";
 import { ProblemError } from "@/components/api-keys/api";
 import { Button } from "@/components/ui/button";
 import { fieldClass } from "@/components/ui/field";
-import { OneTimeSecretDialog } from "@/components/ui/one-time-secret-dialog";
+import { RecoveryCodesDialog } from "./recovery-codes-dialog";
 import { useApi } from "@/components/ui/active-client";
 import type { TwoFactorStatus } from "@/lib/two-factor/schemas";
 
@@ -135,21 +135,7 @@ export function PasskeysSection({ initial }: { initial: Passkey[] }) {
         <Button type="submit" pending={pending}>Add a passkey</Button>
       </form>
       {error && <p id="passkey-error" role="alert" className="text-sm text-red-600">{error}</p>}
-      <OneTimeSecretDialog
-        key={codes ?? "none"}
-        secret={codes}
-        onDone={() => setCodes(null)}
-        text={{
-          title: "Your recovery codes",
-          description: "If you lose your passkey, each of these codes signs you in once (after your password) instead.",
-          warning: "Save them now (a password manager, or print them): they are shown only this once.",
-          label: "Recovery codes",
-          noun: "recovery codes",
-          testId: "recovery-codes",
-          multiline: true,
-          downloadName: "dolfin-recovery-codes.txt",
-        }}
-      />
+      <RecoveryCodesDialog codes={codes} onDone={() => setCodes(null)} lost="If you lose your passkey, each of these codes signs you in once (after your password) instead." />
     </div>
   );
 }

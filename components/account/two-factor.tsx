@@ -7,7 +7,7 @@ import { useEffect, useState } from "react";
 import { ProblemError } from "@/components/api-keys/api";
 import { Button } from "@/components/ui/button";
 import { fieldClass } from "@/components/ui/field";
-import { OneTimeSecretDialog } from "@/components/ui/one-time-secret-dialog";
+import { RecoveryCodesDialog } from "./recovery-codes-dialog";
 import { useApi } from "@/components/ui/active-client";
 import type { TotpEnrolment, TwoFactorStatus } from "@/lib/two-factor/schemas";
 
@@ -192,21 +192,7 @@ export function TwoFactorSection({ initial }: { initial: TwoFactorStatus }) {
           <Button type="button" onClick={start} pending={pending}>Set up authenticator app</Button>
         </div>
       )}
-      <OneTimeSecretDialog
-        key={codes ?? "none"}
-        secret={codes}
-        onDone={() => setCodes(null)}
-        text={{
-          title: "Your recovery codes",
-          description: "If you lose your phone, each of these codes signs you in once instead of a code from the app.",
-          warning: "Save them now (a password manager, or print them): they are shown only this once.",
-          label: "Recovery codes",
-          noun: "recovery codes",
-          testId: "recovery-codes",
-          multiline: true,
-          downloadName: "dolfin-recovery-codes.txt",
-        }}
-      />
+      <RecoveryCodesDialog codes={codes} onDone={() => setCodes(null)} lost="If you lose your phone, each of these codes signs you in once instead of a code from the app." />
     </div>
   );
 }
