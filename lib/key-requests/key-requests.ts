@@ -337,7 +337,7 @@ export async function approveKeyRequest(principal: UserPrincipal, id: string, me
         action: "apiKey.accessChanged",
         actor,
         target: { type: "apiKey", id: key.id, label: key.name ?? key.keyPrefix },
-        metadata: { keyPrefix: key.keyPrefix, before, after: wanted, keyRequestId: r.id, requestedBy: r.requestedByLabel },
+        metadata: { keyPrefix: key.keyPrefix, before, after: wanted, keyRequestId: r.id },
         meta,
       });
       widened = key.id;
