@@ -202,6 +202,12 @@ describe("request -> approve -> claim", () => {
     }
     expect((await api("/api/key-requests", { apiKey: key.rawKey })).body.code).toBe("Auth.NotUserScopedToken");
     expect((await claim(t.admin.token, id)).body.code).toBe("KeyRequest.NotApproved");
+    // Another Client's Owner: not found, whatever the verb.
+    const stranger = await team("write");
+    for (const res of [await approve(stranger.owner.token, id), await deny(stranger.owner.token, id), await api(`/api/key-requests/${id}`, { token: stranger.owner.token })]) {
+      expect(res.status).toBe(404);
+      expect(res.body.code).toBe("KeyRequest.NotFound");
+    }
     const stale = await approve(await staleToken(t.owner, t.client.id), id);
     expect(stale.status).toBe(403);
     expect(stale.body.code).toBe("Auth.ReauthenticationRequired");
@@ -319,6 +325,13 @@ describe("races and the last approver", () => {
       expect(await db.apiKey.count({ where: { clientId: t.client.id, name: `Race ${round}` } })).toBe(1);
       expect(await db.auditEvent.count({ where: { targetId: r.body.id, action: "keyRequest.approved" } })).toBe(1);
     }
+    // Cursor pages like the key list, newest first.
+    const first = await api("/api/key-requests?Limit=2", { token: t.member.token });
+    expect(first.body).toMatchObject({ hasMore: true });
+    expect(first.body.data.map((x: { name: string }) => x.name)).toEqual(["Race 2", "Race 1"]);
+    const next = await api(`/api/key-requests?Limit=2&Cursor=${first.body.nextCursor}`, { token: t.member.token });
+    expect(next.body).toMatchObject({ hasMore: false, nextCursor: null });
+    expect(next.body.data.map((x: { name: string; status: string }) => [x.name, x.status])).toEqual([["Race 0", "claimed"]]);
   });
 
   it("demoting or removing the last person who could approve a pending request is 409 Member.LastApprover", async () => {
