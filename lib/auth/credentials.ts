@@ -66,16 +66,18 @@ export async function verifySignIn(input: unknown, ip: string | null): Promise<S
 
 /**
  * The one check of a fresh proof by a signed-in person (sudo mode): their password, a code from their
- * authenticator app, or a recovery code (a passkey assertion will be one more variant). Counted like a
- * sign-in (limitPasswordCheck: spent before the check, given back when right; 429 when spent). Returns how
- * it was proved (RFC 8176), or null when wrong.
+ * authenticator app, a recovery code, or an assertion by one of their passkeys (to options made for them:
+ * another person's passkey, or a spent or expired challenge, is simply wrong). Counted like a sign-in
+ * (limitPasswordCheck: spent before the check, given back when right; 429 when spent). Returns how it was
+ * proved (RFC 8176), or null when wrong. A passkey answer that is not WebAuthn-shaped: 400 Passkey.MalformedResponse.
  */
-export async function verifyProof(user: { id: string; email: string }, proof: Proof, ip: string | null): Promise<"pwd" | "otp" | "rc" | null> {
+export async function verifyProof(user: { id: string; email: string }, proof: Proof, ip: string | null): Promise<"pwd" | "otp" | "rc" | "hwk" | null> {
   return limitPasswordCheck(ip, user.email, async () => {
     if ("password" in proof) {
       const u = await db().user.findUnique({ where: { id: user.id }, select: { passwordHash: true } });
       return u && (await verify(u.passwordHash, proof.password).catch(() => false)) ? "pwd" : null;
     }
+    if ("passkey" in proof) return (await verifyPasskeyAssertion(user.id, proof.passkey)) ? "hwk" : null;
     return verifySecondFactor(user, proof, ip);
   });
 }

@@ -155,6 +155,11 @@ export async function removePasskey(user: { userId: string; email: string }, id:
   logger.info({ event: "passkey removed", userId: user.userId, factorId: id }, "passkey removed");
 }
 
+/** Whether this person has a passkey (the re-authentication dialog offers it then). */
+export async function hasPasskey(userId: string): Promise<boolean> {
+  return (await db().userFactor.count({ where: { userId, type: "Passkey", confirmedAt: { not: null } } })) > 0;
+}
+
 /**
  * Options for proving it is you with a passkey (navigator.credentials.get).
  * userId null: a sign-in by a discoverable passkey (empty allowCredentials:
