@@ -5,7 +5,7 @@ import { db } from "@/lib/db/client";
 import { countSignInFailure, limitPasswordCheck } from "@/lib/http/rate-limit";
 import { seal, unseal } from "@/lib/mail/seal";
 import { ApiError } from "@/lib/http/problem";
-import { verifyPasskeyAssertion } from "@/lib/passkeys/passkeys";
+import { readAssertion, verifyPasskeyAssertion } from "@/lib/passkeys/passkeys";
 import { TwoFactorProblems } from "@/lib/two-factor/problems";
 import { hasSecondFactor, verifySecondFactor } from "@/lib/two-factor/two-factor";
 import { credentialsSchema, secondFactorFields, type Proof } from "./schemas";
@@ -72,6 +72,8 @@ export async function verifySignIn(input: unknown, ip: string | null): Promise<S
  * proved (RFC 8176), or null when wrong. A passkey answer that is not WebAuthn-shaped: 400 Passkey.MalformedResponse.
  */
 export async function verifyProof(user: { id: string; email: string }, proof: Proof, ip: string | null): Promise<"pwd" | "otp" | "rc" | "hwk" | null> {
+  // A malformed passkey answer is the caller's bad request (400), not a guess: refused before the limits count it.
+  if ("passkey" in proof) readAssertion(proof.passkey);
   return limitPasswordCheck(ip, user.email, async () => {
     if ("password" in proof) {
       const u = await db().user.findUnique({ where: { id: user.id }, select: { passwordHash: true } });
