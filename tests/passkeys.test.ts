@@ -319,7 +319,7 @@ describe("proving it is you again with a passkey (sudo mode)", () => {
 
 describe("new recovery codes", () => {
   it("need a recent proof; the old codes stop working at once and the new ones work; audited; none without a second factor; people only", async () => {
-    const u = await makeUser([[client, "Member"]]);
+    const u = await makeUser([[client, "Admin"]]);
     const { added } = await addPasskey(u);
     const old = added.recoveryCodes!;
     expect(old).toHaveLength(10);
