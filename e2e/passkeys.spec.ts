@@ -187,6 +187,20 @@ test.describe("sudo mode by passkey (a short window)", () => {
     expect(await shown.getByTestId("raw-key").inputValue()).toMatch(/^dol_live_[0-9A-Za-z]{49}$/);
     expect(await factory.db.apiKey.count({ where: { clientId: client.clientId, name: "Payments" } })).toBe(1);
     expect((await (await page.request.get("/api/auth/session")).json()).amr).toEqual(["pwd", "hwk"]);
+    await shown.getByRole("button", { name: "Done" }).click();
+    await expect(shown).toHaveCount(0);
+
+    // New recovery codes from the account page: shown once, ten of them, and the count stays ten.
+    await page.goto("/settings/account");
+    page.once("dialog", (d) => void d.accept());
+    await page.getByRole("button", { name: "Get new recovery codes" }).click();
+    await expect(codes.or(reauth)).toBeVisible();
+    if (await reauth.isVisible()) await reauth.getByRole("button", { name: "Use your passkey" }).click(); // the window may have passed again
+    await expect(codes).toBeVisible();
+    expect((await codes.getByTestId("recovery-codes").inputValue()).split("\n")).toHaveLength(10);
+    await codes.getByRole("button", { name: "Done" }).click();
+    await expect(page.getByTestId("two-factor").getByRole("status")).toContainText("old ones no longer work");
+    await expect(page.getByTestId("recovery-codes-left")).toHaveText("10 recovery codes left.");
     await ctx.close();
   });
 });

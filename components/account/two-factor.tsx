@@ -226,7 +226,7 @@ export function TwoFactorSection({ initial }: { initial: TwoFactorStatus }) {
         <div className="space-y-3" data-testid="two-factor-state">
           <p className="text-sm text-slate-700">
             <span className="mr-2 inline-flex items-center rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700 ring-1 ring-inset ring-emerald-200">On: passkeys only</span>
-            Signing in with your password asks for one of your passkeys ({status.passkeys.length}, below). No authenticator app is set up; you can add one as another way in.
+            Signing in with your password asks for one of your passkeys (listed below). No authenticator app is set up; you can add one as another way in.
           </p>
           {error && !removing && <p role="alert" className="text-sm text-red-600">{error}</p>}
           <Button type="button" variant="secondary" onClick={start} pending={pending}>Set up authenticator app</Button>

@@ -70,6 +70,8 @@ function ProofForm({ hasPasskey, onProven, onCancel }: { hasPasskey: boolean; on
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [passkeyBusy, setPasskeyBusy] = useState(false);
+  // A passkey that did not work is said under its button: the password field was not wrong.
+  const [passkeyError, setPasskeyError] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
   const passkeyButton = useRef<HTMLButtonElement>(null);
   const first = useRef(true);
@@ -80,21 +82,23 @@ function ProofForm({ hasPasskey, onProven, onCancel }: { hasPasskey: boolean; on
     first.current = false;
   }, [mode, hasPasskey]);
 
+
   /** The passkey's answer to options made for this person, then the same renewal as a password. */
   const usePasskey = async () => {
     setPasskeyBusy(true);
+    setPasskeyError(null);
     setError(null);
     try {
       const o = await post("/api/auth/reauthenticate/passkey-options");
       if (!o.ok) {
         const problem = await o.json().catch(() => null);
-        return setError(o.status === 429 ? (problem?.detail ?? "Too many attempts. Wait a minute, then try again.") : (problem?.detail ?? "Could not start the passkey check. Try again."));
+        return setPasskeyError(o.status === 429 ? (problem?.detail ?? "Too many attempts. Wait a minute, then try again.") : (problem?.detail ?? "Could not start the passkey check. Try again."));
       }
       let answer;
       try {
         answer = await startAuthentication({ optionsJSON: await o.json() });
       } catch (err) {
-        return setError(
+        return setPasskeyError(
           cancelledCeremony(err)
             ? "No passkey was used (cancelled, or timed out). Try again, or use your password or a code."
             : "This browser could not use a passkey here. Use your password or a code instead.",
@@ -103,13 +107,13 @@ function ProofForm({ hasPasskey, onProven, onCancel }: { hasPasskey: boolean; on
       const res = await post("/api/auth/reauthenticate", { passkey: answer });
       if (res.ok) return onProven();
       const problem = await res.json().catch(() => null);
-      setError(
+      setPasskeyError(
         res.status === 401
           ? "That passkey was not recognised for your account. Try again with one of your passkeys, or use your password or a code."
           : (problem?.detail ?? "That did not work. Try again."),
       );
     } catch {
-      setError("Could not reach the server. Check your connection and try again.");
+      setPasskeyError("Could not reach the server. Check your connection and try again.");
     } finally {
       setPasskeyBusy(false);
     }
@@ -122,6 +126,7 @@ function ProofForm({ hasPasskey, onProven, onCancel }: { hasPasskey: boolean; on
     const body = mode === "password" ? { password: value } : /^\d{6}$/.test(compact) ? { otp: compact } : { recoveryCode: value };
     setBusy(true);
     setError(null);
+    setPasskeyError(null);
     try {
       const res = await post("/api/auth/reauthenticate", body);
       if (res.ok) return onProven();
@@ -142,9 +147,22 @@ function ProofForm({ hasPasskey, onProven, onCancel }: { hasPasskey: boolean; on
     <form onSubmit={submit} noValidate data-testid="reauth-form">
       {hasPasskey && (
         <>
-          <Button ref={passkeyButton} type="button" className="w-full" onClick={usePasskey} pending={passkeyBusy} disabled={busy}>
+          <Button
+            ref={passkeyButton}
+            type="button"
+            className="w-full"
+            onClick={usePasskey}
+            pending={passkeyBusy}
+            disabled={busy}
+            aria-describedby={passkeyError ? `${id}-passkey-error` : undefined}
+          >
             Use your passkey
           </Button>
+          {passkeyError && (
+            <p id={`${id}-passkey-error`} role="alert" className="mt-2 text-sm text-red-600" data-testid="reauth-passkey-error">
+              {passkeyError}
+            </p>
+          )}
           <p className="my-4 flex items-center gap-3 text-xs uppercase tracking-wide text-slate-500" aria-hidden="true">
             <span className="h-px flex-1 bg-slate-200" />
             or
