@@ -127,6 +127,7 @@ test.describe("sudo mode by passkey (a short window)", () => {
   });
 
   test("an old session is asked before a full-access Live key is made; a refused passkey is said, then “Use your passkey” passes and the key is shown", async ({ browser }) => {
+    test.setTimeout(120_000); // a long walk (sign in, add a passkey, wait out the window, two dialogs) on a busy machine
     fs.mkdirSync(SHOTS, { recursive: true });
     const client = await factory.client("Live");
     const me = await factory.user([[client, "Owner"]], "Sam Sudo");
