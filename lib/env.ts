@@ -24,6 +24,8 @@ const schema = z.object({
   RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   /** Invitations (create + resend) per Client per hour. */
   RATE_LIMIT_INVITES_PER_HOUR: z.coerce.number().int().min(1).default(50),
+  /** Anonymous passkey sign-in challenges (POST /api/auth/passkey/options) one address may create per minute (each is a WebAuthnChallenge row). */
+  RATE_LIMIT_PASSKEY_OPTIONS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** Email over SMTP (smtp://user:pass@host:587, smtps://...). Unset: no email; invite links are copied by hand. */
   SMTP_URL: z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional(),
   /** The sender of every email. */

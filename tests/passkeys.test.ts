@@ -3,7 +3,10 @@
 // (recovery codes with the first factor), the list, signing in with it alone
 // (a session with amr hwk), as the second step after a password, the counter
 // and last use moving forward, single-use challenges (replays refused), the
-// wrong origin refused, removal, API keys refused, malformed bodies 400.
+// wrong origin refused, removal, API keys refused, malformed bodies 400;
+// proving it is you again (sudo) with a passkey; new recovery codes; the
+// per-address cap on anonymous sign-in challenges.
+import { encode } from "next-auth/jwt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMailCatcher, type MailCatcher } from "../scripts/lib/mail-catcher";
 import { startServer, type Server } from "../scripts/lib/stack";
@@ -198,6 +201,159 @@ describe("signing in with a passkey", () => {
   });
 });
 
+/** A browser session of `u` whose last proof is an hour old (sudo mode asks again), signed in by password. */
+async function staleCookie(u: TestUser): Promise<string> {
+  const user = await db.user.findUniqueOrThrow({ where: { id: u.id } });
+  const jwt = await encode({
+    salt: "authjs.session-token",
+    secret: process.env.TEST_AUTH_SECRET!,
+    maxAge: 8 * 3600,
+    token: { sub: u.id, email: u.email, name: user.name, activeClientId: client.id, sv: user.sessionVersion, amr: ["pwd"], authTime: Math.floor(Date.now() / 1000) - 3600 },
+  });
+  return `authjs.session-token=${jwt}`;
+}
+
+const renewedCookie = (r: { headers: Headers }) => r.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("authjs.session-token="));
+
+async function reauthOptions(cookie: string) {
+  const o = await api("/api/auth/reauthenticate/passkey-options", { method: "POST", cookie });
+  expect(o.status, o.text).toBe(200);
+  return o.body as { challenge: string; allowCredentials: { id: string }[]; userVerification: string };
+}
+
+describe("proving it is you again with a passkey (sudo mode)", () => {
+  it("options name this person's passkeys; the answer renews an old session (amr gains hwk) and the refused action then succeeds", async () => {
+    const u = await makeUser([[client, "Owner"]]);
+    const { auth, added } = await addPasskey(u);
+    const { auth: second } = await addPasskey(u, "Second");
+    const cookie = await staleCookie(u);
+    const refused = await api("/api/account/two-factor/recovery-codes", { method: "POST", cookie });
+    expect([refused.status, refused.body.code]).toEqual([403, "Auth.ReauthenticationRequired"]);
+    expect(refused.body.detail).toContain("passkey");
+
+    const o = await reauthOptions(cookie);
+    expect(o.allowCredentials.map((c) => c.id).sort()).toEqual([auth.id, second.id].sort());
+    expect(o.userVerification).toBe("required");
+    const r = await api("/api/auth/reauthenticate", { cookie, body: { passkey: auth.assert(o) } });
+    expect(r.status, r.text).toBe(200);
+    expect(Date.parse(r.body.sudoUntil)).toBeGreaterThan(Date.parse(r.body.authTime));
+    expect(Math.abs(Date.parse(r.body.authTime) - Date.now())).toBeLessThan(60_000);
+    const renewed = renewedCookie(r);
+    expect(renewed).toBeTruthy();
+    expect((await sessionOf(renewed!))?.amr).toEqual(["pwd", "hwk"]);
+    const ok = await api("/api/account/two-factor/recovery-codes", { method: "POST", cookie: renewed });
+    expect(ok.status, ok.text).toBe(201);
+    expect(ok.body.recoveryCodes).toHaveLength(10);
+    const row = await db.userFactor.findUniqueOrThrow({ where: { id: added.passkey.id } });
+    expect(row.signCount).toBe(1n);
+    expect(row.lastUsedAt).not.toBeNull();
+
+    // Only a browser session, only people, only someone with a passkey.
+    const bearer = await api("/api/auth/reauthenticate/passkey-options", { method: "POST", token: u.token });
+    expect([bearer.status, bearer.body.code]).toEqual([400, "Auth.ReauthenticateWithToken"]);
+    const key = await createKey({ token: u.token }, { scopes: ["bills:read"] });
+    const byKey = await api("/api/auth/reauthenticate/passkey-options", { method: "POST", apiKey: key.rawKey });
+    expect([byKey.status, byKey.body.code]).toEqual([403, "Auth.NotUserScopedToken"]);
+    const nobody = await makeUser([[client, "Member"]]);
+    const none = await api("/api/auth/reauthenticate/passkey-options", { method: "POST", cookie: await staleCookie(nobody) });
+    expect([none.status, none.body.code]).toEqual([404, "Passkey.NotFound"]);
+  });
+
+  it("refuses another person's passkey, options made for someone else, a replayed answer, a bad signature or origin (401, no renewed session), each counted like a wrong password", async () => {
+    const u = await makeUser([[client, "Member"]]);
+    const other = await makeUser([[client, "Member"]]);
+    const { auth } = await addPasskey(u);
+    const { auth: theirs } = await addPasskey(other);
+    const cookie = await staleCookie(u);
+    const othersCookie = await staleCookie(other);
+
+    const good = auth.assert(await reauthOptions(cookie));
+    expect((await api("/api/auth/reauthenticate", { cookie, body: { passkey: good } })).status).toBe(200);
+    const wrong = [
+      good, // replayed: its challenge is spent
+      theirs.assert(await reauthOptions(cookie)), // another person's passkey on my options
+      auth.assert(await reauthOptions(othersCookie)), // my passkey on options made for someone else
+      auth.assert(await reauthOptions(cookie), { tamper: true }),
+      auth.assert(await reauthOptions(cookie), { origin: "http://evil.example" }),
+      auth.assert(await reauthOptions(cookie), { uv: false }),
+    ];
+    for (const [i, passkey] of wrong.entries()) {
+      const r = await api("/api/auth/reauthenticate", { cookie, body: { passkey } });
+      expect([r.status, r.body.code], `case ${i}`).toEqual([401, "Auth.InvalidProof"]);
+      expect(r.body.errors.passkey[0]).toContain("not accepted");
+      expect(renewedCookie(r)).toBeUndefined();
+    }
+    // Their account is untouched by my failures; mine has spent 6 of its 10 (RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT).
+    for (let i = 0; i < 4; i++) expect((await api("/api/auth/reauthenticate", { cookie, body: { passkey: auth.assert(await reauthOptions(cookie), { tamper: true }) } })).status).toBe(401);
+    const spent = await api("/api/auth/reauthenticate", { cookie, body: { passkey: auth.assert(await reauthOptions(cookie)) } });
+    expect([spent.status, spent.body.code]).toEqual([429, "RateLimit.Exceeded"]);
+    expect(Number(spent.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await api("/api/auth/reauthenticate", { cookie: othersCookie, body: { passkey: theirs.assert(await reauthOptions(othersCookie)) } })).status).toBe(200);
+  });
+
+  it("a malformed passkey answer is 400 Passkey.MalformedResponse, renews nothing and is not counted as a guess", async () => {
+    const u = await makeUser([[client, "Member"]]);
+    const { auth } = await addPasskey(u);
+    const cookie = await staleCookie(u);
+    const good = auth.assert(await reauthOptions(cookie));
+    const malformed: unknown[] = [
+      {},
+      "not an object",
+      null,
+      { id: "x" },
+      { ...good, type: "password" },
+      { ...good, response: { ...good.response, clientDataJSON: "bm90IGpzb24" } },
+      { ...good, response: { ...good.response, signature: "!!!" } },
+    ];
+    // More than the account's 10 failures: none of them counts.
+    for (const passkey of [...malformed, ...malformed]) {
+      const r = await api("/api/auth/reauthenticate", { cookie, body: { passkey } });
+      expect([r.status, r.body.code], JSON.stringify(passkey).slice(0, 80)).toEqual([400, "Passkey.MalformedResponse"]);
+      expect(renewedCookie(r)).toBeUndefined();
+    }
+    const both = await api("/api/auth/reauthenticate", { cookie, body: { passkey: good, password: PASSWORD } });
+    expect([both.status, both.body.code]).toEqual([400, "Request.Invalid"]);
+    expect((await api("/api/auth/reauthenticate", { cookie, body: { passkey: good } })).status).toBe(200);
+  });
+});
+
+describe("new recovery codes", () => {
+  it("need a recent proof; the old codes stop working at once and the new ones work; audited; none without a second factor; people only", async () => {
+    const u = await makeUser([[client, "Admin"]]);
+    const { added } = await addPasskey(u);
+    const old = added.recoveryCodes!;
+    expect(old).toHaveLength(10);
+    const refused = await api("/api/account/two-factor/recovery-codes", { method: "POST", cookie: await staleCookie(u) });
+    expect([refused.status, refused.body.code]).toEqual([403, "Auth.ReauthenticationRequired"]);
+    expect(await db.auditEvent.count({ where: { action: "user.recoveryCodesRegenerated", targetId: u.id } })).toBe(0);
+
+    const r = await api("/api/account/two-factor/recovery-codes", { method: "POST", token: u.token });
+    expect(r.status, r.text).toBe(201);
+    const fresh = r.body.recoveryCodes as string[];
+    expect(fresh).toHaveLength(10);
+    expect(fresh.filter((c) => old.includes(c))).toEqual([]);
+    // The passkey stays; the old codes are gone.
+    expect((await api("/api/account/two-factor", { token: u.token })).body).toMatchObject({ recoveryCodesLeft: 10, passkeys: [{ id: added.passkey.id }] });
+    const withOld = await api("/api/auth/token", { body: { email: u.email, password: PASSWORD, recoveryCode: old[0] } });
+    expect([withOld.status, withOld.body.code]).toEqual([401, "Auth.InvalidSecondFactor"]);
+    const withNew = await api("/api/auth/token", { body: { email: u.email, password: PASSWORD, recoveryCode: fresh[0] } });
+    expect(withNew.status, withNew.text).toBe(200);
+    expect((await api("/api/account/two-factor", { token: u.token })).body.recoveryCodesLeft).toBe(9);
+
+    const e = await db.auditEvent.findFirstOrThrow({ where: { clientId: client.id, action: "user.recoveryCodesRegenerated", targetId: u.id } });
+    expect(e).toMatchObject({ actorType: "User", actorUserId: u.id, targetType: "user" });
+    expect(e.metadata).toMatchObject({ replaced: 10, issued: 10 });
+
+    const plain = await makeUser([[client, "Member"]]);
+    const none = await api("/api/account/two-factor/recovery-codes", { method: "POST", token: plain.token });
+    expect([none.status, none.body.code]).toEqual([404, "TwoFactor.NotEnabled"]);
+    expect(await db.recoveryCode.count({ where: { userId: plain.id } })).toBe(0);
+    const key = await createKey({ token: u.token }, { scopes: ["bills:read"] });
+    const byKey = await api("/api/account/two-factor/recovery-codes", { method: "POST", apiKey: key.rawKey });
+    expect([byKey.status, byKey.body.code]).toEqual([403, "Auth.NotUserScopedToken"]);
+  });
+});
+
 describe("managing passkeys", () => {
   it("renames and removes one (204); with none left the recovery codes go and the password alone signs in again", async () => {
     const u = await makeUser([[client, "Member"]]);
@@ -267,7 +423,9 @@ describe("managing passkeys", () => {
   });
 });
 
-describe("with mail and a low sign-in limit (a server of its own)", () => {
+const OPTIONS_CAP = 8;
+
+describe("with mail and low limits (a server of its own)", () => {
   let s: Server;
   let mail: MailCatcher;
   beforeAll(async () => {
@@ -275,7 +433,7 @@ describe("with mail and a low sign-in limit (a server of its own)", () => {
     s = await startServer({
       databaseUrl: process.env.TEST_DATABASE_URL!,
       authSecret: process.env.TEST_AUTH_SECRET!,
-      env: { SMTP_URL: mail.smtpUrl, MAIL_FROM: "Dolfin <keys@dolfin.test>", MAIL_POLL_INTERVAL_MS: "100", RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: "3", TRUSTED_PROXIES: "loopback" },
+      env: { SMTP_URL: mail.smtpUrl, MAIL_FROM: "Dolfin <keys@dolfin.test>", MAIL_POLL_INTERVAL_MS: "100", RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: "3", RATE_LIMIT_PASSKEY_OPTIONS_PER_MINUTE: String(OPTIONS_CAP), TRUSTED_PROXIES: "loopback" },
     });
   }, 120_000);
   afterAll(async () => {
@@ -323,5 +481,34 @@ describe("with mail and a low sign-in limit (a server of its own)", () => {
     expect(del.status).toBe(204);
     const bye = await mail.waitFor((m) => m.to.includes(u.email) && m.subject.includes("turned off"));
     expect(bye.text).toContain("The passkey “Phone” was removed");
+  });
+
+  it("anonymous sign-in challenges are capped per address: 429 with Retry-After past RATE_LIMIT_PASSKEY_OPTIONS_PER_MINUTE, other addresses unaffected", async () => {
+    const ip = `192.0.2.${Math.floor(Math.random() * 250) + 1}`;
+    const ask = (from: string) => fetch(`${s.url}/api/auth/passkey/options`, { method: "POST", headers: { "x-forwarded-for": from } });
+    for (let i = 0; i < OPTIONS_CAP; i++) expect((await ask(ip)).status).toBe(200);
+    const before = await db.webAuthnChallenge.count({ where: { purpose: "authenticate", userId: null } });
+    const r = await ask(ip);
+    expect(r.status).toBe(429);
+    expect(r.headers.get("content-type")).toContain("application/problem+json");
+    expect(Number(r.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(Number(r.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+    expect(((await r.json()) as { code: string }).code).toBe("RateLimit.Exceeded");
+    expect(await db.webAuthnChallenge.count({ where: { purpose: "authenticate", userId: null } })).toBeLessThanOrEqual(before); // the refused ask stored nothing
+    expect((await ask(`192.0.2.${(Number(ip.split(".")[3]) % 250) + 2}`)).status).toBe(200);
+  });
+
+  it("new recovery codes email the person", async () => {
+    const u = await makeUser([[client, "Member"]]);
+    const auth = new SoftAuthenticator(s.url);
+    const call = (path: string, body?: unknown) =>
+      fetch(s.url + path, { method: "POST", headers: { authorization: `Bearer ${u.token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) }).then(
+        async (r) => ({ status: r.status, body: await r.json().catch(() => null) }),
+      );
+    expect((await call("/api/account/passkeys", { name: "Phone", response: auth.register((await call("/api/account/passkeys/options")).body) })).status).toBe(201);
+    expect((await call("/api/account/two-factor/recovery-codes")).status).toBe(201);
+    const m = await mail.waitFor((x) => x.to.includes(u.email) && x.subject.includes("New recovery codes"));
+    expect(m.text).toContain("The old ones no longer work");
+    expect(m.text).not.toMatch(/[a-z2-9]{5}-[a-z2-9]{5}/); // never the codes themselves
   });
 });

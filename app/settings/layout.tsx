@@ -5,6 +5,7 @@ import { ReauthDialogHost } from "@/components/ui/reauth-dialog";
 import { signOut } from "@/lib/auth/config";
 import { can } from "@/lib/auth/permissions";
 import { requireUser } from "@/lib/auth/session";
+import { hasPasskey } from "@/lib/passkeys/passkeys";
 import { SignOutEverywhere } from "@/components/account/sign-out-everywhere";
 import { ActiveClientProvider } from "@/components/ui/active-client";
 import { ClientSwitcher } from "./client-switcher";
@@ -72,7 +73,7 @@ export default async function SettingsLayout({ children }: { children: React.Rea
             <p className="mt-1">{twoFactorRequired.replace(/ \(POST [^)]*\)/, "").replace(", or Settings > Account", "")}</p>
           </div>
         )}
-        <ReauthDialogHost />
+        <ReauthDialogHost hasPasskey={await hasPasskey(user.userId)} />
         {noClient ? (
           children // the Account page works; a Client's pages say there is none (./no-client.tsx)
         ) : (

@@ -4,6 +4,7 @@
 // added and last used, rename or remove them. The first second factor shows
 // its recovery codes once.
 import { startRegistration, WebAuthnError } from "@simplewebauthn/browser";
+import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { ProblemError } from "@/components/api-keys/api";
 import { Button } from "@/components/ui/button";
@@ -23,6 +24,7 @@ const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString(undefin
 
 export function PasskeysSection({ initial }: { initial: Passkey[] }) {
   const api = useApi();
+  const router = useRouter();
   const [passkeys, setPasskeys] = useState(initial);
   const [name, setName] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -47,6 +49,7 @@ export function PasskeysSection({ initial }: { initial: Passkey[] }) {
       setNotice(`Passkey “${r.passkey.name}” added. Use it to sign in without your password.`);
       if (r.recoveryCodes) setCodes(r.recoveryCodes.join("\n"));
       await refresh().catch(() => setPasskeys((p) => [...p, r.passkey]));
+      router.refresh(); // the two-factor section and the re-authentication dialog learn of it
     } catch (err) {
       setError(message(err));
     } finally {
@@ -76,6 +79,7 @@ export function PasskeysSection({ initial }: { initial: Passkey[] }) {
       await api(`/api/account/passkeys/${p.id}`, { method: "DELETE" });
       setNotice(`Passkey “${p.name}” removed.`);
       await refresh().catch(() => setPasskeys((l) => l.filter((x) => x.id !== p.id)));
+      router.refresh();
     } catch (err) {
       setError(message(err));
     }

@@ -1,7 +1,8 @@
 "use client";
 // "Two-factor authentication" on the account page: set up an authenticator
 // app (QR code and the secret to type, then its first code), see the recovery
-// codes once, and remove the app with a current code or the password.
+// codes once, get new ones (the old ones stop working), and remove the app
+// with a current code or the password. With passkeys only, it says so.
 import QRCode from "qrcode";
 import { useEffect, useState } from "react";
 import { ProblemError } from "@/components/api-keys/api";
@@ -28,6 +29,15 @@ export function TwoFactorSection({ initial }: { initial: TwoFactorStatus }) {
   const [proofKind, setProofKind] = useState<"code" | "password">("code");
   const [proof, setProof] = useState("");
   const [notice, setNotice] = useState<string | null>(null);
+  const [renewing, setRenewing] = useState(false);
+  const [renewError, setRenewError] = useState<string | null>(null);
+  // The page is refreshed when a passkey is added or removed (components/account/passkeys.tsx): follow it.
+  const [seen, setSeen] = useState(initial);
+  if (seen !== initial) {
+    setSeen(initial);
+    setStatus(initial);
+  }
+  const passkeysOnly = !status.totp && status.passkeys.length > 0;
 
   useEffect(() => {
     if (!enrolment) return;
@@ -82,7 +92,11 @@ export function TwoFactorSection({ initial }: { initial: TwoFactorStatus }) {
       await api("/api/account/two-factor/totp", { method: "DELETE", body: proofKind === "code" ? { code: proof } : { password: proof } });
       setRemoving(false);
       setProof("");
-      setNotice("The authenticator app was removed. Signing in now needs only your password.");
+      setNotice(
+        status.passkeys.length > 0
+          ? "The authenticator app was removed. Signing in with your password now asks for one of your passkeys."
+          : "The authenticator app was removed. Signing in now needs only your password.",
+      );
       await refresh().catch(() => setStatus({ ...status, totp: false, recoveryCodesLeft: 0 }));
     } catch (err) {
       setError(message(err));
@@ -90,6 +104,36 @@ export function TwoFactorSection({ initial }: { initial: TwoFactorStatus }) {
       setPending(false);
     }
   };
+
+  /** Ten new recovery codes, shown once; the old ones stop working (a sensitive action: the dialog may ask for a proof first). */
+  const renew = async () => {
+    if (!window.confirm("Get ten new recovery codes? Your current ones will stop working at once.")) return;
+    setRenewing(true);
+    setRenewError(null);
+    setNotice(null);
+    try {
+      const r = await api<{ recoveryCodes: string[] }>("/api/account/two-factor/recovery-codes", { method: "POST" });
+      setCodes(r.recoveryCodes.join("\n"));
+      setNotice("New recovery codes made. Your old ones no longer work.");
+      await refresh().catch(() => setStatus({ ...status, recoveryCodesLeft: r.recoveryCodes.length }));
+    } catch (err) {
+      setRenewError(message(err));
+    } finally {
+      setRenewing(false);
+    }
+  };
+
+  const recoveryCodes = (status.totp || passkeysOnly) && !enrolment && !removing && (
+    <div className="flex flex-wrap items-center gap-x-4 gap-y-2 border-t border-slate-100 pt-3">
+      <p className="text-sm text-slate-600" data-testid="recovery-codes-left">
+        {status.recoveryCodesLeft === 0
+          ? "You have no recovery codes left: get new ones."
+          : `${status.recoveryCodesLeft} recovery code${status.recoveryCodesLeft === 1 ? "" : "s"} left.`}
+      </p>
+      <Button type="button" variant="secondary" size="sm" onClick={renew} pending={renewing}>Get new recovery codes</Button>
+      {renewError && <p role="alert" className="w-full text-sm text-red-600">{renewError}</p>}
+    </div>
+  );
 
   return (
     <div className="space-y-4" data-testid="two-factor">
@@ -101,11 +145,6 @@ export function TwoFactorSection({ initial }: { initial: TwoFactorStatus }) {
           <p className="text-sm text-slate-700">
             <span className="mr-2 inline-flex items-center rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700 ring-1 ring-inset ring-emerald-200">On</span>
             Signing in asks for a code from your authenticator app after your password.
-          </p>
-          <p className="text-sm text-slate-600" data-testid="recovery-codes-left">
-            {status.recoveryCodesLeft === 0
-              ? "You have no recovery codes left: remove the app and set it up again to get new ones."
-              : `${status.recoveryCodesLeft} recovery code${status.recoveryCodesLeft === 1 ? "" : "s"} left.`}
           </p>
           {!removing ? (
             <Button type="button" variant="secondary" onClick={() => (setRemoving(true), setError(null), setNotice(null))}>Remove authenticator app</Button>
@@ -183,16 +222,34 @@ export function TwoFactorSection({ initial }: { initial: TwoFactorStatus }) {
             <Button type="button" variant="ghost" onClick={() => (setEnrolment(null), setError(null))}>Cancel</Button>
           </div>
         </form>
+      ) : passkeysOnly ? (
+        <div className="space-y-3" data-testid="two-factor-state">
+          <p className="text-sm text-slate-700">
+            <span className="mr-2 inline-flex items-center rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700 ring-1 ring-inset ring-emerald-200">On: passkeys only</span>
+            Signing in with your password asks for one of your passkeys (listed below). No authenticator app is set up; you can add one as another way in.
+          </p>
+          {error && !removing && <p role="alert" className="text-sm text-red-600">{error}</p>}
+          <Button type="button" variant="secondary" onClick={start} pending={pending}>Set up authenticator app</Button>
+        </div>
       ) : (
-        <div className="space-y-3">
+        <div className="space-y-3" data-testid="two-factor-state">
           <p className="text-sm text-slate-600">
-            Off. With an authenticator app, a stolen password alone cannot sign in to your account: signing in also asks for the 6-digit code the app shows.
+            Off. With an authenticator app or a passkey, a stolen password alone cannot sign in to your account: signing in also asks for the 6-digit code the app shows, or your passkey.
           </p>
           {error && <p role="alert" className="text-sm text-red-600">{error}</p>}
           <Button type="button" onClick={start} pending={pending}>Set up authenticator app</Button>
         </div>
       )}
-      <RecoveryCodesDialog codes={codes} onDone={() => setCodes(null)} lost="If you lose your phone, each of these codes signs you in once instead of a code from the app." />
+      {recoveryCodes}
+      <RecoveryCodesDialog
+        codes={codes}
+        onDone={() => setCodes(null)}
+        lost={
+          passkeysOnly
+            ? "If you lose your passkeys, each of these codes signs you in once (after your password) instead."
+            : "If you lose your phone, each of these codes signs you in once instead of a code from the app."
+        }
+      />
     </div>
   );
 }

@@ -26,6 +26,7 @@ const ACTIONS: Record<string, { label: string; tone: "green" | "blue" | "red" | 
   "invite.revoked": { label: "Invite revoked", tone: "red" },
   "invite.accepted": { label: "Joined", tone: "green" },
   "user.twoFactorReset": { label: "2FA reset", tone: "amber" },
+  "user.recoveryCodesRegenerated": { label: "Recovery codes renewed", tone: "amber" },
 };
 
 function describe(e: AuditEventView): string {
@@ -65,6 +66,8 @@ function describe(e: AuditEventView): string {
       return `${target} joined as ${m.role}${m.newAccount ? " (new account)" : ""}`;
     case "user.twoFactorReset":
       return `${target}'s second factors were removed by the operator and their sessions ended`;
+    case "user.recoveryCodesRegenerated":
+      return `${target} got ten new recovery codes; their old ones no longer work`;
     default:
       return target;
   }

@@ -19,6 +19,7 @@ export const AUDIT_ACTIONS = [
   "invite.revoked",
   "invite.accepted",
   "user.twoFactorReset",
+  "user.recoveryCodesRegenerated",
   "keyRequest.created",
   "keyRequest.approved",
   "keyRequest.denied",

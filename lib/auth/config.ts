@@ -38,9 +38,9 @@ declare module "next-auth" {
     activeClientId: string | null;
     /** The user's session version when this session began (see User.sessionVersion). */
     sessionVersion: number;
-    /** How the sign-in was proved (RFC 8176): ["pwd"], ["pwd", "otp" | "rc" | "hwk"] with a second factor, or ["hwk", "user"] by a passkey alone. */
+    /** How the sign-in was proved (RFC 8176): ["pwd"], ["pwd", "otp" | "rc" | "hwk"] with a second factor, or ["hwk", "user"] by a passkey alone; a re-authentication adds its method (a passkey: "hwk"). */
     amr: string[];
-    /** When (epoch seconds) the person last proved it is them (sign-in). */
+    /** When (epoch seconds) the person last proved it is them (sign-in or re-authentication). */
     authTime: number | null;
     /** This browser's Session row (lib/auth/sessions.ts); absent in cookies from before sessions had ids. */
     sid?: string;
@@ -78,16 +78,20 @@ async function signInMeta(): Promise<{ ip: string | null; userAgent: string | nu
 
 const REAUTH_SEAL_SECONDS = 60;
 
-/** What POST /api/auth/reauthenticate hands next-auth's update: the proof's time, sealed for this user (the browser never sees it). */
-export function sealReauthentication(userId: string, at: number): string {
-  return seal(JSON.stringify({ sub: userId, at, exp: Date.now() + REAUTH_SEAL_SECONDS * 1000 }), undefined, "re-authentication");
+/**
+ * What POST /api/auth/reauthenticate hands next-auth's update: the proof's time and how it was made
+ * (RFC 8176: pwd, otp, rc, hwk), sealed for this user (the browser never sees it).
+ */
+export function sealReauthentication(userId: string, at: number, how: string): string {
+  return seal(JSON.stringify({ sub: userId, at, how, exp: Date.now() + REAUTH_SEAL_SECONDS * 1000 }), undefined, "re-authentication");
 }
 
-function reauthenticatedAt(value: string, userId: string): number | null {
+function reauthenticated(value: string, userId: string): { at: number; how: string | null } | null {
   if (value.length > 1024) return null;
   try {
-    const v = JSON.parse(unseal(value, undefined, "re-authentication")) as { sub?: unknown; at?: unknown; exp?: unknown };
-    return v.sub === userId && typeof v.exp === "number" && v.exp >= Date.now() && typeof v.at === "number" ? v.at : null;
+    const v = JSON.parse(unseal(value, undefined, "re-authentication")) as { sub?: unknown; at?: unknown; how?: unknown; exp?: unknown };
+    if (v.sub !== userId || typeof v.exp !== "number" || v.exp < Date.now() || typeof v.at !== "number") return null;
+    return { at: v.at, how: typeof v.how === "string" && /^[a-z]{2,8}$/.test(v.how) ? v.how : null };
   } catch {
     return null;
   }
@@ -161,8 +165,13 @@ export const { handlers, auth, signIn, signOut, unstable_update: updateSession }
       }
       // A re-authentication (app/api/auth/reauthenticate): only a value the server sealed for this person, just now, moves the proof time.
       if (trigger === "update" && token.sub && typeof session?.reauthenticated === "string") {
-        const at = reauthenticatedAt(session.reauthenticated, token.sub);
-        if (at !== null) token.authTime = at;
+        const r = reauthenticated(session.reauthenticated, token.sub);
+        if (r) {
+          token.authTime = r.at;
+          // The session's methods gain the one just used (a passkey: "hwk").
+          const amr = Array.isArray(token.amr) ? (token.amr as string[]) : ["pwd"];
+          if (r.how && !amr.includes(r.how)) token.amr = [...amr, r.how];
+        }
       }
       if (trigger === "update" && token.sub && typeof session?.activeClientId === "string") {
         const mine = await memberships(token.sub);

@@ -5,7 +5,7 @@ import { db } from "@/lib/db/client";
 import { countSignInFailure, limitPasswordCheck } from "@/lib/http/rate-limit";
 import { seal, unseal } from "@/lib/mail/seal";
 import { ApiError } from "@/lib/http/problem";
-import { verifyPasskeyAssertion } from "@/lib/passkeys/passkeys";
+import { readAssertion, verifyPasskeyAssertion } from "@/lib/passkeys/passkeys";
 import { TwoFactorProblems } from "@/lib/two-factor/problems";
 import { hasSecondFactor, verifySecondFactor } from "@/lib/two-factor/two-factor";
 import { credentialsSchema, secondFactorFields, type Proof } from "./schemas";
@@ -66,16 +66,20 @@ export async function verifySignIn(input: unknown, ip: string | null): Promise<S
 
 /**
  * The one check of a fresh proof by a signed-in person (sudo mode): their password, a code from their
- * authenticator app, or a recovery code (a passkey assertion will be one more variant). Counted like a
- * sign-in (limitPasswordCheck: spent before the check, given back when right; 429 when spent). Returns how
- * it was proved (RFC 8176), or null when wrong.
+ * authenticator app, a recovery code, or an assertion by one of their passkeys (to options made for them:
+ * another person's passkey, or a spent or expired challenge, is simply wrong). Counted like a sign-in
+ * (limitPasswordCheck: spent before the check, given back when right; 429 when spent). Returns how it was
+ * proved (RFC 8176), or null when wrong. A passkey answer that is not WebAuthn-shaped: 400 Passkey.MalformedResponse.
  */
-export async function verifyProof(user: { id: string; email: string }, proof: Proof, ip: string | null): Promise<"pwd" | "otp" | "rc" | null> {
+export async function verifyProof(user: { id: string; email: string }, proof: Proof, ip: string | null): Promise<"pwd" | "otp" | "rc" | "hwk" | null> {
+  // A malformed passkey answer is the caller's bad request (400), not a guess: refused before the limits count it.
+  if ("passkey" in proof) readAssertion(proof.passkey);
   return limitPasswordCheck(ip, user.email, async () => {
     if ("password" in proof) {
       const u = await db().user.findUnique({ where: { id: user.id }, select: { passwordHash: true } });
       return u && (await verify(u.passwordHash, proof.password).catch(() => false)) ? "pwd" : null;
     }
+    if ("passkey" in proof) return (await verifyPasskeyAssertion(user.id, proof.passkey)) ? "hwk" : null;
     return verifySecondFactor(user, proof, ip);
   });
 }

@@ -68,8 +68,8 @@ export const SUDO_ACTIONS = {
   "policy:write": "change the Client policy",
   /** POST /api/client-invites with role Owner (and resending one), PATCH /api/members/{userId} to Owner. */
   "owners:grant": "invite or promote an Owner",
-  /** POST /api/account/two-factor/totp, …/totp/confirm, DELETE …/totp (and passkeys, later). */
-  "factors:write": "add or remove a second factor",
+  /** POST /api/account/two-factor/totp, …/totp/confirm, DELETE …/totp, POST …/recovery-codes, adding and removing passkeys. */
+  "factors:write": "add or remove a second factor or renew your recovery codes",
   /** POST /api/auth/sessions/end, and ending one other session. */
   "sessions:end": "end other sessions",
 } as const;

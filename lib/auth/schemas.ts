@@ -16,14 +16,18 @@ export const secondFactorFields = {
 
 /**
  * A fresh proof that it is you (sudo mode, POST /api/auth/reauthenticate): one of the password, a code from
- * the authenticator app, or a recovery code. A passkey assertion will join as `{ passkey }`.
+ * the authenticator app, a recovery code, or one of your passkeys' answer to
+ * POST /api/auth/reauthenticate/passkey-options.
  */
 export const reauthenticateSchema = z
   .union([
     z.strictObject({ password: z.string().min(1, "Enter your password.").max(1024) }),
     z.strictObject({ otp: otpSchema }),
     z.strictObject({ recoveryCode: recoveryCodeSchema }),
-  ], { error: "Send exactly one of password, otp or recoveryCode." })
+    z.strictObject({
+      passkey: authenticationResponseSchema.meta({ description: "Your passkey's answer (startAuthentication) to POST /api/auth/reauthenticate/passkey-options." }),
+    }),
+  ], { error: "Send exactly one of password, otp, recoveryCode or passkey." })
   .meta({ id: "ReauthenticateRequest" });
 
 export type Proof = z.infer<typeof reauthenticateSchema>;

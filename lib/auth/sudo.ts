@@ -18,7 +18,7 @@ export function reauthenticationRequired(via: "bearer" | "session", action?: Sud
     detail:
       via === "bearer"
         ? `${what} it is you again: this token was issued more than ${minutes} minutes ago. Get a fresh token (POST /api/auth/token again, with your code if you have a second factor) and repeat the request with it.`
-        : `${what} it is you again: your last sign-in was more than ${minutes} minutes ago. Send your password or a code to POST /api/auth/reauthenticate, then repeat the request.`,
+        : `${what} it is you again: your last sign-in was more than ${minutes} minutes ago. Send your password, a code or a passkey's answer to POST /api/auth/reauthenticate, then repeat the request.`,
   });
 }
 
@@ -31,4 +31,16 @@ export function assertRecentProof(principal: Principal | AccountPrincipal, actio
   if (principal.type === "apiKey") return;
   const at = principal.authTime;
   if (at === null || now / 1000 - at > env().SUDO_MAX_AGE_SECONDS) throw reauthenticationRequired(principal.via, action);
+}
+
+/** POST /api/auth/reauthenticate and its passkey options are for the browser's session: a Bearer token gets a new token instead. */
+export function refuseBearer(via: "bearer" | "session"): void {
+  if (via === "bearer") {
+    throw new ApiError({
+      status: 400,
+      code: "Auth.ReauthenticateWithToken",
+      title: "Get a new token instead",
+      detail: "A Bearer token's proof is its issue time: get a fresh token with POST /api/auth/token.",
+    });
+  }
 }

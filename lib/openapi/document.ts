@@ -470,16 +470,16 @@ export function buildOpenApiDocument() {
           tags: ["Auth"],
           summary: "Prove it is you again (sudo mode)",
           description:
-            "For the browser's session: send one proof (your password, a code from your authenticator app, or a recovery code) and the session may do the sensitive actions for `SUDO_MAX_AGE_SECONDS` (answered as `sudoUntil`); the renewed session cookie comes back in Set-Cookie. A wrong proof counts like a failed sign-in (per address and account). A Bearer token is renewed by getting a new one (`POST /api/auth/token`): `400 Auth.ReauthenticateWithToken`.",
+            "For the browser's session: send one proof (your password, a code from your authenticator app, a recovery code, or one of your passkeys' answer to `POST /api/auth/reauthenticate/passkey-options`) and the session may do the sensitive actions for `SUDO_MAX_AGE_SECONDS` (answered as `sudoUntil`); the renewed session cookie comes back in Set-Cookie, and its `amr` gains the method (a passkey: `hwk`). A wrong proof (for a passkey: not one of yours, or a spent or expired challenge) counts like a failed sign-in (per address and account). A Bearer token is renewed by getting a new one (`POST /api/auth/token`): `400 Auth.ReauthenticateWithToken`.",
           security: [{ SessionCookie: [] }],
           requestBody: {
             required: true,
-            content: { "application/json": { schema: reauthenticateSchema, examples: { password: { value: { password: "correct horse battery staple" } }, code: { value: { otp: "123456" } } } } },
+            content: { "application/json": { schema: reauthenticateSchema, examples: { password: { value: { password: "correct horse battery staple" } }, code: { value: { otp: "123456" } }, passkey: { value: { passkey: { id: "…", rawId: "…", type: "public-key", response: { clientDataJSON: "…", authenticatorData: "…", signature: "…" }, clientExtensionResults: {} } } } } } },
           },
           responses: {
             "200": { description: "Proven: sensitive actions are allowed until `sudoUntil`.", content: { "application/json": { schema: reauthenticateResponseSchema } } },
-            "400": problem("`Request.Invalid`: not exactly one of `password`, `otp`, `recoveryCode`, or a malformed code. `Auth.ReauthenticateWithToken`: called with a Bearer token."),
-            "401": problem("`Auth.InvalidProof`: the password or code is not right (or the code was used); counted like a wrong sign-in. Also the usual 401s."),
+            "400": problem("`Request.Invalid`: not exactly one of `password`, `otp`, `recoveryCode`, `passkey`, or a malformed code. `Passkey.MalformedResponse`: a `passkey` that is not a WebAuthn answer. `Auth.ReauthenticateWithToken`: called with a Bearer token."),
+            "401": problem("`Auth.InvalidProof`: the password, code or passkey is not right (or the code or the passkey's challenge was used); counted like a wrong sign-in. Also the usual 401s."),
             ...bodyErrors,
             "403": common["403"],
             "429": common["429"],

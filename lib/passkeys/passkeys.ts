@@ -21,7 +21,7 @@ import { logger } from "@/lib/log";
 import { factorAddedEmail, factorRemovedEmail } from "@/lib/two-factor/emails";
 import { hashRecoveryCode, lockUser, newRecoveryCodes, queueEmail } from "@/lib/two-factor/two-factor";
 import { PasskeyProblems } from "./problems";
-import { authenticationResponseSchema, registrationResponseSchema, type PasskeyInfo } from "./schemas";
+import { authenticationResponseSchema, registrationResponseSchema, type AuthenticationResponse, type PasskeyInfo } from "./schemas";
 
 const CHALLENGE_MS = 5 * 60 * 1000;
 const MAX_PASSKEYS = 20;
@@ -155,6 +155,11 @@ export async function removePasskey(user: { userId: string; email: string }, id:
   logger.info({ event: "passkey removed", userId: user.userId, factorId: id }, "passkey removed");
 }
 
+/** Whether this person has a passkey (the re-authentication dialog offers it then). */
+export async function hasPasskey(userId: string): Promise<boolean> {
+  return (await db().userFactor.count({ where: { userId, type: "Passkey", confirmedAt: { not: null } } })) > 0;
+}
+
 /**
  * Options for proving it is you with a passkey (navigator.credentials.get).
  * userId null: a sign-in by a discoverable passkey (empty allowCredentials:
@@ -173,6 +178,13 @@ export async function passkeyAuthenticationOptions(userId: string | null): Promi
   return options;
 }
 
+/** An assertion's shape and challenge, or a 400 Passkey.MalformedResponse (checked before any limit is spent). */
+export function readAssertion(input: unknown): { response: AuthenticationResponse; challenge: string } {
+  const parsed = authenticationResponseSchema.safeParse(input);
+  if (!parsed.success) throw PasskeyProblems.malformed();
+  return { response: parsed.data, challenge: challengeOf(parsed.data.response.clientDataJSON) };
+}
+
 /**
  * Verify a passkey assertion (sign-in, a second step, or a re-authentication).
  * userId: the person who must own the passkey, or null for a sign-in by any
@@ -185,10 +197,7 @@ export async function passkeyAuthenticationOptions(userId: string | null): Promi
  * expired challenge, bad signature, counter gone backwards: callers answer 401).
  */
 export async function verifyPasskeyAssertion(userId: string | null, input: unknown): Promise<{ userId: string; factorId: string } | null> {
-  const parsed = authenticationResponseSchema.safeParse(input);
-  if (!parsed.success) throw PasskeyProblems.malformed();
-  const response = parsed.data;
-  const challenge = challengeOf(response.response.clientDataJSON);
+  const { response, challenge } = readAssertion(input);
   const f = await db().userFactor.findUnique({
     where: { credentialId: response.id },
     select: { id: true, userId: true, type: true, publicKey: true, signCount: true, transports: true, confirmedAt: true },

@@ -17,5 +17,8 @@ export const PasskeyProblems = {
       title: "Passkey not accepted",
       detail: "That passkey is not known here, or its answer did not verify (wrong site, expired or used challenge, bad signature). Ask for new options and try again.",
     }),
+  /** Options to prove it is you by passkey, for someone who has none. */
+  noneRegistered: () =>
+    new ApiError({ status: 404, code: "Passkey.NotFound", title: "No passkey", detail: "You have no passkey: prove it is you with your password or a code instead." }),
   notFound: () => new ApiError({ status: 404, code: "Passkey.NotFound", title: "Passkey not found", detail: "You have no passkey with that id." }),
 };

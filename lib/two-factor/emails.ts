@@ -41,3 +41,11 @@ export function recoveryCodeUsedEmail(f: { left: number; when: Date; ip: string 
   ];
   return { subject: `A recovery code was used (${f.left} left)`, text: [...lines, "", NOT_YOU].join("\n"), html: body(lines, NOT_YOU) };
 }
+
+export function recoveryCodesRegeneratedEmail(f: { when: Date; ip: string | null }): Email {
+  const lines = [
+    `New recovery codes were made for your Dolfin account on ${f.when.toUTCString().replace("GMT", "UTC")}${f.ip ? ` from ${f.ip}` : ""}. The old ones no longer work.`,
+    "Keep the new ones somewhere safe: each one lets you in once if you lose your authenticator app or passkey.",
+  ];
+  return { subject: "New recovery codes for your Dolfin account", text: [...lines, "", NOT_YOU].join("\n"), html: body(lines, NOT_YOU) };
+}

@@ -69,5 +69,20 @@ export function twoFactorPaths(problem: (description: string) => Response, commo
         },
       },
     },
+    "/api/account/two-factor/recovery-codes": {
+      post: {
+        operationId: "regenerateRecoveryCodes",
+        tags: ["Auth"],
+        summary: "New recovery codes",
+        description:
+          "Ten new single-use recovery codes, shown in this answer only, for a person with a second factor (an authenticator app or a passkey, which stays as it is). Every old code stops working at once. Needs a recent proof (`403 Auth.ReauthenticationRequired` otherwise). Recorded in the audit log of each of your Clients; you are emailed.",
+        security: people,
+        responses: {
+          "201": { description: "The new codes; keep them safe.", content: { "application/json": { schema: recoveryCodesSchema } } },
+          "404": problem("`TwoFactor.NotEnabled`: no second factor, so no recovery codes."),
+          ...common,
+        },
+      },
+    },
   };
 }

@@ -29,6 +29,8 @@ export const TwoFactorProblems = {
     new ApiError({ status: 409, code: "TwoFactor.AlreadyEnabled", title: "Authenticator app already set up", detail: "Remove the current one first (DELETE /api/account/two-factor/totp)." }),
   noPendingEnrolment: () =>
     new ApiError({ status: 409, code: "TwoFactor.NoPendingEnrolment", title: "No enrolment to confirm", detail: "Start one first: POST /api/account/two-factor/totp." }),
+  noSecondFactor: () =>
+    new ApiError({ status: 404, code: "TwoFactor.NotEnabled", title: "No second factor", detail: "Recovery codes come with a second factor: set up an authenticator app or add a passkey first." }),
   notEnabled: () => new ApiError({ status: 404, code: "TwoFactor.NotEnabled", title: "No authenticator app", detail: "No authenticator app is set up on this account." }),
   invalidConfirmCode: () =>
     new ApiError({

@@ -17,7 +17,7 @@ import { logger } from "@/lib/log";
 import { enqueueEmail, mailConfigured } from "@/lib/mail/outbox";
 import { seal, unseal } from "@/lib/mail/seal";
 import type { Email } from "@/lib/mail/templates";
-import { factorAddedEmail, factorRemovedEmail, recoveryCodeUsedEmail } from "./emails";
+import { factorAddedEmail, factorRemovedEmail, recoveryCodesRegeneratedEmail, recoveryCodeUsedEmail } from "./emails";
 import { TwoFactorProblems } from "./problems";
 import { RECOVERY_ALPHABET, RECOVERY_CODE_COUNT, TOTP_DIGITS, TOTP_PERIOD_SECONDS, type TotpEnrolment, type TwoFactorStatus } from "./schemas";
 
@@ -165,6 +165,35 @@ export async function removeTotp(user: { userId: string; email: string }): Promi
     await queueEmail(tx, user.email, { ...factorRemovedEmail({ what: APP, when: new Date(), byOperator: false, othersLeft: left > 0 }), subjectId: user.userId });
   });
   logger.info({ event: "totp removed", userId: user.userId }, "authenticator app removed");
+}
+
+/**
+ * Ten new recovery codes for a person with a second factor (the caller has a recent proof): every old
+ * code, used or not, stops working in the same transaction; each of their Clients' audit trails records
+ * it and they are emailed. Answers the codes (shown once; only their hashes are kept).
+ */
+export async function regenerateRecoveryCodes(user: { userId: string; email: string }, meta: Pick<RequestMeta, "ip" | "userAgent">): Promise<{ recoveryCodes: string[] }> {
+  const codes = newRecoveryCodes();
+  await db().$transaction(async (tx) => {
+    await lockUser(tx, user.userId);
+    if ((await tx.userFactor.count({ where: { userId: user.userId, confirmedAt: { not: null } } })) === 0) throw TwoFactorProblems.noSecondFactor();
+    const old = await tx.recoveryCode.deleteMany({ where: { userId: user.userId } });
+    await tx.recoveryCode.createMany({ data: codes.map((c) => ({ userId: user.userId, codeHash: hashRecoveryCode(c.replace("-", "")) })) });
+    const memberships = await tx.clientMember.findMany({ where: { userId: user.userId }, select: { clientId: true } });
+    for (const m of memberships) {
+      await recordAuditEvent(tx, {
+        clientId: m.clientId,
+        action: "user.recoveryCodesRegenerated",
+        actor: { type: "user", userId: user.userId, label: user.email },
+        target: { type: "user", id: user.userId, label: user.email },
+        metadata: { replaced: old.count, issued: codes.length },
+        meta,
+      });
+    }
+    await queueEmail(tx, user.email, { ...recoveryCodesRegeneratedEmail({ when: new Date(), ip: meta.ip }), subjectId: user.userId });
+  });
+  logger.info({ event: "recovery codes regenerated", userId: user.userId }, "recovery codes regenerated");
+  return { recoveryCodes: codes };
 }
 
 /**
