@@ -7,6 +7,7 @@ import { requireUser } from "@/lib/auth/session";
 import { getKeyPolicy } from "@/lib/clients/key-policy";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
+import type { KeyApproval } from "@/components/key-requests/types";
 import { NoClient } from "../no-client";
 
 export const metadata: Metadata = { title: "API keys" };
@@ -38,7 +39,12 @@ export default async function ApiKeysPage() {
         canManage={can(user.role, "apiKeys:write")}
         canSeeHistory={can(user.role, "audit:read")}
         grantable={roleScopes(user.role)}
-        policy={{ keysMustExpire: policy.keysMustExpire, maxKeyLifetimeDays: policy.maxKeyLifetimeDays }}
+        policy={{
+          keysMustExpire: policy.keysMustExpire,
+          maxKeyLifetimeDays: policy.maxKeyLifetimeDays,
+          keyApproval: (policy as { keyApproval?: KeyApproval }).keyApproval ?? "none",
+        }}
+        me={user.userId}
         usage={{ active: policy.activeKeys, max: policy.maxActiveKeys }}
         clientName={client.name}
         expiring={expiring.data}
