@@ -12,6 +12,8 @@ import { ApiError } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { assertCanGrant } from "./grant";
 import { generateKey } from "./key-format";
+import { approvalRequired } from "@/lib/key-requests/problems";
+import { needsApproval, type KeyApprovalPolicy } from "@/lib/key-requests/schemas";
 import type { CreateApiKeyData, CreateApiKeyResponse } from "./schemas";
 import { toCreatedResponse } from "./view";
 
@@ -37,7 +39,7 @@ export function assertExpiryInFuture(expiresAt: Date | null, now: Date): void {
 }
 
 /** The Client's expiry rules, applied to a requested expiry (null = never). No I/O. */
-export function checkExpiryPolicy(client: Omit<LockedClient, "id" | "type" | "maxActiveKeys">, expiresAt: Date | null, now: Date): void {
+export function checkExpiryPolicy(client: Pick<LockedClient, "keysMustExpire" | "maxKeyLifetimeDays">, expiresAt: Date | null, now: Date): void {
   assertExpiryInFuture(expiresAt, now);
   if (client.keysMustExpire && expiresAt === null) {
     throw new ApiError({
@@ -127,21 +129,13 @@ function insertKeySql(gate: Prisma.Sql, id: string, principal: Principal, input:
     SELECT count(*)::int AS n FROM k`;
 }
 
-/**
- * The hot write path is one statement, committed on its own: it locks the
- * Client row only if the Client is under its cap ("activeKeyCount", which
- * triggers keep at or above the true count) and the expiry fits its policy,
- * and inserts the key and its audit event under that lock. Waiting for the
- * lock re-reads the row, so the count an earlier create added is seen and
- * two creates can never both take the last slot.
- *
- * When the gate says no, the slow path finds out exactly why under the same
- * lock: the policy (precise error), or a true count of active keys (keys that
- * expired since still sit in "activeKeyCount"), which it writes back.
- */
-export async function createApiKey(principal: Principal, input: CreateApiKeyData, meta: RequestMeta): Promise<CreateApiKeyResponse> {
-  const now = new Date();
-  // Cheap refusals first, before any database work (the policy parts are checked under the lock).
+/** A statement runner inside the caller's transaction (SqlTx.query, or Prisma's tx.$queryRaw). */
+type Run = <R extends Record<string, unknown>>(sql: Prisma.Sql) => Promise<R[]>;
+
+type Prepared = { id: string; key: ReturnType<typeof generateKey>; a: ReturnType<typeof auditRow>; response: CreateApiKeyResponse };
+
+/** Create's refusals that need no database, then the key, its audit row and the answer (built before anything is written). */
+function prepare(principal: Principal, input: CreateApiKeyData, meta: RequestMeta, now: Date, extra: Record<string, unknown> = {}): Prepared {
   assertExpiryInFuture(input.expiresAt, now);
   assertCanGrant(principal, { scopes: input.scopes, allowedIps: input.allowedIps, expiresAt: input.expiresAt });
   // Sudo mode: a person makes a full-access or writing key on a Live Client only with a recent proof.
@@ -153,7 +147,7 @@ export async function createApiKey(principal: Principal, input: CreateApiKeyData
     action: "apiKey.created",
     actor: actorOf(principal),
     target: { type: "apiKey", id, label: input.name ?? key.keyPrefix },
-    metadata: { keyPrefix: key.keyPrefix, name: input.name, expiresAt: input.expiresAt?.toISOString() ?? null, scopes: input.scopes, allowedIps: input.allowedIps },
+    metadata: { keyPrefix: key.keyPrefix, name: input.name, expiresAt: input.expiresAt?.toISOString() ?? null, scopes: input.scopes, allowedIps: input.allowedIps, ...extra },
     meta,
   });
   // The answer is built (and checked against its schema) before anything is written:
@@ -172,6 +166,48 @@ export async function createApiKey(principal: Principal, input: CreateApiKeyData
     },
     key.rawKey,
   );
+  return { id, key, a, response };
+}
+
+/**
+ * Under the Client lock the caller's transaction holds: the policy as it is now (expiry; approval unless
+ * `approved`), an exact count of active keys (written back), then the insert. Returns the cap when it is
+ * reached (nothing inserted).
+ */
+async function insertLocked(run: Run, locked: LockedClient, principal: Principal, input: CreateApiKeyData, p: Prepared, now: Date, approved: boolean) {
+  checkExpiryPolicy(locked, input.expiresAt, now);
+  if (!approved && needsApproval(locked.keyApproval, input.scopes)) throw approvalRequired(locked.keyApproval, "create");
+  const [{ n: active }] = await run<{ n: number }>(activeKeysSql(principal.clientId, now, null));
+  await run(Prisma.sql`UPDATE "Client" SET "activeKeyCount" = ${active}::int WHERE id = ${principal.clientId}::uuid`);
+  if (active >= locked.maxActiveKeys) return { active, max: locked.maxActiveKeys };
+  await run(insertKeySql(Prisma.sql`SELECT ${principal.clientId}::uuid AS id`, p.id, principal, input, p.key, now, p.a));
+  return null;
+}
+
+/**
+ * The hot write path is one statement, committed on its own: it locks the
+ * Client row only if the Client is under its cap ("activeKeyCount", which
+ * triggers keep at or above the true count), the expiry fits its policy and
+ * the key needs no approval (keyApproval), and inserts the key and its audit
+ * event under that lock. Waiting for the lock re-reads the row, so the count
+ * an earlier create added is seen and two creates can never both take the
+ * last slot.
+ *
+ * When the gate says no, the slow path finds out exactly why under the same
+ * lock: the policy (precise error), or a true count of active keys (keys that
+ * expired since still sit in "activeKeyCount"), which it writes back.
+ */
+export async function createApiKey(principal: Principal, input: CreateApiKeyData, meta: RequestMeta): Promise<CreateApiKeyResponse> {
+  const now = new Date();
+  const cls = accessClass(input.scopes);
+  // A person asking for a powerful key under the approval policy learns so before being asked to prove it is them
+  // (one small read, on a rare path; the gate below is what holds under races, for keys too).
+  if (principal.type === "user" && cls !== "read") {
+    const c = await sqlQuery<{ keyApproval: KeyApprovalPolicy }>(Prisma.sql`SELECT "keyApproval"::text AS "keyApproval" FROM "Client" WHERE id = ${principal.clientId}::uuid`);
+    if (c[0] && needsApproval(c[0].keyApproval, input.scopes)) throw approvalRequired(c[0].keyApproval, "create");
+  }
+  // Cheap refusals first, before any database work (the policy parts are checked under the lock).
+  const p = prepare(principal, input, meta, now);
   const exp = input.expiresAt;
   const gate = Prisma.sql`
     SELECT id FROM "Client"
@@ -179,19 +215,33 @@ export async function createApiKey(principal: Principal, input: CreateApiKeyData
       AND "activeKeyCount" < "maxActiveKeys"
       AND (NOT "keysMustExpire" OR ${exp}::timestamptz IS NOT NULL)
       AND ("maxKeyLifetimeDays" IS NULL OR ${exp}::timestamptz <= ${now}::timestamptz + make_interval(secs => "maxKeyLifetimeDays" * 86400))
+      AND NOT ((${cls} = 'full' AND "keyApproval" <> 'none') OR (${cls} = 'write' AND "keyApproval" = 'write'))
     FOR NO KEY UPDATE`;
-  const [{ n }] = await sqlQuery<{ n: number }>(insertKeySql(gate, id, principal, input, key, now, a));
+  const [{ n }] = await sqlQuery<{ n: number }>(insertKeySql(gate, p.id, principal, input, p.key, now, p.a));
   if (n === 0) {
     const full = await sqlTransaction(async (tx) => {
       const locked = lockedOrNotFound(await tx.query<LockedClient>(lockClientSql(principal.clientId)));
-      checkExpiryPolicy(locked, input.expiresAt, now); // the policy as it is now, under the lock
-      const [{ n: active }] = await tx.query<{ n: number }>(activeKeysSql(principal.clientId, now, null));
-      await tx.query(Prisma.sql`UPDATE "Client" SET "activeKeyCount" = ${active}::int WHERE id = ${principal.clientId}::uuid`);
-      if (active >= locked.maxActiveKeys) return { active, max: locked.maxActiveKeys }; // commit the recount, then refuse
-      await tx.query(insertKeySql(Prisma.sql`SELECT ${principal.clientId}::uuid AS id`, id, principal, input, key, now, a));
-      return null;
+      return insertLocked(tx.query, locked, principal, input, p, now, false);
     });
     if (full) throw limitReached(full.active, full.max);
   }
-  return response;
+  return p.response;
+}
+
+/**
+ * A key whose request was approved (lib/key-requests claim), inside the claim's transaction, which holds the
+ * Client lock: create's every rule again (the policy may have tightened since the request), except approval.
+ * Its audit event names the request. A Client at its cap refuses (the transaction rolls back, claim included).
+ */
+export async function createApprovedApiKey(tx: Tx, locked: LockedClient, principal: Principal, input: CreateApiKeyData, meta: RequestMeta, keyRequestId: string): Promise<CreateApiKeyResponse> {
+  const now = new Date();
+  const p = prepare(principal, input, meta, now, { keyRequestId });
+  const full = await insertLocked((sql) => tx.$queryRaw(sql), locked, principal, input, p, now, true);
+  if (full) throw limitReached(full.active, full.max);
+  return p.response;
+}
+
+/** full: full access; write: any write scope; read: read scopes only. */
+function accessClass(scopes: readonly string[] | null): "full" | "write" | "read" {
+  return scopes === null ? "full" : scopes.some((s) => s.endsWith(":write")) ? "write" : "read";
 }

@@ -13,6 +13,8 @@ import { assertCanGrant, assertCanManage } from "./grant";
 import { getApiKey } from "./list-api-keys";
 import type { ApiKeyView, UpdateApiKeyData } from "./schemas";
 import { cacheForgetKey } from "./verify-cache";
+import { approvalRequired } from "@/lib/key-requests/problems";
+import { wideningNeedsApproval } from "@/lib/key-requests/schemas";
 
 const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
@@ -29,7 +31,7 @@ export async function updateApiKey(principal: Principal, id: string, input: Upda
   if (!isUuid(id)) throw Problems.notFound("ApiKey.NotFound", "API key");
   const changesAccess = input.scopes !== undefined || input.allowedIps !== undefined;
   await db().$transaction(async (tx) => {
-    if (changesAccess) await lockClient(tx, principal.clientId); // key writes of one Client queue on its row
+    const locked = changesAccess ? await lockClient(tx, principal.clientId) : null; // key writes of one Client queue on its row
     const key = await tx.apiKey.findFirst({
       where: { id, clientId: principal.clientId },
       select: { id: true, name: true, keyPrefix: true, fullAccess: true, scopes: true, allowedIps: true, expiresAt: true },
@@ -59,8 +61,11 @@ export async function updateApiKey(principal: Principal, id: string, input: Upda
     // The key as it would be must be within the caller too, lifetime included: an expiring key
     // cannot give a key that outlives it more than it holds (as create and rotate refuse).
     assertCanGrant(principal, { ...after, expiresAt: key.expiresAt });
+    const widens = widensAccess(before, after);
+    // Four eyes (keyApproval): giving a key more that lands it among the keys the policy covers needs a second person's approval.
+    if (locked && wideningNeedsApproval(locked.keyApproval, widens, after)) throw approvalRequired(locked.keyApproval, "widen");
     // Sudo mode: giving a key more (a scope or an address it did not have) needs a person's recent proof; narrowing never does.
-    if (widensAccess(before, after)) assertRecentProof(principal, "apiKeys:widen");
+    if (widens) assertRecentProof(principal, "apiKeys:widen");
     await tx.apiKey.update({
       where: { id: key.id },
       data: { fullAccess: after.scopes === null, scopes: after.scopes ?? [], allowedIps: after.allowedIps },

@@ -19,6 +19,11 @@ export const AUDIT_ACTIONS = [
   "invite.revoked",
   "invite.accepted",
   "user.twoFactorReset",
+  "keyRequest.created",
+  "keyRequest.approved",
+  "keyRequest.denied",
+  "keyRequest.claimed",
+  "keyRequest.expired",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -38,7 +43,7 @@ export type AuditInput = {
   clientId: string;
   action: AuditAction;
   actor: Actor;
-  target: { type: "apiKey" | "client" | "user" | "invite"; id: string; label?: string | null };
+  target: { type: "apiKey" | "client" | "user" | "invite" | "keyRequest"; id: string; label?: string | null };
   metadata?: Prisma.InputJsonValue;
   meta: Pick<RequestMeta, "ip" | "userAgent">;
 };

@@ -62,6 +62,8 @@ export const SUDO_ACTIONS = {
   "apiKeys:powerful": "create or rotate a key with full access or a write scope on a Live Client",
   /** PATCH /api/api-keys/{id}: only when widensAccess. */
   "apiKeys:widen": "widen a key's scopes or allowlist",
+  /** POST /api/key-requests/{id}/approve (claiming a powerful key on Live needs one too, as "apiKeys:powerful"). */
+  "keyRequests:approve": "approve a request for a powerful key",
   /** PUT /api/key-policy. */
   "policy:write": "change the Client policy",
   /** POST /api/client-invites with role Owner (and resending one), PATCH /api/members/{userId} to Owner. */

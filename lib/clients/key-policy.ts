@@ -5,9 +5,10 @@ import { db } from "@/lib/db/client";
 import { ApiError } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { activeKeyCount } from "@/lib/api-keys/create-api-key";
+import { lockClient } from "./lock";
 import { keyPolicyViewSchema, type KeyPolicy, type KeyPolicyView } from "./schemas";
 
-const select = { keysMustExpire: true, maxKeyLifetimeDays: true, maxActiveKeys: true, requireTwoFactor: true } as const;
+const select = { keysMustExpire: true, maxKeyLifetimeDays: true, maxActiveKeys: true, requireTwoFactor: true, keyApproval: true } as const;
 
 /** The policy and the exact number of keys counting against its cap now. */
 export async function getKeyPolicy(clientId: string): Promise<KeyPolicyView> {
@@ -27,7 +28,20 @@ export async function updateKeyPolicy(principal: Principal, policy: KeyPolicy, m
     });
   }
   await db().$transaction(async (tx) => {
+    // Under the Client lock: the approvers counted here cannot be demoted or removed meanwhile (lib/members).
+    await lockClient(tx, principal.clientId);
     const before = await tx.client.findUniqueOrThrow({ where: { id: principal.clientId }, select });
+    if (policy.keyApproval !== undefined && policy.keyApproval !== "none" && policy.keyApproval !== before.keyApproval) {
+      const approvers = await tx.clientMember.count({ where: { clientId: principal.clientId, role: { in: ["Owner", "Admin"] } } });
+      if (approvers < 2) {
+        throw new ApiError({
+          status: 409,
+          code: "Policy.NotEnoughApprovers",
+          title: "Not enough people to approve",
+          detail: `Approval needs a second person: this Client has ${approvers} Owner${approvers === 1 ? "" : "s"} and Admins in all, and needs at least two. Invite or promote an Admin first.`,
+        });
+      }
+    }
     const after = await tx.client.update({ where: { id: principal.clientId }, data: policy, select });
     if (JSON.stringify(before) !== JSON.stringify(after)) {
       await recordAuditEvent(tx, {

@@ -5,8 +5,16 @@ import "server-only";
 import type { Tx } from "@/lib/db/client";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { ApiError } from "@/lib/http/problem";
+import type { KeyApprovalPolicy } from "@/lib/key-requests/schemas";
 
-export type LockedClient = { id: string; type: "Live" | "Sandbox"; keysMustExpire: boolean; maxKeyLifetimeDays: number | null; maxActiveKeys: number };
+export type LockedClient = {
+  id: string;
+  type: "Live" | "Sandbox";
+  keysMustExpire: boolean;
+  maxKeyLifetimeDays: number | null;
+  maxActiveKeys: number;
+  keyApproval: KeyApprovalPolicy;
+};
 
 /**
  * Lock the Client row until the transaction ends. Every key write (create,
@@ -24,7 +32,7 @@ export async function lockClient(tx: Tx, clientId: string): Promise<LockedClient
 /** The locking SELECT itself. */
 export function lockClientSql(clientId: string): Prisma.Sql {
   return Prisma.sql`
-    SELECT id, type::text AS type, "keysMustExpire", "maxKeyLifetimeDays", "maxActiveKeys"
+    SELECT id, type::text AS type, "keysMustExpire", "maxKeyLifetimeDays", "maxActiveKeys", "keyApproval"::text AS "keyApproval"
     FROM "Client" WHERE id = ${clientId}::uuid FOR NO KEY UPDATE`;
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { KEY_APPROVAL_POLICIES } from "@/lib/key-requests/schemas";
 
 export const MAX_LIFETIME_DAYS = 3650;
 
@@ -22,6 +23,13 @@ export const keyPolicySchema = z
         .boolean({ error: "requireTwoFactor must be true or false." })
         .optional()
         .meta({ description: "Everyone in this Client must have a second factor to use it (API keys are unaffected). Absent: unchanged. Only an Owner who has a second factor may turn it on." }),
+      keyApproval: z
+        .enum(KEY_APPROVAL_POLICIES, { error: "keyApproval must be none, fullAccess or write." })
+        .optional()
+        .meta({
+          description:
+            "Four eyes on powerful keys: `fullAccess`: keys with full access need a second Owner's or Admin's approval (POST /api/key-requests); `write`: also keys with any write scope; `none`: no approval. Absent: unchanged. Needs at least two Owners and Admins (409 Policy.NotEnoughApprovers).",
+        }),
     },
     { error: (iss) => (iss.code === "unrecognized_keys" ? undefined : "The body must be a JSON object.") },
   )
@@ -33,6 +41,7 @@ export type KeyPolicy = z.infer<typeof keyPolicySchema>;
 export const keyPolicyViewSchema = keyPolicySchema
   .extend({
     requireTwoFactor: z.boolean().meta({ description: "People of this Client without a second factor get 403 Member.TwoFactorRequired from its API." }),
+    keyApproval: z.enum(KEY_APPROVAL_POLICIES).meta({ description: "Which new keys need a second person's approval: none, fullAccess, or write (full access or any write scope)." }),
     activeKeys: z
       .number()
       .int()
