@@ -18,7 +18,7 @@ import { RenameKeyDialog } from "./rename-key-dialog";
 import { RevokeKeyDialog } from "./revoke-key-dialog";
 import { RotateKeyDialog } from "./rotate-key-dialog";
 import { RequestsView } from "@/components/key-requests/requests-view";
-import type { KeyRequestView } from "@/components/key-requests/types";
+import type { KeyRequestView } from "@/lib/key-requests/schemas";
 
 type Page = { data: ApiKeyView[]; nextCursor: string | null; hasMore: boolean };
 type Usage = { active: number; max: number };

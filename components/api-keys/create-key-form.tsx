@@ -21,11 +21,11 @@ import { createApiKeySchema, NAME_MAX, type CreateApiKeyResponse } from "@/lib/a
 import { AccessFields, accessRequest, initialAccess, scopesOf, type AccessValue } from "./access-fields";
 import { ProblemError } from "./api";
 import { useApi } from "@/components/ui/active-client";
-import { needsApproval, REASON_MAX, type KeyApproval, type KeyRequestView } from "@/components/key-requests/types";
+import { needsApproval, REASON_MAX, type KeyApprovalPolicy, type KeyRequestView } from "@/lib/key-requests/schemas";
 
-export type KeyPolicy = { keysMustExpire: boolean; maxKeyLifetimeDays: number | null; keyApproval?: KeyApproval };
+export type KeyPolicy = { keysMustExpire: boolean; maxKeyLifetimeDays: number | null; keyApproval?: KeyApprovalPolicy };
 
-const APPROVAL_RULE: Record<Exclude<KeyApproval, "none">, string> = {
+const APPROVAL_RULE: Record<Exclude<KeyApprovalPolicy, "none">, string> = {
   fullAccess: "keys with full access",
   write: "keys with full access or any write permission",
 };
@@ -61,7 +61,7 @@ export function CreateKeyForm({
   const [access, setAccess] = useState<AccessValue>(fresh);
   const [accessError, setAccessError] = useState<string | undefined>(undefined);
   // The approval rule as last known: the page's, or the server's when a create was refused for it (changed meanwhile).
-  const [approval, setApproval] = useState<KeyApproval>(policy.keyApproval ?? "none");
+  const [approval, setApproval] = useState<KeyApprovalPolicy>(policy.keyApproval ?? "none");
   const [reason, setReason] = useState("");
   const [reasonError, setReasonError] = useState<string | undefined>(undefined);
   const covered = needsApproval(approval, scopesOf(access));
@@ -106,7 +106,7 @@ export function CreateKeyForm({
     } catch (err) {
       if (err instanceof ProblemError && err.code === "ApiKey.ApprovalRequired") {
         // The policy changed since the page loaded: learn the rule, and the form turns into a request.
-        const now = await api<{ keyApproval?: KeyApproval }>("/api/key-policy").catch(() => null);
+        const now = await api<{ keyApproval?: KeyApprovalPolicy }>("/api/key-policy").catch(() => null);
         setApproval(now?.keyApproval && now.keyApproval !== "none" ? now.keyApproval : approval === "none" ? "write" : approval);
         toast.error(`${err.message} Say why you need it and send a request instead.`);
       } else if (err instanceof ProblemError && err.errors) {

@@ -26,6 +26,11 @@ const ACTIONS: Record<string, { label: string; tone: "green" | "blue" | "red" | 
   "invite.revoked": { label: "Invite revoked", tone: "red" },
   "invite.accepted": { label: "Joined", tone: "green" },
   "user.twoFactorReset": { label: "2FA reset", tone: "amber" },
+  "keyRequest.created": { label: "Key requested", tone: "blue" },
+  "keyRequest.approved": { label: "Request approved", tone: "green" },
+  "keyRequest.denied": { label: "Request denied", tone: "red" },
+  "keyRequest.claimed": { label: "Requested key created", tone: "green" },
+  "keyRequest.expired": { label: "Request expired", tone: "slate" },
 };
 
 function describe(e: AuditEventView): string {
@@ -49,8 +54,9 @@ function describe(e: AuditEventView): string {
     case "apiKey.reportedLeaked":
       return `${target} was found in public and revoked automatically`;
     case "client.policyChanged": {
-      const a = (m.after ?? {}) as { keysMustExpire?: boolean; maxKeyLifetimeDays?: number | null; maxActiveKeys?: number };
-      return `Keys must expire: ${a.keysMustExpire ? "yes" : "no"} · max lifetime: ${a.maxKeyLifetimeDays ? `${a.maxKeyLifetimeDays} days` : "none"} · max active keys: ${a.maxActiveKeys}`;
+      const a = (m.after ?? {}) as { keysMustExpire?: boolean; maxKeyLifetimeDays?: number | null; maxActiveKeys?: number; keyApproval?: string };
+      const approval = a.keyApproval && a.keyApproval !== "none" ? ` · approval: ${a.keyApproval === "write" ? "full access or write" : "full access"}` : "";
+      return `Keys must expire: ${a.keysMustExpire ? "yes" : "no"} · max lifetime: ${a.maxKeyLifetimeDays ? `${a.maxKeyLifetimeDays} days` : "none"} · max active keys: ${a.maxActiveKeys}${approval}`;
     }
     case "member.roleChanged":
       return `${target}: ${m.before} → ${m.after}`;
@@ -63,6 +69,15 @@ function describe(e: AuditEventView): string {
       return `${target}'s invitation (${m.role}) no longer works`;
     case "invite.accepted":
       return `${target} joined as ${m.role}${m.newAccount ? " (new account)" : ""}`;
+    case "keyRequest.created":
+    case "keyRequest.approved":
+    case "keyRequest.claimed":
+    case "keyRequest.expired": {
+      const what = m.scopes === undefined ? "" : `: ${accessSummary((m.scopes as string[] | null) ?? null)}`;
+      return `${target || "A key request"}${what}${typeof m.reason === "string" && e.action === "keyRequest.created" ? ` (“${m.reason}”)` : ""}`;
+    }
+    case "keyRequest.denied":
+      return `${target || "A key request"}${typeof m.reason === "string" ? `: “${m.reason}”` : typeof m.denyReason === "string" ? `: “${m.denyReason}”` : ""}`;
     case "user.twoFactorReset":
       return `${target}'s second factors were removed by the operator and their sessions ended`;
     default:

@@ -7,15 +7,18 @@ import { useApi } from "@/components/ui/active-client";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { fieldClass } from "@/components/ui/field";
-import { REASON_MAX, type KeyRequestView } from "./types";
-import { requestLabel } from "./request-card";
+import { REASON_MAX, type KeyRequestView } from "@/lib/key-requests/schemas";
+import { requestLabel, who } from "./request-card";
 
 export function DenyRequestDialog({
   target,
+  withdraw = false,
   onClose,
   onDenied,
 }: {
   target: KeyRequestView | null;
+  /** The requester calling off their own request (the same route). */
+  withdraw?: boolean;
   onClose: () => void;
   onDenied: (r: KeyRequestView) => void;
 }) {
@@ -29,12 +32,12 @@ export function DenyRequestDialog({
     e.preventDefault();
     if (!target || pending) return;
     const why = reason.trim();
-    if (!why) return setError("Say why, so the requester knows what to change.");
+    if (!why) return setError(withdraw ? "Say why, for the record." : "Say why, so the requester knows what to change.");
     setPending(true);
     setError(null);
     try {
       const denied = await api<KeyRequestView>(`/api/key-requests/${target.id}/deny`, { body: { reason: why } });
-      toast.success(`Denied ${requestLabel(target)}`);
+      toast.success(`${withdraw ? "Withdrew" : "Denied"} ${requestLabel(target)}`);
       setReason("");
       onDenied(denied);
     } catch (err) {
@@ -49,8 +52,19 @@ export function DenyRequestDialog({
     <Dialog
       open={target !== null}
       onOpenChange={(o) => !o && !pending && onClose()}
-      title="Deny key request?"
-      description={target ? <>The key {requestLabel(target)} will not be made. {target.requestedBy?.name || target.requestedBy?.email || "The requester"} sees your reason.</> : undefined}
+      title={withdraw ? "Withdraw your request?" : "Deny key request?"}
+      description={
+        target ? (
+          withdraw ? (
+            <>Nobody will be able to approve {requestLabel(target)} any more.</>
+          ) : (
+            <>
+              {target.kind === "widen" ? `The key ${requestLabel(target)} keeps the access it has.` : `The key ${requestLabel(target)} will not be made.`} {who(target.requestedBy)} is
+              told your reason.
+            </>
+          )
+        ) : undefined
+      }
     >
       <form onSubmit={deny} noValidate>
         <label htmlFor={`${id}-reason`} className="block text-sm font-medium text-slate-700">
@@ -80,7 +94,7 @@ export function DenyRequestDialog({
             Cancel
           </Button>
           <Button type="submit" variant="danger" pending={pending}>
-            Deny request
+            {withdraw ? "Withdraw request" : "Deny request"}
           </Button>
         </div>
       </form>

@@ -7,9 +7,7 @@ import { AccessDescription } from "@/components/api-keys/access-fields";
 import { Button } from "@/components/ui/button";
 import { ClientOnly } from "@/components/ui/client-only";
 import { formatDate, formatDateTime, relativeTime } from "@/components/ui/dates";
-import type { KeyRequestStatus, KeyRequestView } from "./types";
-
-const CLAIM_WINDOW_MS = 24 * 3_600_000;
+import type { KeyRequestStatus, KeyRequestView } from "@/lib/key-requests/schemas";
 
 const STATUS: Record<KeyRequestStatus, { label: string; tone: "amber" | "green" | "red" | "slate" | "blue" }> = {
   pending: { label: "Waiting for approval", tone: "amber" },
@@ -24,14 +22,9 @@ export function requestLabel(r: Pick<KeyRequestView, "name">): string {
   return r.name ? `“${r.name}”` : "an unnamed key";
 }
 
-function who(p: KeyRequestView["requestedBy"] | undefined): string {
-  return p ? p.name || p.email || "someone" : "a deleted user";
-}
-
-/** Until when an approved request can be claimed: the server's word, else 24 hours after the approval. */
-export function claimDeadline(r: KeyRequestView): number | null {
-  if (r.claimableUntil) return new Date(r.claimableUntil).getTime();
-  return r.decidedAt ? new Date(r.decidedAt).getTime() + CLAIM_WINDOW_MS : null;
+/** A person as the request names them (the email as it was when they acted). */
+export function who(p: KeyRequestView["requestedBy"] | null): string {
+  return p ? p.name || p.email : "someone";
 }
 
 export const RequestCard = forwardRef<
@@ -46,12 +39,15 @@ export const RequestCard = forwardRef<
     onApprove: () => void;
     onDeny: () => void;
     onClaim: () => void;
+    onWithdraw: () => void;
   }
->(function RequestCard({ r, me, canApprove, now, focused, busy, onApprove, onDeny, onClaim }, ref) {
-  const mine = r.requestedBy?.id === me;
-  const status = STATUS[r.status] ?? { label: r.status, tone: "slate" as const };
-  const deadline = claimDeadline(r);
-  const claimable = r.status === "approved" && mine && (deadline === null || deadline > now);
+>(function RequestCard({ r, me, canApprove, now, focused, busy, onApprove, onDeny, onClaim, onWithdraw }, ref) {
+  const mine = r.requestedBy.id === me;
+  const widen = r.kind === "widen";
+  const status = r.status === "approved" && widen ? { label: "Approved and applied", tone: "green" as const } : (STATUS[r.status] ?? { label: r.status, tone: "slate" as const });
+  const deadline = r.deadline ? new Date(r.deadline).getTime() : null;
+  const claimable = r.status === "approved" && !widen && mine && (deadline === null || now === 0 || deadline > now);
+  const label = r.name ?? "unnamed key";
   const headingId = `request-${r.id}-name`;
   return (
     <li
@@ -70,14 +66,20 @@ export const RequestCard = forwardRef<
           <span data-testid="request-status">
             <Badge tone={status.tone}>{status.label}</Badge>
           </span>
-          {r.keyId && <Badge tone="slate">Wider access for an existing key</Badge>}
+          {widen && <Badge tone="slate">More access for an existing key</Badge>}
           {mine && <Badge tone="slate">Your request</Badge>}
         </div>
         <p className="text-slate-700" data-testid="request-grants">
-          <span className="font-medium text-slate-900">Grants: </span>
+          <span className="font-medium text-slate-900">{widen ? "Would hold: " : "Grants: "}</span>
           <AccessDescription scopes={r.scopes} allowedIps={r.allowedIps} />{" "}
-          <ClientOnly>{r.expiresAt ? `Expires on ${formatDate(r.expiresAt)}.` : "Never expires."}</ClientOnly>
+          {!widen && <ClientOnly>{r.expiresAt ? `Expires on ${formatDate(r.expiresAt)}.` : "Never expires."}</ClientOnly>}
         </p>
+        {widen && r.before && (
+          <p className="text-xs text-slate-600">
+            <span className="font-medium text-slate-700">Holds now: </span>
+            <AccessDescription scopes={r.before.scopes} allowedIps={r.before.allowedIps} />
+          </p>
+        )}
         <p className="text-xs text-slate-600">
           Asked by <span className="font-medium text-slate-800" data-testid="request-by">{mine ? "you" : who(r.requestedBy)}</span>{" "}
           <ClientOnly>
@@ -92,7 +94,7 @@ export const RequestCard = forwardRef<
         )}
         {r.status === "denied" && (
           <p className="text-red-800" data-testid="request-decision">
-            Denied by {r.decidedBy?.id === me ? "you" : who(r.decidedBy)}
+            {r.decidedBy?.id === r.requestedBy.id ? "Withdrawn" : "Denied"} by {r.decidedBy?.id === me ? "you" : who(r.decidedBy)}
             {r.decidedAt && (
               <ClientOnly>
                 {" "}
@@ -102,9 +104,9 @@ export const RequestCard = forwardRef<
             {r.denyReason ? <>: “{r.denyReason}”</> : "."}
           </p>
         )}
-        {(r.status === "approved" || r.status === "claimed") && r.decidedBy !== undefined && (
+        {(r.status === "approved" || r.status === "claimed") && r.decidedBy && (
           <p className="text-slate-600" data-testid="request-decision">
-            Approved by {r.decidedBy?.id === me ? "you" : who(r.decidedBy)}
+            Approved by {r.decidedBy.id === me ? "you" : who(r.decidedBy)}
             {r.decidedAt && (
               <ClientOnly>
                 {" "}
@@ -118,15 +120,31 @@ export const RequestCard = forwardRef<
       <div className="flex flex-wrap items-center gap-2 md:max-w-xs md:justify-end md:text-right" data-testid="request-actions">
         {r.status === "pending" && canApprove && !mine && (
           <>
-            <Button size="sm" onClick={onApprove} pending={busy === "approve"} disabled={busy !== null} aria-label={`Approve ${r.name ?? "unnamed key"}`}>
+            <Button size="sm" onClick={onApprove} pending={busy === "approve"} disabled={busy !== null} aria-label={`Approve ${label}`}>
               Approve
             </Button>
-            <Button size="sm" variant="secondary" className="text-red-700" onClick={onDeny} disabled={busy !== null} aria-label={`Deny ${r.name ?? "unnamed key"}`}>
+            <Button size="sm" variant="secondary" className="text-red-700" onClick={onDeny} disabled={busy !== null} aria-label={`Deny ${label}`}>
               Deny
             </Button>
           </>
         )}
-        {r.status === "pending" && mine && <p className="text-xs text-slate-600">Another Owner or Admin must approve it.</p>}
+        {r.status === "pending" && mine && (
+          <div className="space-y-1">
+            <p className="text-xs text-slate-600">
+              Another Owner or Admin must approve it
+              {deadline !== null && (
+                <ClientOnly>
+                  {" "}
+                  <span title={formatDateTime(new Date(deadline))}>by {formatDate(new Date(deadline))}</span>
+                </ClientOnly>
+              )}
+              .
+            </p>
+            <Button size="sm" variant="ghost" onClick={onWithdraw} disabled={busy !== null} aria-label={`Withdraw ${label}`}>
+              Withdraw
+            </Button>
+          </div>
+        )}
         {r.status === "approved" && claimable && (
           <div className="space-y-1">
             <Button size="sm" onClick={onClaim} pending={busy === "claim"} disabled={busy !== null}>
@@ -141,8 +159,8 @@ export const RequestCard = forwardRef<
             )}
           </div>
         )}
-        {r.status === "approved" && !mine && <p className="text-xs text-slate-600">Waiting for {who(r.requestedBy)} to create the key.</p>}
-        {r.status === "approved" && mine && !claimable && <p className="text-xs text-slate-600">The 24 hours to create it have passed: request it again.</p>}
+        {r.status === "approved" && !widen && !mine && <p className="text-xs text-slate-600">Waiting for {who(r.requestedBy)} to create the key.</p>}
+        {r.status === "approved" && !widen && mine && !claimable && <p className="text-xs text-slate-600">The 24 hours to create it have passed: request it again.</p>}
       </div>
     </li>
   );

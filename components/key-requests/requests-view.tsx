@@ -11,8 +11,8 @@ import { useApi } from "@/components/ui/active-client";
 import { LoadMore } from "@/components/ui/load-more";
 import { useNow } from "@/components/ui/use-now";
 import { DenyRequestDialog } from "./deny-request-dialog";
-import { RequestCard, requestLabel } from "./request-card";
-import type { KeyRequestStatus, KeyRequestView } from "./types";
+import { RequestCard, requestLabel, who } from "./request-card";
+import type { KeyRequestStatus, KeyRequestView } from "@/lib/key-requests/schemas";
 
 type Page = { data: KeyRequestView[]; nextCursor: string | null; hasMore: boolean };
 type Filter = "" | KeyRequestStatus;
@@ -53,7 +53,7 @@ export function RequestsView({
   const [error, setError] = useState<string | null>(null);
   const [missing, setMissing] = useState(false);
   const [busy, setBusy] = useState<{ id: string; what: "approve" | "claim" } | null>(null);
-  const [denying, setDenying] = useState<KeyRequestView | null>(null);
+  const [denying, setDenying] = useState<{ r: KeyRequestView; withdraw: boolean } | null>(null);
   const focusRef = useRef<HTMLLIElement>(null);
   const scrolled = useRef<string | null>(null);
 
@@ -104,7 +104,7 @@ export function RequestsView({
     try {
       const approved = await api<KeyRequestView>(`/api/key-requests/${r.id}/approve`, { method: "POST" });
       replace(approved);
-      toast.success(`Approved ${requestLabel(r)}. ${r.requestedBy?.name || r.requestedBy?.email || "The requester"} can create it now.`);
+      toast.success(r.kind === "widen" ? `Approved: ${requestLabel(r)} has its new access now.` : `Approved ${requestLabel(r)}. ${who(r.requestedBy)} can create it now.`);
       onChanged();
     } catch (err) {
       toast.error(err instanceof Error ? err.message : "Could not approve the request.");
@@ -201,7 +201,8 @@ export function RequestsView({
                 focused={r.id === focusId}
                 busy={busy?.id === r.id ? busy.what : null}
                 onApprove={() => void approve(r)}
-                onDeny={() => setDenying(r)}
+                onDeny={() => setDenying({ r, withdraw: false })}
+                onWithdraw={() => setDenying({ r, withdraw: true })}
                 onClaim={() => void claim(r)}
               />
             ))}
@@ -210,7 +211,8 @@ export function RequestsView({
         </>
       )}
       <DenyRequestDialog
-        target={denying}
+        target={denying?.r ?? null}
+        withdraw={denying?.withdraw ?? false}
         onClose={() => setDenying(null)}
         onDenied={(d) => {
           setDenying(null);

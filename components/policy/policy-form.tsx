@@ -9,28 +9,28 @@ import { ProblemError } from "@/components/api-keys/api";
 import { useApi } from "@/components/ui/active-client";
 import { Button } from "@/components/ui/button";
 import { fieldClass } from "@/components/ui/field";
+import type { KeyApprovalPolicy } from "@/lib/key-requests/schemas";
 import { keyPolicySchema, MAX_LIFETIME_DAYS, type KeyPolicy, type KeyPolicyView } from "@/lib/clients/schemas";
 
 // The form edits the API's schema; only the empty lifetime field needs translating (blank = no cap).
 const formSchema = keyPolicySchema.extend({
   maxKeyLifetimeDays: z.preprocess((v) => (v === "" || v === null || Number.isNaN(v) ? null : Number(v)), keyPolicySchema.shape.maxKeyLifetimeDays),
   maxActiveKeys: z.preprocess((v) => (v === "" ? undefined : Number(v)), keyPolicySchema.shape.maxActiveKeys),
-  keyApproval: z.enum(["none", "fullAccess", "write"]).optional(),
 });
 
-const APPROVAL_CHOICES = [
+const APPROVAL_CHOICES: readonly { value: KeyApprovalPolicy; label: string; hint: string }[] = [
   { value: "none", label: "No approval", hint: "Admins and Owners create any key themselves." },
   { value: "fullAccess", label: "Keys with full access", hint: "A key that may do everything needs a second Owner or Admin to approve it." },
   { value: "write", label: "Keys that can change data", hint: "Full access or any write permission needs a second Owner or Admin; read-only keys do not." },
-] as const;
+];
 
 const field = `${fieldClass} mt-1 w-40`;
 
 /** The form's values: the policy alone (the count of active keys is shown, not edited). */
-const formValues = ({ keysMustExpire, maxKeyLifetimeDays, maxActiveKeys, requireTwoFactor, ...rest }: KeyPolicyView) => ({
+const formValues = ({ keysMustExpire, maxKeyLifetimeDays, maxActiveKeys, requireTwoFactor, keyApproval }: KeyPolicyView) => ({
   keysMustExpire,
   requireTwoFactor,
-  keyApproval: (rest as { keyApproval?: "none" | "fullAccess" | "write" }).keyApproval ?? "none",
+  keyApproval,
   maxKeyLifetimeDays: maxKeyLifetimeDays ?? ("" as unknown as null),
   maxActiveKeys,
 });
@@ -63,7 +63,7 @@ export function PolicyForm({ initial, canEdit }: { initial: KeyPolicyView; canEd
     }
   });
   const e = formState.errors;
-  const approvalError = approvalProblem ?? (e as Record<string, { message?: string } | undefined>).keyApproval?.message ?? null;
+  const approvalError = approvalProblem ?? e.keyApproval?.message ?? null;
   return (
     <form onSubmit={save} noValidate className="space-y-6 rounded-lg bg-white p-6 shadow-sm ring-1 ring-slate-200" aria-label="Key policy">
       <fieldset disabled={!canEdit || formState.isSubmitting} className="space-y-6">

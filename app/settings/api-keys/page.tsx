@@ -7,7 +7,6 @@ import { requireUser } from "@/lib/auth/session";
 import { getKeyPolicy } from "@/lib/clients/key-policy";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
-import type { KeyApproval } from "@/components/key-requests/types";
 import { NoClient } from "../no-client";
 
 export const metadata: Metadata = { title: "API keys" };
@@ -42,7 +41,7 @@ export default async function ApiKeysPage() {
         policy={{
           keysMustExpire: policy.keysMustExpire,
           maxKeyLifetimeDays: policy.maxKeyLifetimeDays,
-          keyApproval: (policy as { keyApproval?: KeyApproval }).keyApproval ?? "none",
+          keyApproval: policy.keyApproval,
         }}
         me={user.userId}
         usage={{ active: policy.activeKeys, max: policy.maxActiveKeys }}
