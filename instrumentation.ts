@@ -10,7 +10,11 @@ export async function register() {
     startMailWorker();
     const { startUsageRetention } = await import("./lib/api-keys/usage");
     const { pruneSessions } = await import("./lib/auth/sessions");
-    startUsageRetention([{ what: "sessions", prune: pruneSessions }]); // sessions ended or expired 30 days ago, in the same hourly pass
+    const { expireKeyRequests } = await import("./lib/key-requests/key-requests");
+    startUsageRetention([
+      { what: "sessions", prune: pruneSessions }, // sessions ended or expired 30 days ago, in the same hourly pass
+      { what: "key requests (expired)", prune: () => expireKeyRequests() }, // pending 7 days, or approved and unclaimed 24 hours
+    ]);
     const { startKeyReminders } = await import("./lib/api-keys/reminders");
     startKeyReminders();
   }

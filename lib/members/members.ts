@@ -11,6 +11,7 @@ import { after, isUuid, NEWEST_FIRST, page, resolveCursor } from "@/lib/http/key
 import { Problems } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { revokeInvitesOnMemberChange } from "@/lib/invites/invites";
+import { assertApproversRemain } from "@/lib/key-requests/key-requests";
 import { assertMayChange } from "./rules";
 import { memberPageSchema, memberSchema, type MemberView } from "./schemas";
 
@@ -49,6 +50,8 @@ export async function changeMemberRole(principal: UserPrincipal, userId: string,
     const { target, actorRole, owners } = await lockedState(tx, principal, userId);
     if (target.role === role) return view(target);
     assertMayChange(actorRole, target.role, role, owners);
+    // Pending key requests must keep someone who could approve them.
+    if (target.role !== "Member" && role === "Member") await assertApproversRemain(tx, principal.clientId, target.user.id);
     const updated = await tx.clientMember.update({ where: { id: target.id }, data: { role }, select });
     // The invitations they sent that their new role could not send die with the old role.
     await revokeInvitesOnMemberChange(tx, principal, { userId: target.user.id, email: target.user.email }, role, meta);
@@ -69,6 +72,7 @@ export async function removeMember(principal: UserPrincipal, userId: string, met
   await db().$transaction(async (tx) => {
     const { target, actorRole, owners } = await lockedState(tx, principal, userId);
     assertMayChange(actorRole, target.role, null, owners);
+    if (target.role !== "Member") await assertApproversRemain(tx, principal.clientId, target.user.id);
     await tx.clientMember.delete({ where: { id: target.id } });
     // Nor can they come back through an invitation: neither one sent to them nor one they sent.
     await revokeInvitesOnMemberChange(tx, principal, { userId: target.user.id, email: target.user.email }, null, meta);

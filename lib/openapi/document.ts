@@ -22,6 +22,7 @@ import { keyPolicySchema, keyPolicyViewSchema } from "@/lib/clients/schemas";
 import { changeRoleSchema, memberPageSchema, memberSchema } from "@/lib/members/schemas";
 import { problemSchema } from "@/lib/http/problem";
 import { passkeyPaths } from "@/lib/passkeys/openapi";
+import { keyRequestPaths } from "@/lib/key-requests/openapi";
 import { twoFactorPaths } from "@/lib/two-factor/openapi";
 import { sessionPaths } from "@/lib/auth/sessions-openapi";
 import { acceptedInviteSchema, acceptInviteSchema, createdInviteSchema, createInviteSchema, invitePageSchema } from "@/lib/invites/schemas";
@@ -97,7 +98,7 @@ const createOp: ZodOpenApiOperationObject = {
     ...bodyErrors,
     ...common,
     "403": problem(
-      "`ApiKey.ScopeEscalation`: more than the caller holds (scopes beyond its own, an allowlist wider than its own, or a lifetime beyond its own; the detail names what). Also every 403 listed for other routes (`Member.Forbidden`, `ApiKey.InsufficientScope`, `ApiKey.IpNotAllowed`, `Request.CrossOrigin`, `Member.TwoFactorRequired`). `Auth.ReauthenticationRequired`: a person creating or rotating a full-access or writing key on a Live Client, whose proof is older than `SUDO_MAX_AGE_SECONDS` (see the other 403s).",
+      "`ApiKey.ApprovalRequired`: the Client's key policy (`keyApproval`) says this key needs a second person's approval (full access, or with `write` any write scope), whoever asks: ask for it with `POST /api/key-requests`. `ApiKey.ScopeEscalation`: more than the caller holds (scopes beyond its own, an allowlist wider than its own, or a lifetime beyond its own; the detail names what). Also every 403 listed for other routes (`Member.Forbidden`, `ApiKey.InsufficientScope`, `ApiKey.IpNotAllowed`, `Request.CrossOrigin`, `Member.TwoFactorRequired`). `Auth.ReauthenticationRequired`: a person creating or rotating a full-access or writing key on a Live Client, whose proof is older than `SUDO_MAX_AGE_SECONDS` (see the other 403s).",
     ),
   },
 };
@@ -125,6 +126,7 @@ export function buildOpenApiDocument() {
       { name: "ApiKeys", description: "Create, list, update, rotate and revoke the Client's keys; their usage; leak reports; the verify API of Dolfin's own services." },
       { name: "Audit", description: "Who did what to which key, member, invitation or policy, from where, and when." },
       { name: "Clients", description: "The Client's key policy and its members." },
+      { name: "KeyRequests", description: "Four eyes on powerful keys: while the key policy's `keyApproval` is on, the keys it covers are asked for, approved by a second Owner or Admin, and claimed once by their requester." },
       { name: "ClientInvites", description: "Invite people to the Client. An invitation link works once, for the invited email." },
       { name: "Auth", description: "Who is calling, Bearer tokens, and signing out everywhere." },
       { name: "Meta", description: "Health checks and this document." },
@@ -171,6 +173,9 @@ export function buildOpenApiDocument() {
             "404": problem("`ApiKey.NotFound` (also for another Client's key)."),
             ...bodyErrors,
             ...common,
+            "403": problem(
+              "`ApiKey.ApprovalRequired`: widening the key into what the Client's key policy (`keyApproval`) covers needs a second person's approval: ask with `POST /api/key-requests` and `keyId`. `ApiKey.ScopeEscalation`: more than the caller holds. And every 403 of the other routes.",
+            ),
           },
         },
       },
@@ -264,12 +269,12 @@ export function buildOpenApiDocument() {
           tags: ["Clients"],
           summary: "Replace the Client's key policy",
           description:
-            "Owner only, in sudo mode (a proof within `SUDO_MAX_AGE_SECONDS`, else `403 Auth.ReauthenticationRequired`). Key rules apply to keys created or rotated from now on. `requireTwoFactor` (absent: unchanged): everyone in the Client must have a second factor to use it (`403 Member.TwoFactorRequired` until they add one); API keys are unaffected.",
+            "Owner only, in sudo mode (a proof within `SUDO_MAX_AGE_SECONDS`, else `403 Auth.ReauthenticationRequired`). Key rules apply to keys created or rotated from now on. `keyApproval` (absent: unchanged): keys with full access (`fullAccess`), or also with any write scope (`write`), need a second Owner's or Admin's approval (`POST /api/key-requests`); rotation keeps a key's access and needs none. `requireTwoFactor` (absent: unchanged): everyone in the Client must have a second factor to use it (`403 Member.TwoFactorRequired` until they add one); API keys are unaffected.",
           requestBody: { required: true, content: { "application/json": { schema: keyPolicySchema, examples: { ninetyDays: { value: { keysMustExpire: true, maxKeyLifetimeDays: 90, maxActiveKeys: 100 } } } } } },
           responses: {
             "200": { description: "The saved policy, and how many keys count against its cap now.", content: { "application/json": { schema: keyPolicyViewSchema } } },
             "400": problem("`Request.Invalid`."),
-            "409": problem("`Client.TwoFactorNeeded`: turning `requireTwoFactor` on without a second factor of your own: add one first."),
+            "409": problem("`Client.TwoFactorNeeded`: turning `requireTwoFactor` on without a second factor of your own: add one first. `Policy.NotEnoughApprovers`: turning `keyApproval` on with fewer than two Owners and Admins."),
             ...bodyErrors,
             ...common,
           },
@@ -496,6 +501,7 @@ export function buildOpenApiDocument() {
       ...twoFactorPaths(problem, common, bodyErrors),
       ...sessionPaths(problem, common),
       ...passkeyPaths(problem, common, bodyErrors),
+      ...keyRequestPaths(problem, common, bodyErrors),
       "/api/health": {
         get: { operationId: "health", tags: ["Meta"], summary: "Liveness (no database)", security: [{}], responses: { "200": { description: "Up.", content: { "application/json": { schema: healthSchema } } }, default: common.default } },
       },
