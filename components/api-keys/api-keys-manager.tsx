@@ -294,7 +294,7 @@ function ViewTabs({ view, waiting, onChange }: { view: "keys" | "requests"; wait
     document.getElementById(`tab-${to}`)?.focus();
   };
   return (
-    <div role="tablist" aria-label="API keys" className="-mb-2 flex gap-1 border-b border-slate-200" onKeyDown={onKey}>
+    <div role="tablist" aria-label="API keys" className="mb-6 flex gap-1 border-b border-slate-200" onKeyDown={onKey}>
       {tabs.map((t) => {
         const selected = view === t.value;
         return (

@@ -117,7 +117,7 @@ export const RequestCard = forwardRef<
           </p>
         )}
       </div>
-      <div className="flex flex-wrap items-center gap-2 md:max-w-xs md:justify-end md:text-right" data-testid="request-actions">
+      <div className="flex flex-wrap items-center gap-2 md:w-56 md:justify-end md:text-right" data-testid="request-actions">
         {r.status === "pending" && canApprove && !mine && (
           <>
             <Button size="sm" onClick={onApprove} pending={busy === "approve"} disabled={busy !== null} aria-label={`Approve ${label}`}>
@@ -153,7 +153,7 @@ export const RequestCard = forwardRef<
             {deadline !== null && (
               <p className="text-xs text-slate-600">
                 <ClientOnly>
-                  Before <span title={formatDateTime(new Date(deadline))}>{formatDateTime(new Date(deadline))}</span>; it is shown once.
+                  Create it by {formatDateTime(new Date(deadline))}. The key is shown once.
                 </ClientOnly>
               </p>
             )}
