@@ -1,0 +1,343 @@
+// Four eyes on powerful keys (issue 23): the Client policy keyApproval, the
+// refusals of direct create and widening PATCH while it is on (people and keys
+// alike), and key requests over HTTP: request -> approve -> claim with the key
+// holding exactly what was approved, every wrong step refused with its code,
+// expiry (the clock moved back in the database), races of two approvers and two
+// claims, and the last possible approver kept. Emails: key-requests-mail.test.ts.
+import { encode } from "next-auth/jwt";
+import { describe, expect, it } from "vitest";
+import type { KeyApproval } from "@/lib/generated/prisma/client";
+import { api, createKey, db, inFuture, makeClient, makeUser, type Tenant, type TestUser } from "./helpers";
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+type Team = { client: Tenant; owner: TestUser; admin: TestUser; member: TestUser };
+
+/** A Live Client with an Owner, an Admin and a Member, its policy set straight in the database. */
+async function team(keyApproval: KeyApproval = "write", extra: { maxKeyLifetimeDays?: number | null } = {}): Promise<Team> {
+  const client = await makeClient("Live", extra);
+  const [owner, admin, member] = await Promise.all([makeUser([[client, "Owner"]]), makeUser([[client, "Admin"]]), makeUser([[client, "Member"]])]);
+  await db.client.update({ where: { id: client.id }, data: { keyApproval } });
+  return { client, owner, admin, member };
+}
+
+const policyBody = (keyApproval?: string) => ({ keysMustExpire: false, maxKeyLifetimeDays: null, maxActiveKeys: 100, ...(keyApproval ? { keyApproval } : {}) });
+
+const ask = (token: string, body: Record<string, unknown>) => api("/api/key-requests", { token, body: { reason: "Nightly payment run", ...body } });
+const approve = (token: string, id: string) => api(`/api/key-requests/${id}/approve`, { token, method: "POST" });
+const deny = (token: string, id: string, reason = "Too broad") => api(`/api/key-requests/${id}/deny`, { token, body: { reason } });
+const claim = (token: string, id: string) => api(`/api/key-requests/${id}/claim`, { token, method: "POST" });
+
+/** A Bearer token whose proof is an hour old (sudo mode refuses it for sensitive actions). */
+async function staleToken(u: TestUser, clientId: string): Promise<string> {
+  const user = await db.user.findUniqueOrThrow({ where: { id: u.id } });
+  return encode({
+    salt: "authjs.session-token",
+    secret: process.env.TEST_AUTH_SECRET!,
+    maxAge: 8 * 3600,
+    token: { sub: u.id, email: u.email, name: user.name, activeClientId: clientId, sv: user.sessionVersion, amr: ["pwd"], authTime: Math.floor((Date.now() - HOUR) / 1000) },
+  });
+}
+
+describe("the keyApproval policy", () => {
+  it("cannot be turned on with fewer than two Owners and Admins (409), is Owner-only, audited, and absent keeps it", async () => {
+    const client = await makeClient("Live");
+    const owner = await makeUser([[client, "Owner"]]);
+    const member = await makeUser([[client, "Member"]]);
+    const lonely = await api("/api/key-policy", { token: owner.token, method: "PUT", body: policyBody("write") });
+    expect(lonely.status).toBe(409);
+    expect(lonely.body.code).toBe("Policy.NotEnoughApprovers");
+    expect((await db.client.findUniqueOrThrow({ where: { id: client.id } })).keyApproval).toBe("none");
+    expect(member.id).toBeTruthy(); // a Member is no approver
+
+    const admin = await makeUser([[client, "Admin"]]);
+    const on = await api("/api/key-policy", { token: owner.token, method: "PUT", body: policyBody("write") });
+    expect(on.status).toBe(200);
+    expect(on.body.keyApproval).toBe("write");
+    const kept = await api("/api/key-policy", { token: owner.token, method: "PUT", body: { ...policyBody(), maxActiveKeys: 50 } });
+    expect(kept.status).toBe(200);
+    expect(kept.body).toMatchObject({ keyApproval: "write", maxActiveKeys: 50 });
+    expect((await api("/api/key-policy", { token: owner.token })).body.keyApproval).toBe("write");
+
+    const byAdmin = await api("/api/key-policy", { token: admin.token, method: "PUT", body: policyBody("none") });
+    expect(byAdmin.status).toBe(403);
+    expect(byAdmin.body.code).toBe("Member.Forbidden");
+    const bad = await api("/api/key-policy", { token: owner.token, method: "PUT", body: policyBody("sometimes") });
+    expect(bad.status).toBe(400);
+
+    const audit = await db.auditEvent.findMany({ where: { clientId: client.id, action: "client.policyChanged" }, orderBy: { createdAt: "asc" } });
+    expect(audit[0].metadata).toMatchObject({ before: { keyApproval: "none" }, after: { keyApproval: "write" } });
+  });
+
+  it("while on, direct create of a covered key is 403 ApiKey.ApprovalRequired for a person and for a key; uncovered keys and rotation go through", async () => {
+    const t = await team("none");
+    const fullKey = await createKey({ token: t.owner.token }); // made before the policy
+    const readKey = await createKey({ token: t.owner.token }, { scopes: ["invoices:read"] });
+    await db.client.update({ where: { id: t.client.id }, data: { keyApproval: "write" } });
+
+    for (const auth of [{ token: t.owner.token }, { token: t.admin.token }, { apiKey: fullKey.rawKey }]) {
+      for (const body of [{}, { scopes: ["payments:write"] }]) {
+        const r = await api("/api/api-keys", { ...auth, body });
+        expect(r.status).toBe(403);
+        expect(r.body.code).toBe("ApiKey.ApprovalRequired");
+        expect(r.body.detail).toContain('keyApproval: "write"');
+        expect(r.body.detail).toContain("POST /api/key-requests");
+      }
+      expect((await api("/api/api-keys", { ...auth, body: { scopes: ["payments:read"] } })).status).toBe(201);
+    }
+    // Under "fullAccess", a writing key needs none; full access still does.
+    await db.client.update({ where: { id: t.client.id }, data: { keyApproval: "fullAccess" } });
+    expect((await api("/api/api-keys", { token: t.owner.token, body: { scopes: ["payments:write"] } })).status).toBe(201);
+    expect((await api("/api/api-keys", { apiKey: fullKey.rawKey, body: {} })).body.code).toBe("ApiKey.ApprovalRequired");
+    // Rotation keeps a key's access and needs no approval.
+    const rotated = await api(`/api/api-keys/${fullKey.id}/rotate`, { token: t.owner.token, body: { gracePeriodSeconds: 0 } });
+    expect(rotated.status).toBe(201);
+    expect(rotated.body.scopes).toBeNull();
+    expect((await api(`/api/api-keys/${readKey.id}`, { token: t.owner.token })).status).toBe(200);
+  });
+
+  it("while on, a PATCH that widens a key into the covered class is refused (person and key); narrowing and renaming are not", async () => {
+    const t = await team("none");
+    const maker = await createKey({ token: t.owner.token }); // full access: may manage every key
+    const k = await createKey({ token: t.owner.token }, { scopes: ["invoices:read"] });
+    const writer = await createKey({ token: t.owner.token }, { scopes: ["invoices:write"] });
+    await db.client.update({ where: { id: t.client.id }, data: { keyApproval: "write" } });
+
+    for (const auth of [{ token: t.admin.token }, { apiKey: maker.rawKey }]) {
+      const wider = await api(`/api/api-keys/${k.id}`, { ...auth, method: "PATCH", body: { scopes: ["invoices:write"] } });
+      expect(wider.status).toBe(403);
+      expect(wider.body.code).toBe("ApiKey.ApprovalRequired");
+      expect(wider.body.detail).toContain("keyId");
+      // A covered key given more (another address) needs approval too.
+      const moreIps = await api(`/api/api-keys/${writer.id}`, { ...auth, method: "PATCH", body: { allowedIps: ["203.0.113.0/24"] } });
+      expect(moreIps.status).toBe(200); // from anywhere to one range is narrowing
+      const back = await api(`/api/api-keys/${writer.id}`, { ...auth, method: "PATCH", body: { allowedIps: [] } });
+      expect(back.body.code).toBe("ApiKey.ApprovalRequired");
+    }
+    expect((await db.apiKey.findUniqueOrThrow({ where: { id: k.id } })).scopes).toEqual(["invoices:read"]);
+    const narrower = await api(`/api/api-keys/${writer.id}`, { token: t.owner.token, method: "PATCH", body: { scopes: ["invoices:read"], name: "reader now" } });
+    expect(narrower.status).toBe(200);
+    expect(narrower.body).toMatchObject({ scopes: ["invoices:read"], name: "reader now" });
+  });
+});
+
+describe("request -> approve -> claim", () => {
+  it("the key is created at claim, by the requester, holding exactly what was approved; every step audited", async () => {
+    const t = await team("write");
+    const asked = { name: "Payments sync", expiresAt: inFuture(30), scopes: ["payments:write", "invoices:read"], allowedIps: ["203.0.113.0/24", "127.0.0.1"] };
+    const r = await ask(t.admin.token, asked);
+    expect(r.status).toBe(201);
+    expect(r.headers.get("location")).toBe(`/api/key-requests/${r.body.id}`);
+    expect(r.body).toMatchObject({
+      status: "pending",
+      kind: "create",
+      keyId: null,
+      name: "Payments sync",
+      scopes: ["invoices:read", "payments:write"],
+      allowedIps: ["203.0.113.0/24", "127.0.0.1/32"],
+      reason: "Nightly payment run",
+      requestedBy: { id: t.admin.id, email: t.admin.email },
+      decidedBy: null,
+    });
+    expect(new Date(r.body.expiresAt).getTime()).toBe(new Date(asked.expiresAt).getTime());
+    expect(new Date(r.body.deadline).getTime() - new Date(r.body.createdAt).getTime()).toBe(7 * DAY);
+    const keysBefore = await db.apiKey.count({ where: { clientId: t.client.id } });
+
+    const pendingList = await api("/api/key-requests?Status=pending", { token: t.member.token });
+    expect(pendingList.status).toBe(200);
+    expect(pendingList.body.data.map((x: { id: string }) => x.id)).toEqual([r.body.id]);
+    expect((await api("/api/key-requests?Status=approved", { token: t.owner.token })).body.data).toEqual([]);
+
+    const ok = await approve(t.owner.token, r.body.id);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ status: "approved", decidedBy: { id: t.owner.id, email: t.owner.email } });
+    expect(new Date(ok.body.deadline).getTime() - new Date(ok.body.decidedAt).getTime()).toBe(DAY);
+    expect(await db.apiKey.count({ where: { clientId: t.client.id } })).toBe(keysBefore); // no key waits anywhere
+
+    const c = await claim(t.admin.token, r.body.id);
+    expect(c.status).toBe(201);
+    expect(c.body.rawKey).toMatch(/^dol_live_/);
+    expect(c.body).toMatchObject({ name: "Payments sync", scopes: ["invoices:read", "payments:write"], allowedIps: ["203.0.113.0/24", "127.0.0.1/32"] });
+    expect(new Date(c.body.expiresAt).getTime()).toBe(new Date(asked.expiresAt).getTime());
+    expect(c.headers.get("location")).toBe(`/api/api-keys/${c.body.id}`);
+
+    const key = await api(`/api/api-keys/${c.body.id}`, { token: t.owner.token });
+    expect(key.body).toMatchObject({ createdBy: { type: "user", id: t.admin.id }, scopes: ["invoices:read", "payments:write"], status: "active" });
+    expect((await api("/api/me", { apiKey: c.body.rawKey })).status).toBe(200); // from 127.0.0.1, inside its allowlist
+
+    const after = await api(`/api/key-requests/${r.body.id}`, { token: t.admin.token });
+    expect(after.body).toMatchObject({ status: "claimed", keyId: c.body.id, deadline: null });
+    expect(after.text).not.toContain(c.body.rawKey);
+
+    const events = await db.auditEvent.findMany({ where: { clientId: t.client.id, OR: [{ targetId: r.body.id }, { targetId: c.body.id }] }, orderBy: { createdAt: "asc" } });
+    expect(events.map((e) => e.action)).toEqual(["keyRequest.created", "keyRequest.approved", "apiKey.created", "keyRequest.claimed"]);
+    expect(events.find((e) => e.action === "apiKey.created")!.metadata).toMatchObject({ keyRequestId: r.body.id });
+    expect(events.find((e) => e.action === "apiKey.created")!.actorUserId).toBe(t.admin.id);
+    expect(events.find((e) => e.action === "keyRequest.approved")!.actorUserId).toBe(t.owner.id);
+  });
+
+  it("refuses self-approval, Members, API keys, a stale proof, a second claim, someone else's claim, a claim before approval or after deny", async () => {
+    const t = await team("fullAccess");
+    const key = await createKey({ token: t.owner.token }, { scopes: ["apiKeys:write"] });
+    const r = await ask(t.admin.token, { name: "Full" });
+    expect(r.status).toBe(201);
+    const id = r.body.id;
+
+    expect((await approve(t.admin.token, id)).body.code).toBe("KeyRequest.SelfApproval");
+    expect((await approve(t.admin.token, id)).status).toBe(403);
+    const byMember = await approve(t.member.token, id);
+    expect(byMember.status).toBe(403);
+    expect(byMember.body.code).toBe("Member.Forbidden");
+    for (const [path, body] of [
+      ["/api/key-requests", { reason: "x" }],
+      [`/api/key-requests/${id}/approve`, undefined],
+      [`/api/key-requests/${id}/deny`, { reason: "no" }],
+      [`/api/key-requests/${id}/claim`, undefined],
+    ] as const) {
+      const byKey = await api(path, { apiKey: key.rawKey, method: "POST", body });
+      expect(byKey.status).toBe(403);
+      expect(byKey.body.code).toBe("Auth.NotUserScopedToken");
+    }
+    expect((await api("/api/key-requests", { apiKey: key.rawKey })).body.code).toBe("Auth.NotUserScopedToken");
+    expect((await claim(t.admin.token, id)).body.code).toBe("KeyRequest.NotApproved");
+    const stale = await approve(await staleToken(t.owner, t.client.id), id);
+    expect(stale.status).toBe(403);
+    expect(stale.body.code).toBe("Auth.ReauthenticationRequired");
+    expect((await api(`/api/key-requests/${id}`, { token: t.owner.token })).body.status).toBe("pending");
+
+    expect((await approve(t.owner.token, id)).status).toBe(200);
+    expect((await approve(t.owner.token, id)).body.code).toBe("KeyRequest.NotPending");
+    expect((await deny(t.owner.token, id)).body.code).toBe("KeyRequest.NotPending");
+    const other = await claim(t.owner.token, id);
+    expect(other.status).toBe(403);
+    expect(other.body.code).toBe("KeyRequest.NotRequester");
+    expect((await claim(t.admin.token, id)).status).toBe(201);
+    const again = await claim(t.admin.token, id);
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe("KeyRequest.AlreadyClaimed");
+
+    const d = await ask(t.admin.token, { name: "Denied one" });
+    const denied = await deny(t.owner.token, d.body.id, "Ask for payments:write only.");
+    expect(denied.status).toBe(200);
+    expect(denied.body).toMatchObject({ status: "denied", denyReason: "Ask for payments:write only.", decidedBy: { id: t.owner.id } });
+    expect((await claim(t.admin.token, d.body.id)).body.code).toBe("KeyRequest.Denied");
+    expect((await approve(t.owner.token, d.body.id)).body.code).toBe("KeyRequest.NotPending");
+    expect(await db.apiKey.count({ where: { clientId: t.client.id, name: "Denied one" } })).toBe(0);
+    const events = await db.auditEvent.findMany({ where: { targetId: d.body.id } });
+    expect(events.map((e) => e.action).sort()).toEqual(["keyRequest.created", "keyRequest.denied"]);
+  });
+
+  it("checks the request as create would, now and again at claim (the policy may have tightened)", async () => {
+    const t = await team("write");
+    const noReason = await api("/api/key-requests", { token: t.admin.token, body: { name: "x" } });
+    expect(noReason.status).toBe(400);
+    expect(noReason.body.errors.reason).toBeTruthy();
+    expect((await ask(t.admin.token, { reason: "y".repeat(501) })).status).toBe(400);
+    expect((await ask(t.admin.token, { scopes: ["nope:write"] })).status).toBe(400);
+    expect((await ask(t.admin.token, { expiresAt: new Date(Date.now() - 1000).toISOString() })).body.code).toBe("ApiKey.ExpiresAtInPast");
+    const notNeeded = await ask(t.admin.token, { scopes: ["invoices:read"] });
+    expect(notNeeded.status).toBe(409);
+    expect(notNeeded.body.code).toBe("KeyRequest.NotRequired");
+    const byMember = await ask(t.member.token, { scopes: ["invoices:write"] });
+    expect(byMember.body.code).toBe("Member.Forbidden");
+
+    const r = await ask(t.admin.token, { name: "Long lived", expiresAt: inFuture(60), scopes: ["bills:write"] });
+    expect(r.status).toBe(201);
+    expect((await approve(t.owner.token, r.body.id)).status).toBe(200);
+    await db.client.update({ where: { id: t.client.id }, data: { maxKeyLifetimeDays: 30 } });
+    const tooLong = await claim(t.admin.token, r.body.id);
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.code).toBe("ApiKey.ExpiresAtBeyondPolicy");
+    // Refused whole: still approved, no key.
+    expect((await api(`/api/key-requests/${r.body.id}`, { token: t.admin.token })).body.status).toBe("approved");
+    expect(await db.apiKey.count({ where: { clientId: t.client.id, name: "Long lived" } })).toBe(0);
+    const over = await ask(t.admin.token, { expiresAt: inFuture(60), scopes: ["bills:write"] });
+    expect(over.body.code).toBe("ApiKey.ExpiresAtBeyondPolicy");
+  });
+
+  it("pending requests expire after 7 days, approved ones after 24 hours unclaimed: read right away, refused, audited once", async () => {
+    const t = await team("write");
+    const p = await ask(t.admin.token, { name: "Old pending" });
+    const a = await ask(t.admin.token, { name: "Old approved" });
+    expect((await approve(t.owner.token, a.body.id)).status).toBe(200);
+    await db.keyRequest.update({ where: { id: p.body.id }, data: { createdAt: new Date(Date.now() - 7 * DAY - 1000) } });
+    await db.keyRequest.update({ where: { id: a.body.id }, data: { decidedAt: new Date(Date.now() - DAY - 1000) } });
+
+    const read = await api(`/api/key-requests/${p.body.id}`, { token: t.member.token });
+    expect(read.body).toMatchObject({ status: "expired", deadline: null });
+    const expiredList = await api("/api/key-requests?Status=expired", { token: t.owner.token });
+    expect(expiredList.body.data.map((x: { id: string }) => x.id).sort()).toEqual([p.body.id, a.body.id].sort());
+    expect((await api("/api/key-requests?Status=pending", { token: t.owner.token })).body.data).toEqual([]);
+
+    const late = await approve(t.owner.token, p.body.id);
+    expect(late.status).toBe(409);
+    expect(late.body.code).toBe("KeyRequest.Expired");
+    const lateClaim = await claim(t.admin.token, a.body.id);
+    expect(lateClaim.status).toBe(409);
+    expect(lateClaim.body.code).toBe("KeyRequest.Expired");
+    expect((await claim(t.admin.token, p.body.id)).body.code).toBe("KeyRequest.Expired");
+    const rows = await db.keyRequest.findMany({ where: { id: { in: [p.body.id, a.body.id] } } });
+    expect(rows.map((x) => x.status)).toEqual(["expired", "expired"]);
+    const audits = await db.auditEvent.findMany({ where: { clientId: t.client.id, action: "keyRequest.expired" } });
+    expect(audits.map((x) => x.targetId).sort()).toEqual([p.body.id, a.body.id].sort());
+  });
+
+  it("a request naming keyId widens that key on approval (no claim)", async () => {
+    const t = await team("write");
+    const k = await createKey({ token: t.owner.token }, { name: "Reader", scopes: ["invoices:read"], allowedIps: ["203.0.113.0/24"] });
+    const bad = await ask(t.admin.token, { keyId: k.id, name: "renamed", scopes: ["invoices:write"] });
+    expect(bad.status).toBe(400);
+    const r = await ask(t.admin.token, { keyId: k.id, scopes: ["invoices:write"] });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ kind: "widen", keyId: k.id, name: "Reader", scopes: ["invoices:write"], allowedIps: ["203.0.113.0/24"], before: { scopes: ["invoices:read"], allowedIps: ["203.0.113.0/24"] } });
+    expect((await db.apiKey.findUniqueOrThrow({ where: { id: k.id } })).scopes).toEqual(["invoices:read"]);
+    const ok = await approve(t.owner.token, r.body.id);
+    expect(ok.body).toMatchObject({ status: "approved", deadline: null });
+    const key = await api(`/api/api-keys/${k.id}`, { token: t.owner.token });
+    expect(key.body.scopes).toEqual(["invoices:write"]);
+    expect((await claim(t.admin.token, r.body.id)).body.code).toBe("KeyRequest.NotClaimable");
+    const changed = await db.auditEvent.findFirstOrThrow({ where: { targetId: k.id, action: "apiKey.accessChanged" } });
+    expect(changed.metadata).toMatchObject({ keyRequestId: r.body.id, before: { scopes: ["invoices:read"] }, after: { scopes: ["invoices:write"] } });
+    // A key already covered and not widened: nothing to approve.
+    expect((await ask(t.admin.token, { keyId: k.id, scopes: ["invoices:write"] })).body.code).toBe("KeyRequest.NotRequired");
+  });
+});
+
+describe("races and the last approver", () => {
+  it("of two approvers at once one wins; of two claims at once one wins and one key is made", async () => {
+    const t = await team("write");
+    const second = await makeUser([[t.client, "Owner"]]);
+    for (let round = 0; round < 3; round++) {
+      const r = await ask(t.admin.token, { name: `Race ${round}` });
+      const votes = await Promise.all([approve(t.owner.token, r.body.id), approve(second.token, r.body.id)]);
+      expect(votes.map((v) => v.status).sort()).toEqual([200, 409]);
+      expect(votes.find((v) => v.status === 409)!.body.code).toBe("KeyRequest.NotPending");
+      const claims = await Promise.all([claim(t.admin.token, r.body.id), claim(t.admin.token, r.body.id), claim(t.admin.token, r.body.id)]);
+      expect(claims.map((c) => c.status).sort()).toEqual([201, 409, 409]);
+      expect(await db.apiKey.count({ where: { clientId: t.client.id, name: `Race ${round}` } })).toBe(1);
+      expect(await db.auditEvent.count({ where: { targetId: r.body.id, action: "keyRequest.approved" } })).toBe(1);
+    }
+  });
+
+  it("demoting or removing the last person who could approve a pending request is 409 Member.LastApprover", async () => {
+    const client = await makeClient("Live");
+    const [o1, o2] = await Promise.all([makeUser([[client, "Owner"]]), makeUser([[client, "Owner"]])]);
+    await db.client.update({ where: { id: client.id }, data: { keyApproval: "fullAccess" } });
+    const r = await ask(o1.token, { name: "Needs o2" });
+    expect(r.status).toBe(201);
+    const demote = await api(`/api/members/${o2.id}`, { token: o1.token, method: "PATCH", body: { role: "Member" } });
+    expect(demote.status).toBe(409);
+    expect(demote.body.code).toBe("Member.LastApprover");
+    const leave = await api(`/api/members/${o2.id}`, { token: o2.token, method: "DELETE" });
+    expect(leave.body.code).toBe("Member.LastApprover");
+    // An Admin is a possible approver too.
+    const admin = await makeUser([[client, "Admin"]]);
+    expect((await api(`/api/members/${o2.id}`, { token: o1.token, method: "PATCH", body: { role: "Admin" } })).status).toBe(200);
+    expect((await api(`/api/members/${admin.id}`, { token: o1.token, method: "DELETE" })).status).toBe(204);
+    expect((await api(`/api/members/${o2.id}`, { token: o1.token, method: "PATCH", body: { role: "Member" } })).body.code).toBe("Member.LastApprover");
+    // Once it is decided, nothing holds them.
+    expect((await deny(o1.token, r.body.id, "Withdrawn")).body).toMatchObject({ status: "denied" });
+    expect((await api(`/api/members/${o2.id}`, { token: o1.token, method: "PATCH", body: { role: "Member" } })).status).toBe(200);
+  });
+});
