@@ -209,3 +209,36 @@ test("the policy page: approval needs two approvers (409 said beside the setting
   await page.reload();
   await expect(page.getByRole("radio", { name: /Keys that can change data/ })).toBeChecked();
 });
+
+test("more access for an existing key is asked for from Edit access and applied when approved", async ({ browser }) => {
+  const { client, admin, ownerPage } = await approvalClient(browser);
+  const adminPage = await person(browser, admin.email);
+  await adminPage.goto("/settings/api-keys");
+  const made = await apiWrite(adminPage, "POST", "/api/api-keys", { name: "Reconciliation", scopes: ["payments:read"] });
+  expect(made.status(), await made.text()).toBe(201); // read-only: no approval
+  const { id: keyId } = await made.json();
+  await adminPage.reload();
+
+  const row = adminPage.getByTestId("key-row").filter({ hasText: "Reconciliation" });
+  await row.getByText("Details").click();
+  await row.getByRole("button", { name: "Edit access of Reconciliation" }).click();
+  const edit = adminPage.getByRole("dialog", { name: "Edit access" });
+  await expect(edit.getByRole("button", { name: "Save access" })).toBeVisible();
+  await edit.getByRole("radiogroup", { name: /^Payments\b/ }).getByRole("radio", { name: "Write" }).check();
+  await expect(edit.getByTestId("approval-needed")).toContainText("This needs approval");
+  await edit.getByRole("textbox", { name: "Why does it need more?" }).fill("It must now mark payments as matched.");
+  await clickThroughReauth(adminPage, () => edit.getByRole("button", { name: "Request access" }).click(), adminPage.getByTestId("requests-view"));
+  const requestId = new URL(adminPage.url()).searchParams.get("request")!;
+  const mine = adminPage.locator(`[data-request-id="${requestId}"]`);
+  await expect(mine).toContainText("More access for an existing key");
+  await expect(mine).toContainText("Holds now: Payments (read)");
+  expect((await factory.db.apiKey.findUniqueOrThrow({ where: { id: keyId } })).scopes).toEqual(["payments:read"]);
+
+  await ownerPage.goto(`/settings/api-keys?view=requests&request=${requestId}`);
+  const theirs = ownerPage.locator(`[data-request-id="${requestId}"]`);
+  await clickThroughReauth(ownerPage, () => theirs.getByRole("button", { name: "Approve Reconciliation" }).click(), theirs.getByText("Approved and applied"));
+  expect((await factory.db.apiKey.findUniqueOrThrow({ where: { id: keyId } })).scopes).toEqual(["payments:write"]);
+  expect(await factory.db.apiKey.count({ where: { clientId: client.clientId } })).toBe(1);
+  await adminPage.context().close();
+  await ownerPage.context().close();
+});

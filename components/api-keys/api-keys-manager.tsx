@@ -245,6 +245,12 @@ export function ApiKeysManager({
       <EditAccessDialog
         target={editing}
         grantable={grantable}
+        approval={policy.keyApproval}
+        onRequested={(r) => {
+          setEditing(null);
+          go("requests", r.id);
+          countWaiting();
+        }}
         onClose={() => setEditing(null)}
         onSaved={(saved) => {
           setEditing(null);
