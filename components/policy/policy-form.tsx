@@ -89,7 +89,8 @@ export function PolicyForm({ initial, canEdit }: { initial: KeyPolicyView; canEd
             Active now: {activeKeys.toLocaleString()} {activeKeys === 1 ? "key" : "keys"}. A lower limit leaves existing keys working; it only stops new ones.
           </p>
         </div>
-        <fieldset id="key-approval" className="border-t border-slate-200 pt-6" aria-describedby={approvalError ? "key-approval-error" : "key-approval-hint"}>
+        <div className="border-t border-slate-200 pt-6">
+        <fieldset id="key-approval" aria-describedby={approvalError ? "key-approval-error" : "key-approval-hint"}>
           <legend className="block text-sm font-medium text-slate-900">Approval of new keys</legend>
           <p id="key-approval-hint" className="text-sm text-slate-600">
             Four eyes: the person asking says why, another Owner or Admin approves, then the requester creates the key once. Needs at least two Owners and Admins.
@@ -111,6 +112,7 @@ export function PolicyForm({ initial, canEdit }: { initial: KeyPolicyView; canEd
             </p>
           )}
         </fieldset>
+        </div>
         <label className="flex items-start gap-3 border-t border-slate-200 pt-6">
           <input type="checkbox" {...register("requireTwoFactor")} className="mt-1 h-4 w-4 accent-brand-600" />
           <span>
