@@ -3,29 +3,30 @@
 // reason, the deep link the emails carry, and the policy page's setting (refused with one approver).
 import fs from "node:fs";
 import type { Browser, Page } from "@playwright/test";
+import { startServer, type Server } from "../scripts/lib/stack";
 import { apiWrite, expect, factory, PASSWORD, signIn, test } from "./fixtures";
 
 test.use({ locale: "en-US", timezoneId: "Europe/Paris" });
+// Two or three browsers per test, on a shared 2-core machine.
+test.describe.configure({ timeout: 90_000 });
 
 const SHOTS = "test-results/screenshots";
-const POLICY = { keysMustExpire: false, maxKeyLifetimeDays: null, maxActiveKeys: 100 };
 
-async function person(browser: Browser, email: string, width = 1280): Promise<Page> {
-  const ctx = await browser.newContext({ baseURL: process.env.TEST_BASE_URL ?? "http://127.0.0.1:3000", viewport: { width, height: 900 }, locale: "en-US", timezoneId: "Europe/Paris", permissions: ["clipboard-read", "clipboard-write"] });
+async function person(browser: Browser, email: string, width = 1280, baseURL = process.env.TEST_BASE_URL ?? "http://127.0.0.1:3000"): Promise<Page> {
+  const ctx = await browser.newContext({ baseURL, viewport: { width, height: 900 }, locale: "en-US", timezoneId: "Europe/Paris", permissions: ["clipboard-read", "clipboard-write"] });
   const page = await ctx.newPage();
   await signIn(page, email);
   return page;
 }
 
 /** A Live Client whose keys with write access need approval; an Owner and an Admin. */
-async function approvalClient(browser: Browser) {
+async function approvalClient(browser: Browser, baseURL?: string) {
   const client = await factory.client("Live");
   const owner = await factory.user([[client, "Owner"]], "Olivia Owner");
   const admin = await factory.user([[client, "Admin"]], "Ada Admin");
-  const ownerPage = await person(browser, owner.email);
-  await ownerPage.goto("/settings/policy");
-  const set = await apiWrite(ownerPage, "PUT", "/api/key-policy", { ...POLICY, keyApproval: "write" });
-  expect(set.status(), await set.text()).toBe(200);
+  const ownerPage = await person(browser, owner.email, 1280, baseURL);
+  // Set in the database: the policy page's own test sets it through the page.
+  await factory.db.client.update({ where: { id: client.clientId }, data: { keyApproval: "write" } });
   return { client, owner, admin, ownerPage };
 }
 
@@ -241,4 +242,43 @@ test("more access for an existing key is asked for from Edit access and applied 
   expect(await factory.db.apiKey.count({ where: { clientId: client.clientId } })).toBe(1);
   await adminPage.context().close();
   await ownerPage.context().close();
+});
+
+test.describe("with a short sudo window", () => {
+  const WINDOW_SECONDS = 3;
+  let srv: Server;
+  test.beforeAll(async () => {
+    test.setTimeout(120_000);
+    srv = await startServer({
+      databaseUrl: process.env.TEST_DATABASE_URL!,
+      authSecret: process.env.TEST_AUTH_SECRET!,
+      env: { SUDO_MAX_AGE_SECONDS: String(WINDOW_SECONDS), RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: "100000" },
+    });
+  });
+  test.afterAll(async () => {
+    await srv?.stop();
+  });
+
+  test("approving with an old proof opens the re-authentication dialog, then approves", async ({ browser }) => {
+    const { admin, ownerPage } = await approvalClient(browser, srv.url);
+    const adminPage = await person(browser, admin.email, 1280, srv.url);
+    await adminPage.goto("/settings/api-keys");
+    const sent = await apiWrite(adminPage, "POST", "/api/key-requests", { name: "Payouts", scopes: ["payments:write"], reason: "Payouts for March." });
+    expect(sent.status(), await sent.text()).toBe(201);
+    const { id } = await sent.json();
+
+    await ownerPage.goto(`/settings/api-keys?view=requests&request=${id}`);
+    const row = ownerPage.locator(`[data-request-id="${id}"]`);
+    await expect(row.getByTestId("request-status")).toHaveText("Waiting for approval");
+    await ownerPage.waitForTimeout(WINDOW_SECONDS * 1000 + 500); // the sign-in's proof is now too old
+    await row.getByRole("button", { name: "Approve Payouts" }).click();
+    const reauth = ownerPage.getByRole("dialog", { name: "Confirm it’s you" });
+    await expect(reauth).toBeVisible();
+    expect((await factory.db.keyRequest.findUniqueOrThrow({ where: { id } })).status).toBe("pending"); // refused, nothing decided
+    await reauth.getByLabel("Password").fill(PASSWORD);
+    await reauth.getByRole("button", { name: "Confirm" }).click();
+    await expect(row.getByTestId("request-status")).toHaveText("Approved");
+    await adminPage.context().close();
+    await ownerPage.context().close();
+  });
 });
