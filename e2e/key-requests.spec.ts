@@ -152,7 +152,7 @@ test("an Admin requests a payments key, an Owner approves it in another browser,
   await ownerPage.context().close();
 });
 
-test("an Owner denies with a reason from the emailed link; the requester reads why", async ({ browser }) => {
+test("an Owner denies with a reason from the emailed link; the requester, signed out, follows it and reads why", async ({ browser }) => {
   const { admin, ownerPage } = await approvalClient(browser);
   const adminPage = await person(browser, admin.email);
   await adminPage.goto("/settings/api-keys");
@@ -173,8 +173,16 @@ test("an Owner denies with a reason from the emailed link; the requester reads w
   await expect(dialog).toHaveCount(0);
   await expect(row.getByTestId("request-status")).toHaveText("Denied");
 
+  // The emailed link, opened signed out: sign in, and land on the request.
+  await adminPage.context().clearCookies();
   await adminPage.goto(`/settings/api-keys?view=requests&request=${id}`);
+  await expect(adminPage).toHaveURL(/\/sign-in\?callbackUrl=/);
+  await adminPage.getByLabel("Email").fill(admin.email);
+  await adminPage.getByLabel("Password").fill(PASSWORD);
+  await adminPage.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(adminPage).toHaveURL(new RegExp(`/settings/api-keys\\?view=requests&request=${id}$`));
   const mine = adminPage.locator(`[data-request-id="${id}"]`);
+  await expect(mine).toBeFocused();
   await expect(mine.getByTestId("request-status")).toHaveText("Denied");
   await expect(mine.getByTestId("request-decision")).toContainText("Denied by Olivia Owner");
   await expect(mine.getByTestId("request-decision")).toContainText("full access is too much");
