@@ -19,10 +19,17 @@ let mail: MailCatcher;
 let server: Server;
 let db: PrismaClient;
 let own: Awaited<ReturnType<typeof ownDatabase>> | undefined;
+let stale: { id: string; clientId: string };
 
 beforeAll(async () => {
   own = await ownDatabase("keyreqmail");
   db = own.db;
+  // A request pending for 8 days before the server starts: its first sweep (a second after start) expires it.
+  const c = await db.client.create({ data: { name: `Sweep ${uid()}`, type: "Live", keyApproval: "write" } });
+  const u = await db.user.create({ data: { email: `sweep-${uid()}@example.test`, name: "Sweep", passwordHash: "x" } });
+  stale = await db.keyRequest.create({
+    data: { clientId: c.id, fullAccess: true, reason: "old", requestedByUserId: u.id, requestedByLabel: u.email, createdAt: new Date(Date.now() - 8 * 86_400_000) },
+  });
   mail = await startMailCatcher({ webPort: null });
   server = await startServer({
     databaseUrl: own.url,
@@ -119,5 +126,18 @@ describe("key request emails", () => {
     expect(mail.messages.filter((m) => m.to.includes(member.email))).toEqual([]);
     const outbox = await db.emailOutbox.findMany({ where: { subjectId: { in: [r.body.id, d.body.id] } } });
     expect(outbox.every((e) => !e.text.includes(c.body.rawKey))).toBe(true);
+  });
+});
+
+describe("the expiry sweep", () => {
+  it("writes and audits the expiry of a request nobody touched, once", async () => {
+    const deadline = Date.now() + 15_000;
+    while ((await db.keyRequest.findUniqueOrThrow({ where: { id: stale.id } })).status !== "expired") {
+      if (Date.now() > deadline) throw new Error("the sweep did not expire the old request");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const audits = await db.auditEvent.findMany({ where: { clientId: stale.clientId, targetId: stale.id } });
+    expect(audits.map((a) => [a.action, a.actorType, a.actorLabel])).toEqual([["keyRequest.expired", "Anonymous", "Dolfin (expiry)"]]);
+    expect(audits[0].metadata).toMatchObject({ was: "pending" });
   });
 });

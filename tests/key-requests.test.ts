@@ -4,6 +4,7 @@
 // holding exactly what was approved, every wrong step refused with its code,
 // expiry (the clock moved back in the database), races of two approvers and two
 // claims, and the last possible approver kept. Emails: key-requests-mail.test.ts.
+import fc from "fast-check";
 import { encode } from "next-auth/jwt";
 import { describe, expect, it } from "vitest";
 import type { KeyApproval } from "@/lib/generated/prisma/client";
@@ -201,6 +202,12 @@ describe("request -> approve -> claim", () => {
     }
     expect((await api("/api/key-requests", { apiKey: key.rawKey })).body.code).toBe("Auth.NotUserScopedToken");
     expect((await claim(t.admin.token, id)).body.code).toBe("KeyRequest.NotApproved");
+    // Another Client's Owner: not found, whatever the verb.
+    const stranger = await team("write");
+    for (const res of [await approve(stranger.owner.token, id), await deny(stranger.owner.token, id), await api(`/api/key-requests/${id}`, { token: stranger.owner.token })]) {
+      expect(res.status).toBe(404);
+      expect(res.body.code).toBe("KeyRequest.NotFound");
+    }
     const stale = await approve(await staleToken(t.owner, t.client.id), id);
     expect(stale.status).toBe(403);
     expect(stale.body.code).toBe("Auth.ReauthenticationRequired");
@@ -318,6 +325,13 @@ describe("races and the last approver", () => {
       expect(await db.apiKey.count({ where: { clientId: t.client.id, name: `Race ${round}` } })).toBe(1);
       expect(await db.auditEvent.count({ where: { targetId: r.body.id, action: "keyRequest.approved" } })).toBe(1);
     }
+    // Cursor pages like the key list, newest first.
+    const first = await api("/api/key-requests?Limit=2", { token: t.member.token });
+    expect(first.body).toMatchObject({ hasMore: true });
+    expect(first.body.data.map((x: { name: string }) => x.name)).toEqual(["Race 2", "Race 1"]);
+    const next = await api(`/api/key-requests?Limit=2&Cursor=${first.body.nextCursor}`, { token: t.member.token });
+    expect(next.body).toMatchObject({ hasMore: false, nextCursor: null });
+    expect(next.body.data.map((x: { name: string; status: string }) => [x.name, x.status])).toEqual([["Race 0", "claimed"]]);
   });
 
   it("demoting or removing the last person who could approve a pending request is 409 Member.LastApprover", async () => {
@@ -340,4 +354,44 @@ describe("races and the last approver", () => {
     expect((await deny(o1.token, r.body.id, "Withdrawn")).body).toMatchObject({ status: "denied" });
     expect((await api(`/api/members/${o2.id}`, { token: o1.token, method: "PATCH", body: { role: "Member" } })).status).toBe(200);
   });
+});
+
+describe("bad input", () => {
+  it("no body or id a person can send makes a 5xx; every refusal is problem details and changes nothing", async () => {
+    const t = await team("write");
+    const k = await createKey({ token: t.owner.token }, { scopes: ["invoices:read"] });
+    const r = await ask(t.admin.token, { name: "Fuzzed" });
+    const value = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.constantFrom(null, "", " ", "\u202e", "x".repeat(600), "9999-12-31T23:59:59-14:00", "not-a-uuid", k.id, r.body.id, ["invoices:write", "invoices:write"], ["0.0.0.0/0"], ["nope:write"]),
+    );
+    const body = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.record({ keyId: value, name: value, expiresAt: value, scopes: value, allowedIps: value, reason: value, extra: value }, { requiredKeys: [] }),
+    );
+    const target = fc.oneof(fc.constantFrom(r.body.id, k.id, "00000000-0000-0000-0000-000000000000", "x", "%2e%2e", "1".repeat(300)));
+    const op = fc.constantFrom("ask", "approve", "deny", "claim", "get", "list");
+    const before = await db.keyRequest.count({ where: { clientId: t.client.id } });
+    await fc.assert(
+      fc.asyncProperty(op, body, target, value, async (o, b, id, status) => {
+        const who = [t.owner.token, t.admin.token, t.member.token][id.length % 3];
+        const res =
+          o === "ask"
+            ? await api("/api/key-requests", { token: who, rawBody: JSON.stringify(b) ?? "", headers: { "content-type": "application/json" }, method: "POST" })
+            : o === "list"
+              ? await api(`/api/key-requests?Status=${encodeURIComponent(String(status))}&Limit=${encodeURIComponent(String(status))}`, { token: who })
+              : o === "get"
+                ? await api(`/api/key-requests/${encodeURIComponent(id)}`, { token: who })
+                : await api(`/api/key-requests/${encodeURIComponent(id)}/${o}`, { token: who, method: "POST", rawBody: JSON.stringify(b) ?? "", headers: { "content-type": "application/json" } });
+        expect(res.status).toBeLessThan(500);
+        if (res.status >= 400) expect(res.headers.get("content-type")).toContain("application/problem+json");
+      }),
+      { numRuns: 150, seed: 2323 },
+    );
+    // Only well-formed asks may have added requests; the fuzzed one is still pending or decided, never half-changed.
+    const rows = await db.keyRequest.findMany({ where: { clientId: t.client.id } });
+    expect(rows.length).toBeGreaterThanOrEqual(before);
+    for (const row of rows) expect(row.reason.length).toBeGreaterThan(0);
+    expect((await db.apiKey.findUniqueOrThrow({ where: { id: k.id } })).revokedAt).toBeNull();
+  }, 120_000);
 });

@@ -124,8 +124,8 @@ describe("Client key policy", () => {
     const r = await put(policy, { token: owner.token });
     expect(r.status).toBe(200);
     // The answer also says how many keys count against the cap now: the admin's one key.
-    expect(r.body).toEqual({ ...policy, requireTwoFactor: false, activeKeys: 1 });
-    expect((await api("/api/key-policy", { token: admin.token })).body).toEqual({ ...policy, requireTwoFactor: false, activeKeys: 1 });
+    expect(r.body).toEqual({ ...policy, requireTwoFactor: false, keyApproval: "none", activeKeys: 1 });
+    expect((await api("/api/key-policy", { token: admin.token })).body).toEqual({ ...policy, requireTwoFactor: false, keyApproval: "none", activeKeys: 1 });
     const ev = await db.auditEvent.findFirstOrThrow({ where: { clientId: c.id, action: "client.policyChanged" } });
     expect(ev.metadata).toMatchObject({ after: policy });
     await put({ keysMustExpire: false, maxKeyLifetimeDays: null, maxActiveKeys: 100 }, { token: owner.token });

@@ -18,6 +18,8 @@ import type { UserPrincipal } from "@/lib/auth/principal";
 import { assertRecentProof } from "@/lib/auth/sudo";
 import { lockClient, type LockedClient } from "@/lib/clients/lock";
 import { db, type Tx } from "@/lib/db/client";
+import { sqlTransaction } from "@/lib/db/tx";
+import { uuidv7 } from "@/lib/db/uuid";
 import { env } from "@/lib/env";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { after, isUuid, NEWEST_FIRST, page, resolveCursor } from "@/lib/http/keyset";
@@ -180,26 +182,29 @@ const requesterEmail = (r: Row) => r.requestedBy?.email ?? null;
  * audit event. The conditional UPDATE takes each row once, however many servers sweep at once.
  */
 export async function expireKeyRequests(clientId: string | null = null, now = new Date()): Promise<number> {
-  return db().$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<{ id: string; clientId: string; name: string | null; wasApproved: boolean; requestedByLabel: string }[]>(Prisma.sql`
+  // On the pool directly (a plain BEGIN/COMMIT): no interactive-transaction start timeout for a background sweep.
+  return sqlTransaction(async (tx) => {
+    const rows = await tx.query<{ id: string; clientId: string; name: string | null; wasApproved: boolean; requestedByLabel: string }>(Prisma.sql`
       UPDATE "KeyRequest" SET status = 'expired', "expiredAt" = ${now}
       WHERE (${clientId}::uuid IS NULL OR "clientId" = ${clientId}::uuid)
         AND ((status = 'pending' AND "createdAt" <= ${new Date(now.getTime() - PENDING_TTL_MS)})
           OR (status = 'approved' AND NOT widen AND "decidedAt" <= ${new Date(now.getTime() - CLAIM_TTL_MS)}))
       RETURNING id, "clientId", name, "decidedAt" IS NOT NULL AS "wasApproved", "requestedByLabel"`);
     if (rows.length === 0) return 0;
-    await tx.auditEvent.createMany({
-      data: rows.map((r) =>
-        auditRow({
-          clientId: r.clientId,
-          action: "keyRequest.expired",
-          actor: { type: "operator", label: "Dolfin (expiry)" },
-          target: { type: "keyRequest", id: r.id, label: r.name ?? r.requestedByLabel },
-          metadata: { was: r.wasApproved ? "approved" : "pending", requestedBy: r.requestedByLabel },
-          meta: { ip: null, userAgent: null },
-        }),
-      ),
+    const audits = rows.map((r) => {
+      const a = auditRow({
+        clientId: r.clientId,
+        action: "keyRequest.expired",
+        actor: { type: "operator", label: "Dolfin (expiry)" },
+        target: { type: "keyRequest", id: r.id, label: r.name ?? r.requestedByLabel },
+        metadata: { was: r.wasApproved ? "approved" : "pending", requestedBy: r.requestedByLabel },
+        meta: { ip: null, userAgent: null },
+      });
+      return Prisma.sql`(${uuidv7(now.getTime())}::uuid, ${a.clientId}::uuid, ${a.action}, ${a.actorType}::"ActorType", ${a.actorLabel}, ${a.targetType}, ${a.targetId}::uuid, ${a.targetLabel}, ${JSON.stringify(a.metadata)}::jsonb, ${now}::timestamptz)`;
     });
+    await tx.query(Prisma.sql`
+      INSERT INTO "AuditEvent" (id, "clientId", action, "actorType", "actorLabel", "targetType", "targetId", "targetLabel", metadata, "createdAt")
+      VALUES ${Prisma.join(audits)}`);
     return rows.length;
   });
 }
@@ -281,7 +286,7 @@ export async function createKeyRequest(principal: UserPrincipal, input: CreateKe
       for (const a of approvers) await enqueueEmail(tx, { ...email, to: a.user.email, subjectId: r.id });
     }
     return view(r, now.getTime());
-  });
+  }, KEY_WRITE_TX);
 }
 
 // ---- decide ---------------------------------------------------------------------------------------------------
@@ -337,7 +342,7 @@ export async function approveKeyRequest(principal: UserPrincipal, id: string, me
         action: "apiKey.accessChanged",
         actor,
         target: { type: "apiKey", id: key.id, label: key.name ?? key.keyPrefix },
-        metadata: { keyPrefix: key.keyPrefix, before, after: wanted, keyRequestId: r.id, requestedBy: r.requestedByLabel },
+        metadata: { keyPrefix: key.keyPrefix, before, after: wanted, keyRequestId: r.id },
         meta,
       });
       widened = key.id;
@@ -400,7 +405,7 @@ export async function denyKeyRequest(principal: UserPrincipal, id: string, input
       await enqueueEmail(tx, { ...email, to, subjectId: r.id });
     }
     return view(updated, now.getTime());
-  });
+  }, KEY_WRITE_TX);
 }
 
 // ---- claim ----------------------------------------------------------------------------------------------------
