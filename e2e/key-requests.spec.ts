@@ -148,6 +148,12 @@ test("an Admin requests a payments key, an Owner approves it in another browser,
   // And it is listed under Keys.
   await adminPage.getByRole("tab", { name: "Keys" }).click();
   await expect(adminPage.getByTestId("key-row").filter({ hasText: "Payments worker" })).toBeVisible();
+  // Each step is in the audit log, in words.
+  await adminPage.goto("/settings/audit");
+  const rows = adminPage.getByTestId("audit-row");
+  await expect(rows.filter({ hasText: "Key requested" })).toContainText("Payments worker: Restricted");
+  await expect(rows.filter({ hasText: "Request approved" })).toContainText("asked by");
+  await expect(rows.filter({ hasText: "Requested key created" })).toContainText("approved by");
   await adminPage.context().close();
   await ownerPage.context().close();
 });

@@ -77,9 +77,10 @@ export function ApiKeysManager({
   const [renaming, setRenaming] = useState<ApiKeyView | null>(null);
   // Keys or Requests, in the address (?view=requests&request=ID: the emails link there), so back and reload keep it.
   const params = useSearchParams();
-  const view = canManage && params.get("view") === "requests" ? "requests" : "keys";
+  const linked = canManage && params.get("view") === "requests";
+  const view = linked ? "requests" : "keys";
   const focusRequest = view === "requests" ? params.get("request") : null;
-  const [waiting, setWaiting] = useState<{ count: number; more: boolean } | null>(null);
+  const [waiting, setWaiting] = useState<{ count: number; more: boolean; any: boolean } | null>(null);
   const go = (next: "keys" | "requests", request?: string) => {
     const q = next === "requests" ? `?view=requests${request ? `&request=${encodeURIComponent(request)}` : ""}` : window.location.pathname;
     window.history.pushState(null, "", q);
@@ -89,13 +90,20 @@ export function ApiKeysManager({
   const fetchWaiting = useCallback(async () => {
     if (!canManage) return null;
     try {
-      const page = await api<{ data: KeyRequestView[]; hasMore: boolean }>("/api/key-requests?Status=pending&Limit=100");
-      return { count: page.data.filter((r) => r.requestedBy?.id !== me).length, more: page.hasMore };
+      type Page = { data: KeyRequestView[]; hasMore: boolean };
+      const [page, any] = await Promise.all([
+        api<Page>("/api/key-requests?Status=pending&Limit=100"),
+        // Without the policy, the tab shows only if requests were ever made (the policy was on once).
+        policy.keyApproval && policy.keyApproval !== "none" ? Promise.resolve(true) : api<Page>("/api/key-requests?Limit=1").then((p) => p.data.length > 0),
+      ]);
+      return { count: page.data.filter((r) => r.requestedBy?.id !== me).length, more: page.hasMore, any };
     } catch {
       return null;
     }
-  }, [api, canManage, me]);
+  }, [api, canManage, me, policy.keyApproval]);
   const countWaiting = () => void fetchWaiting().then(setWaiting);
+  // Keys | Requests for approvers when the policy asks for approval (or asked once, or a link points there).
+  const showTabs = canManage && (linked || (policy.keyApproval !== undefined && policy.keyApproval !== "none") || waiting?.any === true);
   useEffect(() => {
     let live = true;
     void fetchWaiting().then((w) => live && setWaiting(w));
@@ -154,13 +162,13 @@ export function ApiKeysManager({
   return (
     <div className="space-y-8">
       <ExpiringBanner keys={expiring} days={soonDays} canManage={canManage} onRotate={setRotating} />
-      {canManage && <ViewTabs view={view} waiting={waiting} onChange={(v) => go(v)} />}
+      {showTabs && <ViewTabs view={view} waiting={waiting} onChange={(v) => go(v)} />}
       {view === "requests" ? (
         <div role="tabpanel" id="panel-requests" aria-labelledby="tab-requests">
           <RequestsView key={focusRequest ?? "all"} me={me} canApprove={canManage} focusId={focusRequest} onClaimed={(k) => onCreated(k)} onChanged={countWaiting} />
         </div>
       ) : (
-      <div role={canManage ? "tabpanel" : undefined} id="panel-keys" aria-labelledby={canManage ? "tab-keys" : undefined} className="space-y-8">
+      <div role={showTabs ? "tabpanel" : undefined} id="panel-keys" aria-labelledby={showTabs ? "tab-keys" : undefined} className="space-y-8">
       {canManage ? (
         <section aria-labelledby="create-heading" className="rounded-lg bg-white p-5 shadow-sm ring-1 ring-slate-200 sm:p-6">
           <h2 id="create-heading" className="text-base font-semibold text-slate-900">Create a key</h2>

@@ -69,15 +69,18 @@ function describe(e: AuditEventView): string {
       return `${target}'s invitation (${m.role}) no longer works`;
     case "invite.accepted":
       return `${target} joined as ${m.role}${m.newAccount ? " (new account)" : ""}`;
-    case "keyRequest.created":
-    case "keyRequest.approved":
-    case "keyRequest.claimed":
-    case "keyRequest.expired": {
-      const what = m.scopes === undefined ? "" : `: ${accessSummary((m.scopes as string[] | null) ?? null)}`;
-      return `${target || "A key request"}${what}${typeof m.reason === "string" && e.action === "keyRequest.created" ? ` (“${m.reason}”)` : ""}`;
+    case "keyRequest.created": {
+      const access = m.kind === "widen" ? "more access for a key" : accessSummary((m.scopes as string[] | null | undefined) ?? null);
+      return `${target || "A key"}: ${access}${typeof m.reason === "string" ? ` (“${m.reason}”)` : ""}`;
     }
+    case "keyRequest.approved":
+      return `${target || "A key request"}${m.kind === "widen" ? ", applied to the key" : ""}${typeof m.requestedBy === "string" ? `, asked by ${m.requestedBy}` : ""}`;
+    case "keyRequest.claimed":
+      return `${target || "A requested key"}${m.keyPrefix ? ` (${m.keyPrefix}…)` : ""} created${typeof m.approvedBy === "string" ? `, approved by ${m.approvedBy}` : ""}`;
     case "keyRequest.denied":
-      return `${target || "A key request"}${typeof m.reason === "string" ? `: “${m.reason}”` : typeof m.denyReason === "string" ? `: “${m.denyReason}”` : ""}`;
+      return `${target || "A key request"}${m.withdrawn ? " withdrawn by the requester" : ""}${typeof m.reason === "string" ? `: “${m.reason}”` : ""}`;
+    case "keyRequest.expired":
+      return `${target || "A key request"} ${m.was === "approved" ? "was approved but not created within 24 hours" : "waited 7 days without a decision"}`;
     case "user.twoFactorReset":
       return `${target}'s second factors were removed by the operator and their sessions ended`;
     default:
