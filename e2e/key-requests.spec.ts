@@ -242,6 +242,9 @@ test("more access for an existing key is asked for from Edit access and applied 
   await edit.getByRole("radiogroup", { name: /^Payments\b/ }).getByRole("radio", { name: "Write" }).check();
   await expect(edit.getByTestId("approval-needed")).toContainText("This needs approval");
   await edit.getByRole("textbox", { name: "Why does it need more?" }).fill("It must now mark payments as matched.");
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await edit.getByTestId("approval-needed").scrollIntoViewIfNeeded();
+  await adminPage.screenshot({ path: `${SHOTS}/key-request-widen-1280.png` });
   await clickThroughReauth(adminPage, () => edit.getByRole("button", { name: "Request access" }).click(), adminPage.getByTestId("requests-view"));
   const requestId = new URL(adminPage.url()).searchParams.get("request")!;
   const mine = adminPage.locator(`[data-request-id="${requestId}"]`);
