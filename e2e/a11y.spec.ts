@@ -61,7 +61,7 @@ test("the sign-in page has no accessibility violations", async ({ page }) => {
   expect(await axe(page)).toEqual([]);
 });
 
-test("every settings page an Owner sees has no accessibility violations", async ({ page }) => {
+test("every settings page an Owner sees has no accessibility violations", async ({ page, browser }) => {
   const client = await factory.client();
   const owner = await factory.user([[client, "Owner"]], "Ada Owner");
   await factory.user([[client, "Member"]], "Mo Member");
@@ -72,11 +72,22 @@ test("every settings page an Owner sees has no accessibility violations", async 
   const revoked = await apiCreateKey(page, { name: "Old export", scopes: ["invoices:read"], allowedIps: ["203.0.113.0/24"] });
   expect((await apiWrite(page, "POST", `/api/api-keys/${revoked.id}/revoke`)).status()).toBe(204);
   expect((await apiWrite(page, "POST", "/api/client-invites", { email: "new.person@example.com", role: "Admin" })).status()).toBe(201);
+  // A key request waiting for the Owner (four-eyes approval): the Requests view with Approve / Deny.
+  const admin = await factory.user([[client, "Admin"]], "Ada Admin");
+  const policy = { keysMustExpire: false, maxKeyLifetimeDays: null, maxActiveKeys: 100, keyApproval: "write" };
+  expect((await apiWrite(page, "PUT", "/api/key-policy", policy)).status()).toBe(200);
+  const adminCtx = await browser.newContext({ baseURL: new URL(page.url()).origin });
+  const adminPage = await adminCtx.newPage();
+  await signIn(adminPage, admin.email);
+  const asked = await apiWrite(adminPage, "POST", "/api/key-requests", { name: "Payments worker", expiresAt: null, scopes: ["payments:write"], allowedIps: [], reason: "Pays the March bills." });
+  expect(asked.status()).toBe(201);
+  await adminCtx.close();
 
   const pages: [string, (p: Page) => Promise<void>][] = [
     ["/settings/api-keys", async (p) => void (await expect(p.getByTestId("key-row")).toHaveCount(2))],
+    ["/settings/api-keys?view=requests", async (p) => void (await expect(p.getByTestId("request-row")).toHaveCount(1))],
     ["/settings/members", async (p) => {
-      await expect(p.getByTestId("member-row")).toHaveCount(2);
+      await expect(p.getByTestId("member-row")).toHaveCount(3);
       await expect(p.getByTestId("invite-row")).toHaveCount(1);
     }],
     ["/settings/audit", async (p) => void (await expect(p.getByTestId("audit-row").first()).toBeVisible())],

@@ -1,7 +1,8 @@
 "use client";
 // The API keys page's interactive part: create, the one-time key, list, revoke.
 import Link from "next/link";
-import { useCallback, useState } from "react";
+import { useSearchParams } from "next/navigation";
+import { useCallback, useEffect, useState } from "react";
 import { toast } from "sonner";
 import type { KeyPolicyView } from "@/lib/clients/schemas";
 import type { ApiKeyListFilter, ApiKeyView, CreateApiKeyResponse } from "@/lib/api-keys/schemas";
@@ -16,6 +17,8 @@ import { KeysList } from "./keys-list";
 import { RenameKeyDialog } from "./rename-key-dialog";
 import { RevokeKeyDialog } from "./revoke-key-dialog";
 import { RotateKeyDialog } from "./rotate-key-dialog";
+import { RequestsView } from "@/components/key-requests/requests-view";
+import type { KeyRequestView } from "@/lib/key-requests/schemas";
 
 type Page = { data: ApiKeyView[]; nextCursor: string | null; hasMore: boolean };
 type Usage = { active: number; max: number };
@@ -42,7 +45,10 @@ export function ApiKeysManager({
   clientName,
   expiring: initialExpiring,
   soonDays,
+  me,
 }: {
+  /** The signed-in person's id: their own key requests are theirs to create, never to approve. */
+  me: string;
   initial: Page;
   expiring: ApiKeyView[];
   soonDays: number;
@@ -69,6 +75,42 @@ export function ApiKeysManager({
   const [revoking, setRevoking] = useState<ApiKeyView | null>(null);
   const [rotating, setRotating] = useState<ApiKeyView | null>(null);
   const [renaming, setRenaming] = useState<ApiKeyView | null>(null);
+  // Keys or Requests, in the address (?view=requests&request=ID: the emails link there), so back and reload keep it.
+  const params = useSearchParams();
+  const linked = canManage && params.get("view") === "requests";
+  const view = linked ? "requests" : "keys";
+  const focusRequest = view === "requests" ? params.get("request") : null;
+  const [waiting, setWaiting] = useState<{ count: number; more: boolean; any: boolean } | null>(null);
+  const go = (next: "keys" | "requests", request?: string) => {
+    const q = next === "requests" ? `?view=requests${request ? `&request=${encodeURIComponent(request)}` : ""}` : window.location.pathname;
+    window.history.pushState(null, "", q);
+  };
+
+  // The approver's badge: pending requests from others.
+  const fetchWaiting = useCallback(async () => {
+    if (!canManage) return null;
+    try {
+      type Page = { data: KeyRequestView[]; hasMore: boolean };
+      const [page, any] = await Promise.all([
+        api<Page>("/api/key-requests?Status=pending&Limit=100"),
+        // Without the policy, the tab shows only if requests were ever made (the policy was on once).
+        policy.keyApproval && policy.keyApproval !== "none" ? Promise.resolve(true) : api<Page>("/api/key-requests?Limit=1").then((p) => p.data.length > 0),
+      ]);
+      return { count: page.data.filter((r) => r.requestedBy?.id !== me).length, more: page.hasMore, any };
+    } catch {
+      return null;
+    }
+  }, [api, canManage, me, policy.keyApproval]);
+  const countWaiting = () => void fetchWaiting().then(setWaiting);
+  // Keys | Requests for approvers when the policy asks for approval (or asked once, or a link points there).
+  const showTabs = canManage && (linked || (policy.keyApproval !== undefined && policy.keyApproval !== "none") || waiting?.any === true);
+  useEffect(() => {
+    let live = true;
+    void fetchWaiting().then((w) => live && setWaiting(w));
+    return () => {
+      live = false;
+    };
+  }, [fetchWaiting]);
 
   const reload = useCallback(
     async (f: Filter = filter) => {
@@ -120,6 +162,13 @@ export function ApiKeysManager({
   return (
     <div className="space-y-8">
       <ExpiringBanner keys={expiring} days={soonDays} canManage={canManage} onRotate={setRotating} />
+      {showTabs && <ViewTabs view={view} waiting={waiting} onChange={(v) => go(v)} />}
+      {view === "requests" ? (
+        <div role="tabpanel" id="panel-requests" aria-labelledby="tab-requests">
+          <RequestsView key={focusRequest ?? "all"} me={me} canApprove={canManage} focusId={focusRequest} onClaimed={(k) => onCreated(k)} onChanged={countWaiting} />
+        </div>
+      ) : (
+      <div role={showTabs ? "tabpanel" : undefined} id="panel-keys" aria-labelledby={showTabs ? "tab-keys" : undefined} className="space-y-8">
       {canManage ? (
         <section aria-labelledby="create-heading" className="rounded-lg bg-white p-5 shadow-sm ring-1 ring-slate-200 sm:p-6">
           <h2 id="create-heading" className="text-base font-semibold text-slate-900">Create a key</h2>
@@ -132,7 +181,15 @@ export function ApiKeysManager({
               <Link href="/settings/policy" className="font-medium underline underline-offset-2">Key policy</Link>.
             </div>
           )}
-          <CreateKeyForm policy={policy} grantable={grantable} onCreated={(k) => onCreated(k)} />
+          <CreateKeyForm
+            policy={policy}
+            grantable={grantable}
+            onCreated={(k) => onCreated(k)}
+            onRequested={(r) => {
+              go("requests", r.id);
+              countWaiting();
+            }}
+          />
         </section>
       ) : (
         <div role="note" className="rounded-lg bg-brand-50 p-4 text-sm text-brand-900 ring-1 ring-inset ring-brand-100" data-testid="member-note">
@@ -188,12 +245,20 @@ export function ApiKeysManager({
           <KeysList keys={keys} canManage={canManage} onRevoke={setRevoking} onRotate={setRotating} onRename={setRenaming} onEditAccess={setEditing} onUsage={setViewingUsage} canSeeHistory={canSeeHistory} hasMore={cursor !== null} loadingMore={loadingMore} onLoadMore={loadMore} />
         )}
       </section>
+      </div>
+      )}
 
       <KeyCreatedDialog key={rawKey ?? "none"} rawKey={rawKey} title={rawKeyTitle} access={rawKeyAccess} onDone={() => setRawKey(null)} />
       <UsageDialog target={viewingUsage} onClose={() => setViewingUsage(null)} />
       <EditAccessDialog
         target={editing}
         grantable={grantable}
+        approval={policy.keyApproval}
+        onRequested={(r) => {
+          setEditing(null);
+          go("requests", r.id);
+          countWaiting();
+        }}
         onClose={() => setEditing(null)}
         onSaved={(saved) => {
           setEditing(null);
@@ -224,6 +289,52 @@ export function ApiKeysManager({
           void reload();
         }}
       />
+    </div>
+  );
+}
+
+/** Keys | Requests (n): the ARIA tabs pattern (arrow keys move between tabs). */
+function ViewTabs({ view, waiting, onChange }: { view: "keys" | "requests"; waiting: { count: number; more: boolean } | null; onChange: (v: "keys" | "requests") => void }) {
+  const tabs = [
+    { value: "keys" as const, label: "Keys" },
+    { value: "requests" as const, label: "Requests" },
+  ];
+  const onKey = (e: React.KeyboardEvent) => {
+    if (e.key !== "ArrowLeft" && e.key !== "ArrowRight" && e.key !== "Home" && e.key !== "End") return;
+    e.preventDefault();
+    const next = view === "keys" ? "requests" : "keys";
+    const to = e.key === "Home" ? "keys" : e.key === "End" ? "requests" : next;
+    onChange(to);
+    document.getElementById(`tab-${to}`)?.focus();
+  };
+  return (
+    <div role="tablist" aria-label="API keys" className="mb-6 flex gap-1 border-b border-slate-200" onKeyDown={onKey}>
+      {tabs.map((t) => {
+        const selected = view === t.value;
+        return (
+          <button
+            key={t.value}
+            type="button"
+            role="tab"
+            id={`tab-${t.value}`}
+            aria-selected={selected}
+            aria-controls={selected ? `panel-${t.value}` : undefined}
+            tabIndex={selected ? 0 : -1}
+            onClick={() => onChange(t.value)}
+            className={`-mb-px inline-flex items-center gap-2 border-b-2 px-3 py-2 text-sm font-medium focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-600 ${
+              selected ? "border-brand-600 text-brand-700" : "border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900"
+            }`}
+          >
+            {t.label}
+            {t.value === "requests" && waiting && waiting.count > 0 && (
+              <span className="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-900" data-testid="requests-badge">
+                <span aria-hidden="true">{waiting.count}{waiting.more ? "+" : ""}</span>
+                <span className="sr-only">, {waiting.count}{waiting.more ? " or more" : ""} waiting for your approval</span>
+              </span>
+            )}
+          </button>
+        );
+      })}
     </div>
   );
 }

@@ -18,11 +18,17 @@ import {
   type CreateKeyFormValues,
 } from "@/lib/api-keys/expiry";
 import { createApiKeySchema, NAME_MAX, type CreateApiKeyResponse } from "@/lib/api-keys/schemas";
-import { AccessFields, accessRequest, initialAccess, type AccessValue } from "./access-fields";
+import { AccessFields, accessRequest, initialAccess, scopesOf, type AccessValue } from "./access-fields";
 import { ProblemError } from "./api";
 import { useApi } from "@/components/ui/active-client";
+import { needsApproval, REASON_MAX, type KeyApprovalPolicy, type KeyRequestView } from "@/lib/key-requests/schemas";
 
-export type KeyPolicy = { keysMustExpire: boolean; maxKeyLifetimeDays: number | null };
+export type KeyPolicy = { keysMustExpire: boolean; maxKeyLifetimeDays: number | null; keyApproval?: KeyApprovalPolicy };
+
+const APPROVAL_RULE: Record<Exclude<KeyApprovalPolicy, "none">, string> = {
+  fullAccess: "keys with full access",
+  write: "keys with full access or any write permission",
+};
 
 const field = `${fieldClass} w-full`;
 
@@ -30,11 +36,14 @@ export function CreateKeyForm({
   policy,
   grantable,
   onCreated,
+  onRequested,
 }: {
   policy: KeyPolicy;
   /** The most this person may grant (null: every scope). */
   grantable: readonly string[] | null;
   onCreated: (key: CreateApiKeyResponse) => void;
+  /** A key the Client's approval rule covers was asked for instead of made. */
+  onRequested?: (request: KeyRequestView) => void;
 }) {
   const api = useApi();
   const allowed = allowedChoices(policy);
@@ -51,6 +60,11 @@ export function CreateKeyForm({
   const fresh = () => (grantable === null ? initialAccess() : { ...initialAccess(), mode: "restricted" as const });
   const [access, setAccess] = useState<AccessValue>(fresh);
   const [accessError, setAccessError] = useState<string | undefined>(undefined);
+  // The approval rule as last known: the page's, or the server's when a create was refused for it (changed meanwhile).
+  const [approval, setApproval] = useState<KeyApprovalPolicy>(policy.keyApproval ?? "none");
+  const [reason, setReason] = useState("");
+  const [reasonError, setReasonError] = useState<string | undefined>(undefined);
+  const covered = needsApproval(approval, scopesOf(access));
 
   const now = useNow();
 
@@ -58,6 +72,13 @@ export function CreateKeyForm({
     const asked = accessRequest(access);
     if ("error" in asked) return setAccessError(asked.error);
     setAccessError(undefined);
+    const asking = needsApproval(approval, asked.scopes);
+    if (asking) {
+      const why = reason.trim();
+      if (!why) return setReasonError("Say why you need this key: the approver reads it.");
+      if (why.length > REASON_MAX) return setReasonError(`At most ${REASON_MAX} characters.`);
+    }
+    setReasonError(undefined);
     inFlight.current = true;
     setPending(true);
     try {
@@ -68,16 +89,34 @@ export function CreateKeyForm({
         expiresAt: expiresAt?.toISOString() ?? null,
         ...asked,
       });
-      const created = await api<CreateApiKeyResponse>("/api/api-keys", {
-        body: { name: body.name, expiresAt: body.expiresAt?.toISOString() ?? null, scopes: body.scopes, allowedIps: body.allowedIps },
-      });
+      const wire = { name: body.name, expiresAt: body.expiresAt?.toISOString() ?? null, scopes: body.scopes, allowedIps: body.allowedIps };
+      if (asking) {
+        const request = await api<KeyRequestView>("/api/key-requests", { body: { ...wire, reason: reason.trim() } });
+        reset({ name: "", expiration: defaultChoice, customDate: "" });
+        setAccess(fresh());
+        setReason("");
+        toast.success("Request sent. You can create the key once another Owner or Admin approves it.");
+        onRequested?.(request);
+        return;
+      }
+      const created = await api<CreateApiKeyResponse>("/api/api-keys", { body: wire });
       reset({ name: "", expiration: defaultChoice, customDate: "" });
       setAccess(fresh());
       onCreated(created);
     } catch (err) {
-      if (err instanceof ProblemError && err.errors) {
+      if (err instanceof ProblemError && err.code === "ApiKey.ApprovalRequired") {
+        // The policy changed since the page loaded: learn the rule, and the form turns into a request.
+        const now = await api<{ keyApproval?: KeyApprovalPolicy }>("/api/key-policy").catch(() => null);
+        setApproval(now?.keyApproval && now.keyApproval !== "none" ? now.keyApproval : approval === "none" ? "write" : approval);
+        toast.error(`${err.message} Say why you need it and send a request instead.`);
+      } else if (err instanceof ProblemError && err.errors) {
         let placed = false;
         for (const [k, msgs] of Object.entries(err.errors)) {
+          if (k === "reason") {
+            setReasonError(msgs[0]);
+            placed = true;
+            continue;
+          }
           if (k.startsWith("allowedIps") || k.startsWith("scopes")) {
             setAccessError(msgs[0]);
             placed = true;
@@ -198,9 +237,43 @@ export function CreateKeyForm({
             revokes it. Prefer an expiry and rotate before it arrives.
           </div>
         )}
+        {covered && approval !== "none" && (
+          <div className="space-y-3 rounded-md bg-brand-50 p-3 ring-1 ring-inset ring-brand-100 sm:col-span-2" data-testid="approval-needed">
+            <p className="text-sm text-brand-900" id="approval-note">
+              <strong className="font-semibold">This key needs approval.</strong> This Client requires another Owner or Admin to approve{" "}
+              {APPROVAL_RULE[approval]}. Your request goes to them; once approved, you create the key yourself under Requests, within 24 hours.
+            </p>
+            <div>
+              <label htmlFor="key-reason" className="block text-sm font-medium text-slate-700">
+                Why do you need it?
+              </label>
+              <textarea
+                id="key-reason"
+                rows={3}
+                value={reason}
+                maxLength={REASON_MAX}
+                onChange={(e) => {
+                  setReason(e.target.value);
+                  setReasonError(undefined);
+                }}
+                placeholder="e.g. The payments worker needs to create bank payments for the March payroll."
+                className={`mt-1 ${field} bg-white`}
+                aria-invalid={reasonError ? true : undefined}
+                aria-describedby={reasonError ? "key-reason-error" : "key-reason-hint"}
+              />
+              {reasonError ? (
+                <p id="key-reason-error" className="mt-1 text-sm text-red-600">{reasonError}</p>
+              ) : (
+                <p id="key-reason-hint" className="mt-1 text-xs text-slate-600">
+                  The approver sees it with what the key may do. {reason.length}/{REASON_MAX}
+                </p>
+              )}
+            </div>
+          </div>
+        )}
         <div className="sm:col-span-2">
-          <Button type="submit" pending={pending}>
-            {pending ? "Creating…" : "Create key"}
+          <Button type="submit" pending={pending} aria-describedby={covered ? "approval-note" : undefined}>
+            {covered ? (pending ? "Sending…" : "Request key") : pending ? "Creating…" : "Create key"}
           </Button>
         </div>
       </fieldset>

@@ -1,7 +1,9 @@
 "use client";
 // Change what a key may do and where from: the create form's own access
 // fields, sent as PATCH { scopes, allowedIps }. Felt by every instance at once.
-import { useState } from "react";
+// Widening a key into what the Client's keyApproval covers is asked for instead (POST /api/key-requests with
+// keyId and a reason) and applied when another Owner or Admin approves.
+import { useId, useState } from "react";
 import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
@@ -9,41 +11,90 @@ import { useApi } from "@/components/ui/active-client";
 import type { ApiKeyView } from "@/lib/api-keys/schemas";
 import { AccessFields, accessRequest, initialAccess, type AccessValue } from "./access-fields";
 import { ProblemError } from "./api";
+import { fieldClass } from "@/components/ui/field";
+import { widensAccess } from "@/lib/auth/permissions";
+import { REASON_MAX, wideningNeedsApproval, type KeyApprovalPolicy, type KeyRequestView } from "@/lib/key-requests/schemas";
 
 export function EditAccessDialog({
   target,
   grantable,
+  approval = "none",
   onClose,
   onSaved,
+  onRequested,
 }: {
   target: ApiKeyView | null;
   grantable: readonly string[] | null;
+  approval?: KeyApprovalPolicy;
   onClose: () => void;
   onSaved: (k: ApiKeyView) => void;
+  onRequested?: (r: KeyRequestView) => void;
 }) {
   return (
     <Dialog open={target !== null} onOpenChange={(o) => !o && onClose()} title="Edit access" wide>
-      {target && <EditAccessForm key={target.id} target={target} grantable={grantable} onClose={onClose} onSaved={onSaved} />}
+      {target && <EditAccessForm key={target.id} target={target} grantable={grantable} approval={approval} onClose={onClose} onSaved={onSaved} onRequested={onRequested} />}
     </Dialog>
   );
 }
 
-function EditAccessForm({ target, grantable, onClose, onSaved }: { target: ApiKeyView; grantable: readonly string[] | null; onClose: () => void; onSaved: (k: ApiKeyView) => void }) {
+function EditAccessForm({
+  target,
+  grantable,
+  approval: pageApproval,
+  onClose,
+  onSaved,
+  onRequested,
+}: {
+  target: ApiKeyView;
+  grantable: readonly string[] | null;
+  approval: KeyApprovalPolicy;
+  onClose: () => void;
+  onSaved: (k: ApiKeyView) => void;
+  onRequested?: (r: KeyRequestView) => void;
+}) {
   const api = useApi();
+  const id = useId();
   const [access, setAccess] = useState<AccessValue>(() => initialAccess(target.scopes, target.allowedIps));
   const [error, setError] = useState<string | undefined>(undefined);
   const [pending, setPending] = useState(false);
+  const [approval, setApproval] = useState(pageApproval);
+  const [reason, setReason] = useState("");
+  const [reasonError, setReasonError] = useState<string | undefined>(undefined);
+  const wanted = accessRequest(access);
+  const covered =
+    !("error" in wanted) && wideningNeedsApproval(approval, widensAccess({ scopes: target.scopes, allowedIps: target.allowedIps }, wanted), wanted);
   const save = async (e: React.FormEvent) => {
     e.preventDefault();
     const asked = accessRequest(access);
     if ("error" in asked) return setError(asked.error);
+    if (covered) {
+      const why = reason.trim();
+      if (!why) return setReasonError("Say why the key needs more: the approver reads it.");
+      setPending(true);
+      try {
+        const r = await api<KeyRequestView>("/api/key-requests", { body: { keyId: target.id, ...asked, reason: why } });
+        toast.success("Request sent. The key gets its new access once another Owner or Admin approves it.");
+        onRequested?.(r);
+      } catch (err) {
+        if (err instanceof ProblemError && err.errors?.reason) setReasonError(err.errors.reason[0]);
+        else if (err instanceof ProblemError && err.errors) setError(Object.values(err.errors)[0]?.[0]);
+        else toast.error(err instanceof Error ? err.message : "Could not send the request.");
+      } finally {
+        setPending(false);
+      }
+      return;
+    }
     setPending(true);
     try {
       const saved = await api<ApiKeyView>(`/api/api-keys/${target.id}`, { method: "PATCH", body: asked });
       toast.success(`Access of ${saved.name ?? saved.keyPrefix} changed`);
       onSaved(saved);
     } catch (err) {
-      if (err instanceof ProblemError && err.errors) setError(Object.values(err.errors)[0]?.[0]);
+      if (err instanceof ProblemError && err.code === "ApiKey.ApprovalRequired") {
+        // The policy changed since the page loaded: the dialog turns into a request.
+        setApproval(approval === "none" ? "write" : approval);
+        toast.error(err.message);
+      } else if (err instanceof ProblemError && err.errors) setError(Object.values(err.errors)[0]?.[0]);
       else toast.error(err instanceof Error ? err.message : "Could not change the key's access.");
     } finally {
       setPending(false);
@@ -65,12 +116,43 @@ function EditAccessForm({ target, grantable, onClose, onSaved }: { target: ApiKe
           ipServerError={error}
         />
       </fieldset>
+      {covered && (
+        <div className="mt-4 space-y-3 rounded-md bg-brand-50 p-3 ring-1 ring-inset ring-brand-100" data-testid="approval-needed">
+          <p id={`${id}-note`} className="text-sm text-brand-900">
+            <strong className="font-semibold">This needs approval.</strong> Another Owner or Admin must approve giving this key more access; it changes
+            when they do.
+          </p>
+          <div>
+            <label htmlFor={`${id}-reason`} className="block text-sm font-medium text-slate-700">
+              Why does it need more?
+            </label>
+            <textarea
+              id={`${id}-reason`}
+              rows={2}
+              value={reason}
+              maxLength={REASON_MAX}
+              onChange={(e) => {
+                setReason(e.target.value);
+                setReasonError(undefined);
+              }}
+              className={`mt-1 w-full bg-white ${fieldClass}`}
+              aria-invalid={reasonError ? true : undefined}
+              aria-describedby={reasonError ? `${id}-reason-error` : undefined}
+            />
+            {reasonError && (
+              <p id={`${id}-reason-error`} className="mt-1 text-sm text-red-600">
+                {reasonError}
+              </p>
+            )}
+          </div>
+        </div>
+      )}
       <div className="mt-6 flex flex-wrap justify-end gap-2">
         <Button type="button" variant="secondary" onClick={onClose} disabled={pending}>
           Cancel
         </Button>
-        <Button type="submit" pending={pending}>
-          Save access
+        <Button type="submit" pending={pending} aria-describedby={covered ? `${id}-note` : undefined}>
+          {covered ? "Request access" : "Save access"}
         </Button>
       </div>
     </form>

@@ -27,6 +27,11 @@ const ACTIONS: Record<string, { label: string; tone: "green" | "blue" | "red" | 
   "invite.accepted": { label: "Joined", tone: "green" },
   "user.twoFactorReset": { label: "2FA reset", tone: "amber" },
   "user.recoveryCodesRegenerated": { label: "Recovery codes renewed", tone: "amber" },
+  "keyRequest.created": { label: "Key requested", tone: "blue" },
+  "keyRequest.approved": { label: "Request approved", tone: "green" },
+  "keyRequest.denied": { label: "Request denied", tone: "red" },
+  "keyRequest.claimed": { label: "Requested key created", tone: "green" },
+  "keyRequest.expired": { label: "Request expired", tone: "slate" },
 };
 
 function describe(e: AuditEventView): string {
@@ -50,8 +55,9 @@ function describe(e: AuditEventView): string {
     case "apiKey.reportedLeaked":
       return `${target} was found in public and revoked automatically`;
     case "client.policyChanged": {
-      const a = (m.after ?? {}) as { keysMustExpire?: boolean; maxKeyLifetimeDays?: number | null; maxActiveKeys?: number };
-      return `Keys must expire: ${a.keysMustExpire ? "yes" : "no"} · max lifetime: ${a.maxKeyLifetimeDays ? `${a.maxKeyLifetimeDays} days` : "none"} · max active keys: ${a.maxActiveKeys}`;
+      const a = (m.after ?? {}) as { keysMustExpire?: boolean; maxKeyLifetimeDays?: number | null; maxActiveKeys?: number; keyApproval?: string };
+      const approval = a.keyApproval && a.keyApproval !== "none" ? ` · approval: ${a.keyApproval === "write" ? "full access or write" : "full access"}` : "";
+      return `Keys must expire: ${a.keysMustExpire ? "yes" : "no"} · max lifetime: ${a.maxKeyLifetimeDays ? `${a.maxKeyLifetimeDays} days` : "none"} · max active keys: ${a.maxActiveKeys}${approval}`;
     }
     case "member.roleChanged":
       return `${target}: ${m.before} → ${m.after}`;
@@ -64,6 +70,18 @@ function describe(e: AuditEventView): string {
       return `${target}'s invitation (${m.role}) no longer works`;
     case "invite.accepted":
       return `${target} joined as ${m.role}${m.newAccount ? " (new account)" : ""}`;
+    case "keyRequest.created": {
+      const access = m.kind === "widen" ? "more access for a key" : accessSummary((m.scopes as string[] | null | undefined) ?? null);
+      return `${target || "A key"}: ${access}${typeof m.reason === "string" ? ` (“${m.reason}”)` : ""}`;
+    }
+    case "keyRequest.approved":
+      return `${target || "A key request"}${m.kind === "widen" ? ", applied to the key" : ""}${typeof m.requestedBy === "string" ? `, asked by ${m.requestedBy}` : ""}`;
+    case "keyRequest.claimed":
+      return `${target || "A requested key"}${m.keyPrefix ? ` (${m.keyPrefix}…)` : ""} created${typeof m.approvedBy === "string" ? `, approved by ${m.approvedBy}` : ""}`;
+    case "keyRequest.denied":
+      return `${target || "A key request"}${m.withdrawn ? " withdrawn by the requester" : ""}${typeof m.reason === "string" ? `: “${m.reason}”` : ""}`;
+    case "keyRequest.expired":
+      return `${target || "A key request"} ${m.was === "approved" ? "was approved but not created within 24 hours" : "waited 7 days without a decision"}`;
     case "user.twoFactorReset":
       return `${target}'s second factors were removed by the operator and their sessions ended`;
     case "user.recoveryCodesRegenerated":

@@ -38,7 +38,12 @@ export default async function ApiKeysPage() {
         canManage={can(user.role, "apiKeys:write")}
         canSeeHistory={can(user.role, "audit:read")}
         grantable={roleScopes(user.role)}
-        policy={{ keysMustExpire: policy.keysMustExpire, maxKeyLifetimeDays: policy.maxKeyLifetimeDays }}
+        policy={{
+          keysMustExpire: policy.keysMustExpire,
+          maxKeyLifetimeDays: policy.maxKeyLifetimeDays,
+          keyApproval: policy.keyApproval,
+        }}
+        me={user.userId}
         usage={{ active: policy.activeKeys, max: policy.maxActiveKeys }}
         clientName={client.name}
         expiring={expiring.data}
