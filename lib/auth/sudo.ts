@@ -9,7 +9,8 @@ import type { AccountPrincipal, Principal } from "./principal";
 export const REAUTHENTICATION_REQUIRED = "Auth.ReauthenticationRequired";
 
 export function reauthenticationRequired(via: "bearer" | "session", action?: SudoAction): ApiError {
-  const minutes = Math.max(1, Math.round(env().SUDO_MAX_AGE_SECONDS / 60));
+  const seconds = env().SUDO_MAX_AGE_SECONDS;
+  const ago = seconds < 120 ? `${seconds} seconds` : `${Math.round(seconds / 60)} minutes`;
   const what = action ? `To ${SUDO_ACTIONS[action]}, prove` : "Prove";
   return new ApiError({
     status: 403,
@@ -17,8 +18,8 @@ export function reauthenticationRequired(via: "bearer" | "session", action?: Sud
     title: "Re-authentication required",
     detail:
       via === "bearer"
-        ? `${what} it is you again: this token was issued more than ${minutes} minutes ago. Get a fresh token (POST /api/auth/token again, with your code if you have a second factor) and repeat the request with it.`
-        : `${what} it is you again: your last sign-in was more than ${minutes} minutes ago. Send your password, a code or a passkey's answer to POST /api/auth/reauthenticate, then repeat the request.`,
+        ? `${what} it is you again: this token was issued more than ${ago} ago. Get a fresh token (POST /api/auth/token again, with your code if you have a second factor) and repeat the request with it.`
+        : `${what} it is you again: your last sign-in was more than ${ago} ago. Send your password, a code or a passkey's answer to POST /api/auth/reauthenticate, then repeat the request.`,
   });
 }
 

@@ -38,7 +38,7 @@ export async function updateKeyPolicy(principal: Principal, policy: KeyPolicy, m
           status: 409,
           code: "Policy.NotEnoughApprovers",
           title: "Not enough people to approve",
-          detail: `Approval needs a second person: this Client has ${approvers} Owner${approvers === 1 ? "" : "s"} and Admins in all, and needs at least two. Invite or promote an Admin first.`,
+          detail: `Approval needs a second person: only ${approvers === 1 ? "one person" : `${approvers} people`} (Owners and Admins together) could approve, and it needs at least two. Invite or promote an Admin first.`,
         });
       }
     }
