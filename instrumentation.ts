@@ -10,7 +10,11 @@ export async function register() {
     startMailWorker();
     const { startUsageRetention } = await import("./lib/api-keys/usage");
     const { pruneSessions } = await import("./lib/auth/sessions");
-    startUsageRetention([{ what: "sessions", prune: pruneSessions }]); // sessions ended or expired 30 days ago, in the same hourly pass
+    const { pruneKeyChanges } = await import("./lib/api-keys/key-events");
+    startUsageRetention([
+      { what: "sessions", prune: pruneSessions }, // sessions ended or expired 30 days ago, in the same hourly pass
+      { what: "key change log rows", prune: () => pruneKeyChanges() }, // a day old: reconciliation reads back less
+    ]);
     const { startKeyReminders } = await import("./lib/api-keys/reminders");
     startKeyReminders();
   }
