@@ -8,7 +8,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import client, { type Metric } from "prom-client";
-import { invalidationsLive } from "@/lib/api-keys/verify-cache";
+import { invalidationsCurrent } from "@/lib/api-keys/verify-cache";
 import { pool } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/log";
@@ -101,7 +101,7 @@ function registry(): client.Registry {
   );
   add("dolfin_verify_cache_hits_total", "Verifications answered from the in-process cache", "counter", () => [{ value: metrics.cache.hits }]);
   add("dolfin_verify_cache_misses_total", "Verifications that had to read the key from the database", "counter", () => [{ value: metrics.cache.misses }]);
-  add("dolfin_key_events_listening", "1 while this instance receives key changes (LISTEN dolfin_api_key_changed), else 0", "gauge", () => [{ value: invalidationsLive() ? 1 : 0 }]);
+  add("dolfin_key_events_listening", "1 while this instance hears every key change (LISTEN dolfin_api_key_changed up, and what it missed while down read back), else 0", "gauge", () => [{ value: invalidationsCurrent() ? 1 : 0 }]);
   add("dolfin_rate_limit_decisions_total", "Per-key rate-limit and quota decisions", "counter", () =>
     Object.entries(metrics.rateLimit).map(([decision, value]) => ({ value, labels: { decision } })),
   );

@@ -16,6 +16,8 @@ import { logger } from "@/lib/log";
 import { cacheForgetKey, reconciled, reconcileStart, setInvalidationsLive } from "./verify-cache";
 
 export const KEY_CHANNEL = "dolfin_api_key_changed";
+/** The listener connection's application_name. */
+export const KEY_EVENTS_APPLICATION = "dolfin-key-events";
 /** How long "ApiKeyChange" rows are kept (pruned hourly); an instance that heard nothing for longer forgets every last verdict. */
 export const KEY_CHANGE_RETENTION_MS = 24 * 3_600_000;
 const RECONCILE_WHILE_DOWN_MS = 1_000;
@@ -85,7 +87,8 @@ export function startKeyEventListener(): Listener {
   };
 
   const connect = async () => {
-    const c = new pg.Client({ connectionString: env().DATABASE_URL, connectionTimeoutMillis: 3_000, keepAlive: true });
+    // Named, so that pg_stat_activity (and the outage test's proxy) tell it from the pool's connections.
+    const c = new pg.Client({ connectionString: env().DATABASE_URL, connectionTimeoutMillis: 3_000, keepAlive: true, application_name: KEY_EVENTS_APPLICATION });
     client = c;
     c.on("error", lost);
     c.on("end", () => client === c && lost());

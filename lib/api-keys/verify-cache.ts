@@ -82,9 +82,9 @@ export function setInvalidationsLive(live: boolean): void {
   g.__dolfinKeyEventsLive = live;
 }
 
-/** Whether the invalidation channel is up (the metric). */
-export function invalidationsLive(): boolean {
-  return g.__dolfinKeyEventsLive === true;
+/** Whether this process hears every key change: the channel is up and what it missed was read back (the metric). */
+export function invalidationsCurrent(): boolean {
+  return g.__dolfinKeyEventsLive === true && last.heard.reconciled;
 }
 
 /** Until when (ms) the last verdicts are known to hold every change. */
