@@ -99,16 +99,21 @@ async function lookup(hash: string, ctx: VerifyContext): Promise<VerifyOutcome> 
   const now = Date.now();
   // Noted before the query: a change announced while it runs must not be cached over (cacheSetIfCurrent).
   const since = cacheGeneration();
-  let row;
-  try {
-    row = await readKey(hash);
-  } catch (err) {
-    // The database is away: a key verified within VERIFY_STALE_SECONDS gets its last verdict (no revocation can
-    // commit meanwhile, and none missed before: verify-cache.ts); an unknown key, or any other error, throws (503).
-    const last = isDatabaseUnavailable(err) ? staleEntry(hash, now, env().VERIFY_STALE_SECONDS * 1000) : undefined;
-    if (!last) throw err;
-    return { ...verdict(last, now, ctx), stale: true };
-  }
+  const row = await db().apiKey.findUnique({
+    where: { keyHash: hash },
+    select: {
+      id: true,
+      clientId: true,
+      keyPrefix: true,
+      expiresAt: true,
+      revokedAt: true,
+      fullAccess: true,
+      scopes: true,
+      allowedIps: true,
+      client: { select: { type: true } },
+    },
+  }).catch((err: unknown) => lastVerdict(err, hash, now));
+  if (row instanceof Stale) return { ...verdict(row.entry, now, ctx), stale: true };
   let e: CacheEntry;
   if (!row) e = { at: now, key: null, reason: "unknown" };
   else if (row.revokedAt !== null) e = { at: now, key: null, reason: "revoked", clientId: row.clientId, id: row.id };
@@ -134,19 +139,16 @@ async function lookup(hash: string, ctx: VerifyContext): Promise<VerifyOutcome> 
   return verdict(e, now, ctx);
 }
 
-function readKey(hash: string) {
-  return db().apiKey.findUnique({
-    where: { keyHash: hash },
-    select: {
-      id: true,
-      clientId: true,
-      keyPrefix: true,
-      expiresAt: true,
-      revokedAt: true,
-      fullAccess: true,
-      scopes: true,
-      allowedIps: true,
-      client: { select: { type: true } },
-    },
-  });
+class Stale {
+  constructor(readonly entry: CacheEntry) {}
+}
+
+/**
+ * The database is away: a key verified within VERIFY_STALE_SECONDS gets its last verdict (no revocation can
+ * commit meanwhile, and none missed before: verify-cache.ts staleEntry); an unknown key, or any other error, throws (503).
+ */
+function lastVerdict(err: unknown, hash: string, now: number): Stale {
+  const last = isDatabaseUnavailable(err) ? staleEntry(hash, now, env().VERIFY_STALE_SECONDS * 1000) : undefined;
+  if (!last) throw err;
+  return new Stale(last);
 }
