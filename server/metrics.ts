@@ -13,6 +13,7 @@ import { pool } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/log";
 import { LATENCY_BUCKETS, metrics, VERIFY_PATHS } from "@/lib/metrics/counters";
+import { VERIFY_PATH } from "./verify-endpoint";
 
 export const METRICS_PATH = "/metrics";
 
@@ -86,7 +87,7 @@ function registry(): client.Registry {
   add("dolfin_verifications_stale_total", "Verifications answered from the key's last verdict while the database was unreachable (VERIFY_STALE_SECONDS)", "counter", () =>
     VERIFY_PATHS.map((path) => ({ value: metrics.stale[path], labels: { path } })),
   );
-  add("dolfin_verification_duration_seconds", "Verification latency by path (the verify API: request to answer; routes: the key check)", "histogram", () =>
+  add("dolfin_verification_duration_seconds", "Verification latency by path: the wait for the database; a cache hit (answered without I/O) counts as 0", "histogram", () =>
     VERIFY_PATHS.flatMap((path) => {
       const h = metrics.latency[path];
       let cumulative = 0;
@@ -107,7 +108,10 @@ function registry(): client.Registry {
   );
   add("dolfin_redis_errors_total", "Redis calls that failed (the limiter then counts in process)", "counter", () => [{ value: metrics.redisErrors }]);
   add("dolfin_http_requests_total", "HTTP responses by route (ids as {id}; 404s as unmatched; pages as pages) and status", "counter", () =>
-    [...metrics.http].flatMap(([route, byStatus]) => [...byStatus].map(([status, value]) => ({ value, labels: { route, status } }))),
+    [
+      ...[...metrics.http].flatMap(([route, byStatus]) => [...byStatus].map(([status, value]) => ({ value, labels: { route, status } }))),
+      ...[...metrics.verifyHttp.entries()].filter(([, n]) => n > 0).map(([status, value]) => ({ value, labels: { route: VERIFY_PATH, status } })),
+    ],
   );
   // Both backlog gauges come from one query per scrape.
   let pending: Promise<{ kind: string; n: number; age: number }[]> | null = null;

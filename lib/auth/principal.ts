@@ -217,11 +217,12 @@ export function authenticate(
   const header = req.headers.get("x-dolfin-api-key");
   if (header === null) return authenticatePerson(req, ctx);
   const scope = permission ? keyScopeFor(permission) : null;
-  const started = performance.now();
   const r = checkApiKey(header.trim(), { ...ctx, permission: scope ?? null });
-  if (!(r instanceof Promise)) return keyPrincipal(r, scope, ctx.ip, started);
+  // A cache hit took no time worth a clock read (~300 ns on our hosts): it counts as 0 s.
+  if (!(r instanceof Promise)) return keyPrincipal(r, scope, ctx.ip, 0);
+  const started = performance.now();
   return r.then(
-    (v) => keyPrincipal(v, scope, ctx.ip, started),
+    (v) => keyPrincipal(v, scope, ctx.ip, (performance.now() - started) / 1000),
     (err) => {
       countVerification("routes", "unavailable"); // the lookup failed: the database (503), as the error handler says
       throw err;
@@ -229,9 +230,9 @@ export function authenticate(
   );
 }
 
-function keyPrincipal(r: VerifyOutcome, scope: string | null | undefined, ip: string | null, started: number): ApiKeyPrincipal | Promise<never> {
+function keyPrincipal(r: VerifyOutcome, scope: string | null | undefined, ip: string | null, seconds: number): ApiKeyPrincipal | Promise<never> {
   countVerification("routes", r);
-  observeVerifyLatency("routes", (performance.now() - started) / 1000);
+  observeVerifyLatency("routes", seconds);
   if (!r.ok) {
     if (r.reason === "ip") throw Problems.ipNotAllowed();
     if (r.reason === "scope") throw Problems.insufficientScope(scope!);

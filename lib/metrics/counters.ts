@@ -31,6 +31,8 @@ export type MetricsState = {
   redisErrors: number;
   /** HTTP responses: route label -> status -> count (route labels are bounded, see httpRoute). */
   http: Map<string, Map<number, number>>;
+  /** The verify API's responses by status (its hot path: one array increment). */
+  verifyHttp: Float64Array;
 };
 
 const g = globalThis as unknown as { __dolfinMetrics?: MetricsState };
@@ -42,6 +44,7 @@ export const metrics: MetricsState = (g.__dolfinMetrics ??= {
   rateLimit: {},
   redisErrors: 0,
   http: new Map(),
+  verifyHttp: new Float64Array(600),
 });
 
 /** Refusal reasons (lib/api-keys/verify-api-key.ts RefusalReason) -> the code the verify API answers. */
