@@ -11,9 +11,11 @@ export async function register() {
     const { startUsageRetention } = await import("./lib/api-keys/usage");
     const { pruneSessions } = await import("./lib/auth/sessions");
     const { expireKeyRequests } = await import("./lib/key-requests/key-requests");
+    const { pruneKeyChanges } = await import("./lib/api-keys/key-events");
     startUsageRetention([
       { what: "sessions", prune: pruneSessions }, // sessions ended or expired 30 days ago, in the same hourly pass
       { what: "key requests (expired)", prune: () => expireKeyRequests() }, // pending 7 days, or approved and unclaimed 24 hours
+      { what: "key change log rows", prune: () => pruneKeyChanges() }, // a day old: reconciliation reads back less
     ]);
     const { startKeyReminders } = await import("./lib/api-keys/reminders");
     startKeyReminders();

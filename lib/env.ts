@@ -59,6 +59,17 @@ const schema = z.object({
   KEY_REMINDER_INTERVAL_MS: z.coerce.number().int().min(100).default(600_000),
   /** Sudo mode: how long (seconds) a person's last proof (sign-in, or POST /api/auth/reauthenticate) covers the sensitive actions (lib/auth/sudo.ts). */
   SUDO_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /**
+   * While the database cannot be reached, a key verified within this many seconds is answered from its last
+   * verdict (marked stale); 0 turns this off (503 as for an unknown key).
+   */
+  VERIFY_STALE_SECONDS: z.coerce.number().int().min(0).max(3_600).default(60),
+  /** Bearer token for GET /metrics (Prometheus); unset: /metrics is 404. 32+ characters. */
+  METRICS_TOKEN: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined)
+    .refine((v) => v === undefined || v.length >= 32, "must be at least 32 characters"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -2,8 +2,8 @@
 // the true client IP for every request, answers the verify API itself (no
 // Next.js router on the hot path), hands everything else to Next's request
 // handler (after the security headers and the settings pages' sign-in
-// redirect: server/page-policy.ts), listens for key invalidations, and shuts
-// down gracefully.
+// redirect: server/page-policy.ts), answers GET /metrics behind METRICS_TOKEN
+// (server/metrics.ts), listens for key invalidations, and shuts down gracefully.
 //   npm start / npm run dev / the tests / the benchmark all run this.
 // Environment: PORT (3000), HOST (0.0.0.0), DOLFIN_DEV=1 for `next dev`, plus the app's.
 import http from "node:http";
@@ -15,7 +15,9 @@ import { flushUsage } from "@/lib/api-keys/usage";
 import { closeDatabase } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/log";
+import { countHttp, httpRoute } from "@/lib/metrics/counters";
 import { compileTrust, rewriteForwardedHeaders } from "./client-ip";
+import { handleMetrics, METRICS_PATH, metricsAuthorized } from "./metrics";
 import { applyPagePolicy } from "./page-policy";
 import { handleVerify, VERIFY_PATH } from "./verify-endpoint";
 
@@ -49,6 +51,12 @@ async function main() {
     if (url === VERIFY_PATH || url.startsWith(VERIFY_PATH + "?")) {
       // The calling service passes the end client's address in the body; its own headers are not rewritten (hot path).
       void handleVerify(req, res);
+      return;
+    }
+    // Everything else is counted here by a bounded route label (the verify API counts its own answers).
+    res.once("finish", () => countHttp(httpRoute(url.split("?", 1)[0], res.statusCode), res.statusCode));
+    if ((url === METRICS_PATH || url.startsWith(METRICS_PATH + "?")) && (req.method === "GET" || req.method === "HEAD") && metricsAuthorized(req)) {
+      void handleMetrics(req, res); // without the token: Next's 404, like any unknown path
       return;
     }
     rewriteForwardedHeaders(req, trust);

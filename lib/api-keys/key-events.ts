@@ -4,12 +4,40 @@
 // instance drops that key from its verification cache when told. If the
 // channel drops, the cache is emptied and entries live under a second until it
 // is back (reconnecting with backoff).
+// The same trigger logs each change in "ApiKeyChange": on reconnect, and every
+// second while the channel is down (through the pool, when the database
+// answers), the instance reads back which keys changed since it last heard
+// (with a margin) and forgets them, so the last verdicts it may serve during an
+// outage (verify-cache.ts staleEntry) never hold a change it missed.
 import pg from "pg";
+import { pool } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/log";
-import { cacheForgetKey, setInvalidationsLive } from "./verify-cache";
+import { cacheForgetKey, reconciled, reconcileStart, setInvalidationsLive } from "./verify-cache";
 
 export const KEY_CHANNEL = "dolfin_api_key_changed";
+/** The listener connection's application_name. */
+export const KEY_EVENTS_APPLICATION = "dolfin-key-events";
+/** How long "ApiKeyChange" rows are kept (pruned hourly); an instance that heard nothing for longer forgets every last verdict. */
+export const KEY_CHANGE_RETENTION_MS = 24 * 3_600_000;
+const RECONCILE_WHILE_DOWN_MS = 1_000;
+
+type Queryable = { query: (sql: string, values: unknown[]) => Promise<{ rows: { id: string }[] }> };
+
+/** Read back the keys changed since this process last heard, and forget them (verify-cache.ts reconciled). */
+export async function reconcileKeyChanges(via: Queryable): Promise<number> {
+  const r = reconcileStart();
+  const all = r.since.getTime() < Date.now() - KEY_CHANGE_RETENTION_MS + 3_600_000;
+  const { rows } = all ? { rows: [] } : await via.query(`SELECT DISTINCT "keyId"::text AS id FROM "ApiKeyChange" WHERE "at" > $1`, [r.since]);
+  reconciled(r, rows.map((x) => x.id), all);
+  return rows.length;
+}
+
+/** Delete change-log rows past KEY_CHANGE_RETENTION_MS (the hourly retention pass). */
+export async function pruneKeyChanges(now = Date.now()): Promise<number> {
+  const r = await pool().query(`DELETE FROM "ApiKeyChange" WHERE "at" < $1`, [new Date(now - KEY_CHANGE_RETENTION_MS)]);
+  return r.rowCount ?? 0;
+}
 
 type Listener = { stop: () => Promise<void> };
 const g = globalThis as unknown as { __dolfinKeyListener?: Listener };
@@ -20,9 +48,29 @@ export function startKeyEventListener(): Listener {
   let stopped = false;
   let retryMs = 250;
   let timer: NodeJS.Timeout | null = null;
+  let catchUp: NodeJS.Timeout | null = null;
+
+  // While the channel is down, read back what changed every second through the pool (when the database answers).
+  const catchUpWhileDown = () => {
+    if (catchUp || stopped) return;
+    const tick = () => {
+      if (!live) reconcileKeyChanges(pool()).catch(() => {}); // the database is away too: the next tick tries again
+    };
+    tick();
+    catchUp = setInterval(() => {
+      if (live || stopped) {
+        clearInterval(catchUp!);
+        catchUp = null;
+      } else tick();
+    }, RECONCILE_WHILE_DOWN_MS);
+    catchUp.unref();
+  };
+  let live = false;
 
   const lost = (err?: unknown) => {
+    live = false;
     setInvalidationsLive(false);
+    catchUpWhileDown();
     if (err) logger.warn({ err }, "key invalidation channel lost; caching briefly until it is back");
     const c = client;
     client = null;
@@ -39,7 +87,8 @@ export function startKeyEventListener(): Listener {
   };
 
   const connect = async () => {
-    const c = new pg.Client({ connectionString: env().DATABASE_URL, connectionTimeoutMillis: 3_000, keepAlive: true });
+    // Named, so that pg_stat_activity (and the outage test's proxy) tell it from the pool's connections.
+    const c = new pg.Client({ connectionString: env().DATABASE_URL, connectionTimeoutMillis: 3_000, keepAlive: true, application_name: KEY_EVENTS_APPLICATION });
     client = c;
     c.on("error", lost);
     c.on("end", () => client === c && lost());
@@ -51,6 +100,10 @@ export function startKeyEventListener(): Listener {
       await c.query(`LISTEN ${KEY_CHANNEL}`);
       retryMs = 250;
       setInvalidationsLive(true);
+      live = true;
+      // Heard from now on; what changed before (while nobody listened, or in flight when it dropped) is read back.
+      const n = await reconcileKeyChanges(c);
+      if (n > 0) logger.info({ keys: n }, "key invalidation channel back: forgot the keys changed while it was down");
     } catch (err) {
       if (client === c) lost(err);
     }
@@ -61,6 +114,7 @@ export function startKeyEventListener(): Listener {
     stop: async () => {
       stopped = true;
       if (timer) clearTimeout(timer);
+      if (catchUp) clearInterval(catchUp);
       setInvalidationsLive(false);
       const c = client;
       client = null;

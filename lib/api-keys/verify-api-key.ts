@@ -2,12 +2,14 @@
 // API (server/verify-endpoint.ts) both call checkApiKey. No "server-only"
 // import: the custom server (plain Node) loads it too.
 import { db } from "@/lib/db/client";
+import { env } from "@/lib/env";
+import { isDatabaseUnavailable } from "@/lib/http/errors";
 import { logger } from "@/lib/log";
 import { expandScopes, ipMatcher } from "./access";
 import { countAuthFailure } from "./auth-failures";
 import { countUsage } from "./usage";
 import { hashKey, isWellFormedKey } from "./key-format";
-import { cacheGeneration, cacheGet, cacheSetIfCurrent, type CacheEntry } from "./verify-cache";
+import { cacheGeneration, cacheGet, cacheSetIfCurrent, staleEntry, type CacheEntry } from "./verify-cache";
 
 export type VerifiedKey = {
   id: string;
@@ -31,7 +33,8 @@ export type RefusalReason = "unknown" | "expired" | "revoked" | "ip" | "scope";
 /** What the request needs of a key: the end client's address, and a scope (null: none in particular). */
 export type VerifyContext = { ip: string | null; userAgent: string | null; permission?: string | null };
 
-export type VerifyOutcome = { ok: true; key: VerifiedKey } | { ok: false; reason: RefusalReason };
+/** `stale`: answered from the key's last verdict while the database could not be reached (VERIFY_STALE_SECONDS). */
+export type VerifyOutcome = ({ ok: true; key: VerifiedKey } | { ok: false; reason: RefusalReason }) & { stale?: true };
 
 /** At most one last-use write per key per minute (per instance here, and across instances in SQL). */
 export const LAST_USE_WRITE_INTERVAL_MS = 60_000;
@@ -109,7 +112,8 @@ async function lookup(hash: string, ctx: VerifyContext): Promise<VerifyOutcome> 
       allowedIps: true,
       client: { select: { type: true } },
     },
-  });
+  }).catch((err: unknown) => lastVerdict(err, hash, now));
+  if (row instanceof Stale) return { ...verdict(row.entry, now, ctx), stale: true };
   let e: CacheEntry;
   if (!row) e = { at: now, key: null, reason: "unknown" };
   else if (row.revokedAt !== null) e = { at: now, key: null, reason: "revoked", clientId: row.clientId, id: row.id };
@@ -135,4 +139,16 @@ async function lookup(hash: string, ctx: VerifyContext): Promise<VerifyOutcome> 
   return verdict(e, now, ctx);
 }
 
+class Stale {
+  constructor(readonly entry: CacheEntry) {}
+}
 
+/**
+ * The database is away: a key verified within VERIFY_STALE_SECONDS gets its last verdict (no revocation can
+ * commit meanwhile, and none missed before: verify-cache.ts staleEntry); an unknown key, or any other error, throws (503).
+ */
+function lastVerdict(err: unknown, hash: string, now: number): Stale {
+  const last = isDatabaseUnavailable(err) ? staleEntry(hash, now, env().VERIFY_STALE_SECONDS * 1000) : undefined;
+  if (!last) throw err;
+  return new Stale(last);
+}

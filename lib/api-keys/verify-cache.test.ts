@@ -1,5 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { cacheForgetKey, cacheGeneration, cacheGet, cacheSetIfCurrent, setInvalidationsLive, type CacheEntry } from "./verify-cache";
+import {
+  cacheForgetKey,
+  cacheGeneration,
+  cacheGet,
+  cacheSetIfCurrent,
+  invalidationsCurrent,
+  RECONCILE_MARGIN_MS,
+  reconciled,
+  reconcileStart,
+  setInvalidationsLive,
+  staleEntry,
+  type CacheEntry,
+} from "./verify-cache";
 
 const entry = (id: string): CacheEntry => ({ at: Date.now(), key: null, reason: "revoked", id, clientId: "c" });
 
@@ -37,5 +49,50 @@ describe("the verification cache's invalidation generations", () => {
     for (let i = 0; i < 10_001; i++) cacheForgetKey(`flood-${i}`);
     expect(cacheSetIfCurrent("h4", entry("k4"), since)).toBe(false);
     expect(cacheSetIfCurrent("h4", entry("k4"), cacheGeneration())).toBe(true);
+  });
+});
+
+describe("the last verdicts (served while the database is unreachable)", () => {
+  const live = (id: string, at = Date.now()): CacheEntry => ({ at, key: { id, clientId: "c", clientType: "Live", keyPrefix: "dol_live_x", scopes: null, allowedIps: [], expiresAt: null } });
+
+  it("a looked-up key's verdict outlives the channel's drop, within the window; an unknown key's never serves", () => {
+    setInvalidationsLive(true);
+    reconciled(reconcileStart(), []);
+    expect(cacheSetIfCurrent("s1", live("s1k"), cacheGeneration())).toBe(true);
+    expect(cacheSetIfCurrent("s2", { at: Date.now(), key: null, reason: "unknown" }, cacheGeneration())).toBe(true);
+    setInvalidationsLive(false);
+    expect(cacheGet("s1", Date.now())).toBeUndefined(); // the cache itself was emptied, as before
+    expect(staleEntry("s1", Date.now(), 60_000)?.key?.id).toBe("s1k");
+    expect(staleEntry("s2", Date.now(), 60_000)).toBeUndefined();
+    // Known as of the drop: past the window after it, it is not served.
+    expect(staleEntry("s1", Date.now() + 61_000, 60_000)).toBeUndefined();
+  });
+
+  it("a forgotten key (announced, or read back by a reconciliation) is not served", () => {
+    setInvalidationsLive(true);
+    reconciled(reconcileStart(), []);
+    cacheSetIfCurrent("s3", live("s3k"), cacheGeneration());
+    cacheSetIfCurrent("s4", live("s4k"), cacheGeneration());
+    cacheForgetKey("s3k");
+    expect(staleEntry("s3", Date.now(), 60_000)).toBeUndefined();
+    setInvalidationsLive(false);
+    const r = reconcileStart();
+    expect(r.since.getTime()).toBeLessThanOrEqual(Date.now() - RECONCILE_MARGIN_MS);
+    reconciled(r, ["s4k"]);
+    expect(staleEntry("s4", Date.now(), 60_000)).toBeUndefined();
+  });
+
+  it("the channel back counts as current only once a reconciliation begun after it finished", () => {
+    setInvalidationsLive(false);
+    const before = reconcileStart(); // e.g. the pool's, while the channel was still down
+    setInvalidationsLive(true);
+    expect(invalidationsCurrent()).toBe(false);
+    reconciled(before, []);
+    expect(invalidationsCurrent()).toBe(false);
+    reconciled(reconcileStart(), []);
+    expect(invalidationsCurrent()).toBe(true);
+    // Current: an old entry's verdict is held as of now.
+    cacheSetIfCurrent("s5", live("s5k", Date.now() - 3_600_000), cacheGeneration());
+    expect(staleEntry("s5", Date.now(), 60_000)?.key?.id).toBe("s5k");
   });
 });

@@ -5,7 +5,11 @@
 // dropped), so a revocation elsewhere is still felt within a second.
 // The map lives on globalThis: the custom server's verify API and the Next.js
 // routes (bundled separately) share one cache per process.
+// Beside it, the last verdicts (`last`): what this process last read for each
+// known key, kept past the TTL and across the channel's drops, to answer for
+// a short while when the database cannot be reached (staleEntry, below).
 // No "server-only" import here: the custom server (plain Node) loads this module too.
+import { metrics } from "@/lib/metrics/counters";
 import type { IpMatcher } from "./access";
 import type { VerifiedKey } from "./verify-api-key";
 
@@ -38,11 +42,19 @@ export type CacheEntry = {
  */
 type Generations = { n: number; floor: number; forgotten: Map<string, number> };
 
+/**
+ * What this process has heard. While the channel is `live` and `reconciled` (what changed while it
+ * was down has been read back, see reconciled()), every last verdict is current now. Otherwise they
+ * are current as of `mark`: when the channel was lost, moved forward by each reconciliation since.
+ */
+type Heard = { reconciled: boolean; mark: number; epoch: number };
+
 const g = globalThis as unknown as {
   __dolfinVerifyCache?: Map<string, CacheEntry>;
   __dolfinVerifyIds?: Map<string, string>;
   __dolfinKeyEventsLive?: boolean;
   __dolfinVerifyGen?: Generations;
+  __dolfinVerifyLast?: { byHash: Map<string, CacheEntry>; ids: Map<string, string>; heard: Heard };
 };
 const cache = (g.__dolfinVerifyCache ??= new Map<string, CacheEntry>());
 /** Key id -> hash, so an invalidation by id costs one lookup, not a scan. */
@@ -50,17 +62,74 @@ const ids = (g.__dolfinVerifyIds ??= new Map<string, string>());
 const gen = (g.__dolfinVerifyGen ??= { n: 0, floor: 0, forgotten: new Map<string, number>() });
 /** Past this many remembered forgets, they are dropped and every lookup in flight caches nothing. */
 const MAX_FORGOTTEN = 10_000;
+// The last verdicts, by hash (and id -> hash), and what was heard; at start, nothing is known before now.
+const last = (g.__dolfinVerifyLast ??= { byHash: new Map(), ids: new Map(), heard: { reconciled: false, mark: Date.now(), epoch: 0 } });
 
 /** Whether this process currently receives key invalidations (set by the listener). */
 export function setInvalidationsLive(live: boolean): void {
   if (!live) {
     cache.clear(); // whatever was missed while disconnected is forgotten
     ids.clear();
+    // The last verdicts stay, current as of now (what was in flight is read back on reconciliation, with a margin).
+    if (g.__dolfinKeyEventsLive && last.heard.reconciled) last.heard.mark = Date.now();
   }
+  // Live again: what was announced while nobody listened is not known until reconciled() says so.
+  last.heard.reconciled = false;
+  last.heard.epoch++;
   // Either way, a lookup begun before now caches nothing: its answer may predate a change
   // announced while nobody listened (and on reconnect, entries would live the long TTL again).
   gen.floor = ++gen.n;
   g.__dolfinKeyEventsLive = live;
+}
+
+/** Whether this process hears every key change: the channel is up and what it missed was read back (the metric). */
+export function invalidationsCurrent(): boolean {
+  return g.__dolfinKeyEventsLive === true && last.heard.reconciled;
+}
+
+/** Until when (ms) the last verdicts are known to hold every change. */
+export function heardUntil(now = Date.now()): number {
+  return g.__dolfinKeyEventsLive && last.heard.reconciled ? now : last.heard.mark;
+}
+
+/** How much time a reconciliation reads back before heardUntil(): announcements in flight when the channel dropped, transactions that committed a while after their change, clocks. */
+export const RECONCILE_MARGIN_MS = 30_000;
+
+export type Reconciliation = { since: Date; startedAt: number; epoch: number };
+
+/** Begin a reconciliation: read every key changed after `since`, then call reconciled(). Note it before the query. */
+export function reconcileStart(): Reconciliation {
+  return { since: new Date(heardUntil() - RECONCILE_MARGIN_MS), startedAt: Date.now(), epoch: last.heard.epoch };
+}
+
+/**
+ * A reconciliation read the keys changed since `r.since` (its query began at `r.startedAt`): forget
+ * them (here and in the last verdicts); the last verdicts are then known as of r.startedAt, and, if
+ * the channel was already live when it began, current again. `all`: the change log does not reach
+ * back that far: forget every last verdict.
+ */
+export function reconciled(r: Reconciliation, changedIds: Iterable<string>, all = false): void {
+  if (all) {
+    last.byHash.clear();
+    last.ids.clear();
+    cache.clear();
+    ids.clear();
+    gen.floor = ++gen.n;
+  }
+  for (const id of changedIds) cacheForgetKey(id);
+  last.heard.mark = Math.max(last.heard.mark, r.startedAt);
+  if (g.__dolfinKeyEventsLive && r.epoch === last.heard.epoch) last.heard.reconciled = true;
+}
+
+/**
+ * The last verdict for a key, when the database cannot be reached: only a known key (live, expired
+ * or revoked; never "unknown"), and only if it was current within `windowMs` (read then, or held
+ * while every change was heard). Undefined otherwise.
+ */
+export function staleEntry(hash: string, now: number, windowMs: number): CacheEntry | undefined {
+  const e = last.byHash.get(hash);
+  if (!e) return undefined;
+  return now - Math.max(e.at, heardUntil(now)) <= windowMs ? e : undefined;
 }
 
 export function cacheTtlMs(): number {
@@ -69,11 +138,16 @@ export function cacheTtlMs(): number {
 
 export function cacheGet(hash: string, now: number): CacheEntry | undefined {
   const e = cache.get(hash);
-  if (!e) return undefined;
-  if (now - e.at >= cacheTtlMs()) {
-    cache.delete(hash);
+  if (!e) {
+    metrics.cache.misses++;
     return undefined;
   }
+  if (now - e.at >= cacheTtlMs()) {
+    cache.delete(hash);
+    metrics.cache.misses++;
+    return undefined;
+  }
+  metrics.cache.hits++;
   return e;
 }
 
@@ -96,7 +170,28 @@ export function cacheSetIfCurrent(hash: string, entry: CacheEntry, since: number
     if (forgotten !== undefined && forgotten > since) return false;
   }
   cacheSet(hash, entry);
+  remember(hash, entry, id);
   return true;
+}
+
+/** Keep a looked-up verdict as the key's last one (known keys only; an unknown hash drops what was kept). */
+function remember(hash: string, entry: CacheEntry, id: string | undefined): void {
+  const known = last.byHash.get(hash);
+  if (known) last.byHash.delete(hash); // re-inserted last: the oldest-first eviction below keeps hot keys
+  if (entry.key === null && entry.reason === "unknown") {
+    if (known) last.ids.delete(known.key?.id ?? known.id ?? "");
+    return;
+  }
+  if (last.byHash.size >= MAX_ENTRIES) {
+    let n = MAX_ENTRIES / 10;
+    for (const [k, e] of last.byHash) {
+      last.byHash.delete(k);
+      last.ids.delete(e.key?.id ?? e.id ?? "");
+      if (--n <= 0) break;
+    }
+  }
+  last.byHash.set(hash, entry);
+  if (id) last.ids.set(id, hash);
 }
 
 function cacheSet(hash: string, entry: CacheEntry): void {
@@ -123,6 +218,11 @@ export function cacheForgetKey(keyId: string): void {
     gen.floor = gen.n + 1; // what was remembered is lost: lookups in flight cache nothing
   }
   gen.forgotten.set(id, ++gen.n);
+  const kept = last.ids.get(id);
+  if (kept !== undefined) {
+    last.ids.delete(id);
+    last.byHash.delete(kept);
+  }
   const hash = ids.get(id);
   if (hash === undefined) return;
   ids.delete(id);

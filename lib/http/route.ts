@@ -23,6 +23,8 @@ function finish(req: NextRequest, meta: RequestMeta, started: number, res: Respo
   if (!res.headers.has("cache-control")) res.headers.set("cache-control", "no-store");
   // API responses are data: nothing in them may run, load or be framed.
   res.headers.set("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+  // The key was verified from its last verdict while the database was unreachable.
+  if (principal?.type === "apiKey" && principal.stale) res.headers.set("x-dolfin-verification", "stale");
   accessLog.info(
     {
       requestId: meta.requestId,

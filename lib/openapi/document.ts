@@ -363,7 +363,11 @@ export function buildOpenApiDocument() {
           security: [{ ServiceToken: [] }],
           requestBody: { required: true, content: { "application/json": { schema: verifyRequestSchema, examples: { check: { value: { key: "dol_live_…", ip: "203.0.113.7", permission: "invoices:write" } } } } } },
           responses: {
-            "200": { description: "The verdict.", content: { "application/json": { schema: verifyResponseSchema } } },
+            "200": {
+              description: "The verdict. While the database cannot be reached, a key verified within `VERIFY_STALE_SECONDS` (60) gets its last verdict, marked `x-dolfin-verification: stale` (its expiry still checked); an unknown key gets 503.",
+              headers: z.object({ "x-dolfin-verification": z.literal("stale").optional().meta({ description: "Present only on a stale answer." }) }),
+              content: { "application/json": { schema: verifyResponseSchema } },
+            },
             "400": problem("`Request.Invalid` with field `errors`, or `Request.InvalidJson`."),
             "401": problem("`Service.Unauthenticated`: no valid x-dolfin-service-token."),
             ...bodyErrors,
