@@ -7,6 +7,7 @@
 import fc from "fast-check";
 import { encode } from "next-auth/jwt";
 import { describe, expect, it } from "vitest";
+import { ALL_SCOPES } from "@/lib/api-keys/access";
 import type { KeyApproval } from "@/lib/generated/prisma/client";
 import { api, createKey, db, inFuture, makeClient, makeUser, type Tenant, type TestUser } from "./helpers";
 
@@ -308,6 +309,152 @@ describe("request -> approve -> claim", () => {
     expect(changed.metadata).toMatchObject({ keyRequestId: r.body.id, before: { scopes: ["invoices:read"] }, after: { scopes: ["invoices:write"] } });
     // A key already covered and not widened: nothing to approve.
     expect((await ask(t.admin.token, { keyId: k.id, scopes: ["invoices:write"] })).body.code).toBe("KeyRequest.NotRequired");
+  });
+});
+
+describe("review fixes", () => {
+  const WRITES = ALL_SCOPES.filter((x) => x.endsWith(":write"));
+
+  it("under fullAccess, a key holding every write scope counts as full access: create, PATCH and request agree; a covered key widened at all needs approval, narrowing not", async () => {
+    const t = await team("none");
+    const maker = await createKey({ token: t.owner.token }); // full access, before the policy
+    const reader = await createKey({ token: t.owner.token }, { scopes: ["invoices:read"] });
+    const writesOnly = await createKey({ token: t.owner.token }, { scopes: WRITES, allowedIps: ["203.0.113.0/24"] });
+    await db.client.update({ where: { id: t.client.id }, data: { keyApproval: "fullAccess" } });
+
+    for (const auth of [{ token: t.admin.token }, { apiKey: maker.rawKey }]) {
+      const created = await api("/api/api-keys", { ...auth, body: { scopes: WRITES } });
+      expect(created.status).toBe(403);
+      expect(created.body.code).toBe("ApiKey.ApprovalRequired");
+      const patched = await api(`/api/api-keys/${reader.id}`, { ...auth, method: "PATCH", body: { scopes: WRITES } });
+      expect(patched.status).toBe(403);
+      expect(patched.body.code).toBe("ApiKey.ApprovalRequired");
+      // A key already covered: dropping or widening its allowlist is a widening too.
+      for (const allowedIps of [[], ["203.0.113.0/24", "198.51.100.7"], ["203.0.0.0/16"]]) {
+        const wider = await api(`/api/api-keys/${writesOnly.id}`, { ...auth, method: "PATCH", body: { allowedIps } });
+        expect(wider.status).toBe(403);
+        expect(wider.body.code).toBe("ApiKey.ApprovalRequired");
+      }
+    }
+    expect((await db.apiKey.findUniqueOrThrow({ where: { id: reader.id } })).scopes).toEqual(["invoices:read"]);
+    expect((await db.apiKey.findUniqueOrThrow({ where: { id: writesOnly.id } })).allowedIps).toEqual(["203.0.113.0/24"]);
+    expect(await db.apiKey.count({ where: { clientId: t.client.id } })).toBe(3);
+    // Narrowing stays free.
+    const narrower = await api(`/api/api-keys/${writesOnly.id}`, { token: t.admin.token, method: "PATCH", body: { allowedIps: ["203.0.113.7"] } });
+    expect(narrower.status).toBe(200);
+    // One fewer write scope is not full access: created directly.
+    expect((await api("/api/api-keys", { token: t.admin.token, body: { scopes: WRITES.slice(1) } })).status).toBe(201);
+    // And the request for it is taken (not 409 KeyRequest.NotRequired), as is widening into it.
+    const r = await ask(t.admin.token, { name: "All writes", scopes: WRITES });
+    expect(r.status).toBe(201);
+    expect(r.body.status).toBe("pending");
+    const w = await ask(t.admin.token, { keyId: reader.id, scopes: WRITES });
+    expect(w.status).toBe(201);
+    const ipw = await ask(t.admin.token, { keyId: writesOnly.id, allowedIps: [] });
+    expect(ipw.status).toBe(201);
+  });
+
+  it("approving a widening of a key changed since the request is 409 KeyRequest.KeyChanged, changes nothing on the key, and closes the request", async () => {
+    const t = await team("write");
+    const k = await createKey({ token: t.owner.token }, { name: "svc", scopes: ["invoices:read", "customers:read"] });
+    const r = await ask(t.admin.token, { keyId: k.id, scopes: ["invoices:read", "customers:read", "payments:write"] });
+    expect(r.status).toBe(201);
+    expect(r.body.before).toEqual({ scopes: ["invoices:read", "customers:read"], allowedIps: [] });
+    // Restricted after the request: one scope removed, one address only.
+    const narrowed = await api(`/api/api-keys/${k.id}`, { token: t.owner.token, method: "PATCH", body: { scopes: ["invoices:read"], allowedIps: ["10.1.2.3"] } });
+    expect(narrowed.status).toBe(200);
+    const no = await approve(t.owner.token, r.body.id);
+    expect(no.status).toBe(409);
+    expect(no.body.code).toBe("KeyRequest.KeyChanged");
+    expect(no.body.detail).toContain("before");
+    const key = await db.apiKey.findUniqueOrThrow({ where: { id: k.id } });
+    expect(key.scopes).toEqual(["invoices:read"]);
+    expect(key.allowedIps).toEqual(["10.1.2.3/32"]);
+    const read = await api(`/api/key-requests/${r.body.id}`, { token: t.member.token });
+    expect(read.body).toMatchObject({ status: "expired", decidedBy: null, deadline: null });
+    const closed = await db.auditEvent.findFirstOrThrow({ where: { targetId: r.body.id, action: "keyRequest.expired" } });
+    expect(closed.metadata).toMatchObject({ cause: "keyChanged", keyId: k.id });
+    expect(closed.actorUserId).toBe(t.owner.id);
+    expect((await approve(t.owner.token, r.body.id)).body.code).toBe("KeyRequest.Expired");
+    // Asked again from the key as it is now, it is applied exactly (the allowlist kept).
+    const again = await ask(t.admin.token, { keyId: k.id, scopes: ["invoices:read", "payments:write"] });
+    expect(again.body).toMatchObject({ allowedIps: ["10.1.2.3/32"], before: { scopes: ["invoices:read"], allowedIps: ["10.1.2.3/32"] } });
+    expect((await approve(t.owner.token, again.body.id)).status).toBe(200);
+    expect(await db.apiKey.findUniqueOrThrow({ where: { id: k.id } })).toMatchObject({ scopes: ["invoices:read", "payments:write"], allowedIps: ["10.1.2.3/32"] });
+  });
+
+  it("rotating a covered key cannot extend its life (403 ApiKey.ApprovalRequired); the default lifetime is capped at the old expiry", async () => {
+    const t = await team("fullAccess");
+    const r = await ask(t.admin.token, { name: "Approved for 2 days", expiresAt: inFuture(2), scopes: null, allowedIps: ["203.0.113.0/24"] });
+    expect((await approve(t.owner.token, r.body.id)).status).toBe(200);
+    const k = await claim(t.admin.token, r.body.id);
+    expect(k.status).toBe(201);
+    const oldExpiry = new Date(k.body.expiresAt).getTime();
+    for (const body of [{ gracePeriodSeconds: 0, expiresAt: null }, { gracePeriodSeconds: 0, expiresAt: inFuture(3) }]) {
+      const rot = await api(`/api/api-keys/${k.body.id}/rotate`, { token: t.admin.token, body });
+      expect(rot.status).toBe(403);
+      expect(rot.body.code).toBe("ApiKey.ApprovalRequired");
+    }
+    const still = await db.apiKey.findUniqueOrThrow({ where: { id: k.body.id }, include: { rotatedTo: true } });
+    expect(still.expiresAt!.getTime()).toBe(oldExpiry);
+    expect(still.rotatedTo).toBeNull();
+    // The default keeps at most the approved expiry.
+    const rot = await api(`/api/api-keys/${k.body.id}/rotate`, { token: t.admin.token, body: { gracePeriodSeconds: 0 } });
+    expect(rot.status).toBe(201);
+    expect(rot.body.scopes).toBeNull();
+    expect(new Date(rot.body.expiresAt).getTime()).toBeLessThanOrEqual(oldExpiry);
+    // An earlier expiry is fine.
+    const sooner = await api(`/api/api-keys/${rot.body.id}/rotate`, { token: t.admin.token, body: { gracePeriodSeconds: 0, expiresAt: inFuture(1) } });
+    expect(sooner.status).toBe(201);
+    // A key the policy does not cover rotates as before (a longer life is its own business).
+    const reader = await createKey({ token: t.owner.token }, { scopes: ["invoices:read"], expiresAt: inFuture(1) });
+    expect((await api(`/api/api-keys/${reader.id}/rotate`, { token: t.owner.token, body: { gracePeriodSeconds: 0, expiresAt: null } })).status).toBe(201);
+  });
+
+  it("a reason longer than 500 characters after NFC normalisation, or with a lone surrogate, is 400 (request and deny), never a 500", async () => {
+    const t = await team("write");
+    const long = "\u0958".repeat(500); // each decomposes under NFC into two code points
+    for (const reason of [long, "x\ud800y", "a".repeat(501)]) {
+      const r = await ask(t.admin.token, { name: "Too long", reason });
+      expect(r.status).toBe(400);
+      expect(r.body.code).toBe("Request.Invalid");
+    }
+    expect(await db.keyRequest.count({ where: { clientId: t.client.id } })).toBe(0);
+    const r = await ask(t.admin.token, { name: "Fine", reason: "\u0958".repeat(250) });
+    expect(r.status).toBe(201);
+    for (const reason of [long, "\udfff"]) {
+      const d = await deny(t.owner.token, r.body.id, reason);
+      expect(d.status).toBe(400);
+      expect(d.body.code).toBe("Request.Invalid");
+    }
+    expect((await api(`/api/key-requests/${r.body.id}`, { token: t.owner.token })).body.status).toBe("pending");
+  });
+
+  it("revoking or rotating a key closes its pending widening requests in the same change (read as expired, audited, no longer holding back a demotion)", async () => {
+    const client = await makeClient("Live");
+    const [o1, o2] = await Promise.all([makeUser([[client, "Owner"]]), makeUser([[client, "Owner"]])]);
+    await db.client.update({ where: { id: client.id }, data: { keyApproval: "write" } });
+    const a = await createKey({ token: o1.token }, { scopes: ["invoices:read"] });
+    const b = await createKey({ token: o1.token }, { scopes: ["invoices:read"] });
+    const ra = await ask(o1.token, { keyId: a.id, scopes: ["invoices:write"] });
+    const rb = await ask(o1.token, { keyId: b.id, scopes: ["invoices:write"] });
+    expect([ra.status, rb.status]).toEqual([201, 201]);
+    expect((await api(`/api/members/${o2.id}`, { token: o1.token, method: "PATCH", body: { role: "Member" } })).body.code).toBe("Member.LastApprover");
+
+    expect((await api(`/api/api-keys/${a.id}/revoke`, { token: o1.token, method: "POST" })).status).toBe(204);
+    const rot = await api(`/api/api-keys/${b.id}/rotate`, { token: o1.token, body: { gracePeriodSeconds: 3600 } });
+    expect(rot.status).toBe(201);
+    for (const [r, cause] of [[ra, "keyRevoked"], [rb, "keyRotated"]] as const) {
+      expect((await api(`/api/key-requests/${r.body.id}`, { token: o1.token })).body.status).toBe("expired");
+      expect((await db.keyRequest.findUniqueOrThrow({ where: { id: r.body.id } })).status).toBe("expired");
+      const ev = await db.auditEvent.findFirstOrThrow({ where: { targetId: r.body.id, action: "keyRequest.expired" } });
+      expect(ev.metadata).toMatchObject({ cause, was: "pending" });
+      expect(ev.actorUserId).toBe(o1.id);
+      expect((await approve(o2.token, r.body.id)).body.code).toBe("KeyRequest.Expired");
+    }
+    expect((await api("/api/key-requests?Status=pending", { token: o1.token })).body.data).toEqual([]);
+    expect((await db.apiKey.findUniqueOrThrow({ where: { id: b.id } })).scopes).toEqual(["invoices:read"]);
+    expect((await api(`/api/members/${o2.id}`, { token: o1.token, method: "PATCH", body: { role: "Member" } })).status).toBe(200);
   });
 });
 

@@ -84,10 +84,21 @@ export function allows(held: readonly string[] | null, needed: string): boolean 
   return held.includes(needed) || (level === "read" && held.includes(`${resource}:write`));
 }
 
+export const WRITE_SCOPES: readonly Scope[] = RESOURCES.map((r) => `${r}:write` as Scope);
+
+/**
+ * Does a scope list (null: full access) grant what full access grants? Every `:write` scope does: write
+ * includes read, so nothing is left that full access could do and it cannot (scopesBeyond counts full
+ * access as every write scope). The keyApproval policy treats such a list as full access.
+ */
+export function grantsFullAccess(scopes: readonly string[] | null): boolean {
+  return scopes === null || WRITE_SCOPES.every((s) => scopes.includes(s));
+}
+
 /** The scopes of `asked` (null: full access) that `held` does not allow: what an escalation asks beyond. */
 export function scopesBeyond(held: readonly string[] | null, asked: readonly string[] | null): string[] {
   if (held === null) return [];
-  const wanted = asked ?? ALL_SCOPES.filter((s) => s.endsWith(":write"));
+  const wanted = asked ?? WRITE_SCOPES;
   return wanted.filter((s) => !allows(held, s));
 }
 

@@ -10,6 +10,7 @@ import { uuidv7 } from "@/lib/db/uuid";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { ApiError } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
+import { grantsFullAccess } from "./access";
 import { assertCanGrant } from "./grant";
 import { generateKey } from "./key-format";
 import { approvalRequired } from "@/lib/key-requests/problems";
@@ -241,7 +242,7 @@ export async function createApprovedApiKey(tx: Tx, locked: LockedClient, princip
   return p.response;
 }
 
-/** full: full access; write: any write scope; read: read scopes only. */
+/** full: full access, or every write scope (the same power: grantsFullAccess); write: any write scope; read: read scopes only. */
 function accessClass(scopes: readonly string[] | null): "full" | "write" | "read" {
-  return scopes === null ? "full" : scopes.some((s) => s.endsWith(":write")) ? "write" : "read";
+  return grantsFullAccess(scopes) ? "full" : scopes!.some((s) => s.endsWith(":write")) ? "write" : "read";
 }

@@ -7,6 +7,7 @@ import { recordAuditEvent } from "@/lib/audit/record-audit-event";
 import { lockClients } from "@/lib/clients/lock";
 import { db } from "@/lib/db/client";
 import type { RequestMeta } from "@/lib/http/request-meta";
+import { closeWidenRequests } from "@/lib/key-requests/close";
 import { hashKey, isWellFormedKey } from "./key-format";
 import { cacheForgetKey } from "./verify-cache";
 
@@ -34,6 +35,7 @@ export async function reportLeakedKeys(keys: string[], meta: RequestMeta): Promi
         metadata: { keyPrefix: k.keyPrefix }, // the reporter's address is the event's ip (hidden from keys), not metadata
         meta,
       });
+      await closeWidenRequests(tx, { clientId: k.clientId, keyId: k.id, cause: "keyRevoked", actor: { type: "anonymous", label: "leak report" }, meta }, now);
     }
   });
   revoked.forEach(cacheForgetKey);

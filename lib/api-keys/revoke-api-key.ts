@@ -6,6 +6,7 @@ import { db } from "@/lib/db/client";
 import { Problems } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { isUuid } from "@/lib/http/keyset";
+import { closeWidenRequests } from "@/lib/key-requests/close";
 import { assertCanManage } from "./grant";
 import { cacheForgetKey } from "./verify-cache";
 
@@ -29,14 +30,17 @@ export async function revokeApiKey(principal: Principal, id: string, meta: Reque
       data: { revokedAt: new Date(), revokedReason: "Manual" },
     });
     if (count === 0) return key.id; // already revoked
+    const actor = actorOf(principal);
     await recordAuditEvent(tx, {
       clientId: principal.clientId,
       action: "apiKey.revoked",
-      actor: actorOf(principal),
+      actor,
       target: { type: "apiKey", id: key.id, label: key.name ?? key.keyPrefix },
       metadata: { keyPrefix: key.keyPrefix },
       meta,
     });
+    // A pending request to widen it can never be applied now: closed with it.
+    await closeWidenRequests(tx, { clientId: principal.clientId, keyId: key.id, cause: "keyRevoked", actor, meta });
     return key.id;
   });
   // After commit, so no request can re-cache the old state; by the id the database holds

@@ -14,6 +14,9 @@ import { isUuid } from "@/lib/http/keyset";
 import { cacheForgetKey } from "./verify-cache";
 import { MAX_EXPIRES_AT_MS, type CreateApiKeyResponse, type RotateApiKeyData } from "./schemas";
 import { createdKeySelect, toCreatedResponse } from "./view";
+import { closeWidenRequests } from "@/lib/key-requests/close";
+import { approvalRequired } from "@/lib/key-requests/problems";
+import { needsApproval } from "@/lib/key-requests/schemas";
 
 const notActive = (detail: string) => new ApiError({ status: 409, code: "ApiKey.NotActive", title: "Key is not active", detail });
 
@@ -50,12 +53,21 @@ export async function rotateApiKey(principal: Principal, id: string, input: Rota
     if (old.expiresAt && old.expiresAt <= now) throw notActive("An expired key cannot be rotated. Create a new key instead.");
     if (old.rotatedTo) throw notActive("This key was already rotated; rotate its replacement instead.");
 
-    // The old lifetime counted from now, but never past the latest expiry a key can have.
+    // Four eyes (keyApproval): rotation keeps a covered key's access and needs no approval, but it may not
+    // outlive the key it replaces (what was approved, or what existed): an explicit later expiry (or none, for a
+    // key that expires) is 403 ApiKey.ApprovalRequired, and the default is capped at the old key's expiry.
+    const covered = needsApproval(client.keyApproval, access.scopes);
+    if (covered && input.expiresAt !== undefined && old.expiresAt && (input.expiresAt === null || input.expiresAt > old.expiresAt)) {
+      throw approvalRequired(client.keyApproval, "extend");
+    }
+    // The old lifetime counted from now, but never past the latest expiry a key can have (nor, for a covered key, past the old key's).
     const expiresAt =
       input.expiresAt !== undefined
         ? input.expiresAt
         : old.expiresAt
-          ? new Date(Math.min(MAX_EXPIRES_AT_MS, now.getTime() + (old.expiresAt.getTime() - old.createdAt.getTime())))
+          ? new Date(
+              Math.min(MAX_EXPIRES_AT_MS, now.getTime() + (old.expiresAt.getTime() - old.createdAt.getTime()), covered ? old.expiresAt.getTime() : Infinity),
+            )
           : null;
     checkExpiryPolicy(client, expiresAt, now);
     // The new key carries the old one's access: a caller may only mint it if it could have granted that access.
@@ -113,6 +125,8 @@ export async function rotateApiKey(principal: Principal, id: string, input: Rota
       metadata: { keyPrefix: created.keyPrefix, name: created.name, expiresAt: created.expiresAt?.toISOString() ?? null, rotatedFromId: old.id, ...access },
       meta,
     });
+    // A pending request to widen the old key can never be applied now: closed with it.
+    await closeWidenRequests(tx, { clientId: client.id, keyId: old.id, cause: "keyRotated", actor, meta }, now);
     // Built inside the transaction: if the answer cannot be given, nothing is committed.
     return { response: toCreatedResponse(created, key.rawKey), oldId: old.id };
   }, KEY_WRITE_TX);

@@ -208,7 +208,7 @@ export const rotateApiKeySchema = z
       expiresAt: expiresAtSchema
         .optional()
         .transform((v) => (v === undefined ? undefined : v ? new Date(v) : null))
-        .describe("Expiry of the new key. Omitted: the old key's lifetime, counted from now (or none)."),
+        .describe("Expiry of the new key. Omitted: the old key's lifetime, counted from now (or none). A key the keyApproval policy covers: never later than the old key's expiry (later, or null for a key that expires: 403 ApiKey.ApprovalRequired)."),
     },
     { error: (iss) => (iss.code === "unrecognized_keys" ? undefined : "The body must be a JSON object.") },
   )

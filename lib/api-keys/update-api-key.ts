@@ -62,8 +62,9 @@ export async function updateApiKey(principal: Principal, id: string, input: Upda
     // cannot give a key that outlives it more than it holds (as create and rotate refuse).
     assertCanGrant(principal, { ...after, expiresAt: key.expiresAt });
     const widens = widensAccess(before, after);
-    // Four eyes (keyApproval): giving a key more that lands it among the keys the policy covers needs a second person's approval.
-    if (locked && wideningNeedsApproval(locked.keyApproval, widens, after)) throw approvalRequired(locked.keyApproval, "widen");
+    // Four eyes (keyApproval): giving a key more that lands it among the keys the policy covers, or giving a key
+    // already covered anything more (a scope, an address), needs a second person's approval. Narrowing never does.
+    if (locked && wideningNeedsApproval(locked.keyApproval, widens, after, before)) throw approvalRequired(locked.keyApproval, "widen");
     // Sudo mode: giving a key more (a scope or an address it did not have) needs a person's recent proof; narrowing never does.
     if (widens) assertRecentProof(principal, "apiKeys:widen");
     await tx.apiKey.update({

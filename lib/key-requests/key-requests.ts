@@ -27,6 +27,7 @@ import { ApiError, Problems } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { enqueueEmail, mailConfigured } from "@/lib/mail/outbox";
 import { keyRequestApprovedEmail, keyRequestDeniedEmail, keyRequestedEmail, type RequestFacts } from "./emails";
+import { closeWidenRequests } from "./close";
 import { KeyRequestProblems as P } from "./problems";
 import {
   CLAIM_TTL_MS,
@@ -255,7 +256,7 @@ export async function createKeyRequest(principal: UserPrincipal, input: CreateKe
       const wanted = { scopes: input.scopes !== undefined ? input.scopes : before.scopes, allowedIps: input.allowedIps ?? before.allowedIps };
       assertCanManage(principal, { ...before, expiresAt: key.expiresAt }, "change the access of");
       assertCanGrant(principal, { ...wanted, expiresAt: key.expiresAt });
-      if (!wideningNeedsApproval(locked.keyApproval, widensAccess(before, wanted), wanted)) throw P.notRequired(locked.keyApproval);
+      if (!wideningNeedsApproval(locked.keyApproval, widensAccess(before, wanted), wanted, before)) throw P.notRequired(locked.keyApproval);
       data = {
         ...base,
         widen: true,
@@ -307,6 +308,21 @@ async function assertStillApprover(tx: Tx, principal: UserPrincipal): Promise<vo
 
 const stateProblem = (status: KeyRequestStatus, pendingWas: boolean) => (status === "expired" ? P.expired(pendingWas) : P.notPending(status));
 
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Is the key's access (and expiry) still what the widening request recorded when it was made? */
+function sameAccess(
+  key: { fullAccess: boolean; scopes: readonly string[]; allowedIps: readonly string[]; expiresAt: Date | null },
+  was: { fullAccess: boolean | null; scopes: readonly string[]; allowedIps: readonly string[]; expiresAt: Date | null },
+): boolean {
+  return (
+    key.fullAccess === was.fullAccess &&
+    (key.fullAccess || sameList(key.scopes, was.scopes)) &&
+    sameList(key.allowedIps, was.allowedIps) &&
+    (key.expiresAt?.getTime() ?? null) === (was.expiresAt?.getTime() ?? null)
+  );
+}
+
 export async function approveKeyRequest(principal: UserPrincipal, id: string, meta: RequestMeta): Promise<KeyRequestView> {
   if (!isUuid(id)) throw P.notFound();
   await expireKeyRequests(principal.clientId);
@@ -319,21 +335,36 @@ export async function approveKeyRequest(principal: UserPrincipal, id: string, me
     const status = statusAt(r, now.getTime());
     if (status !== "pending") throw stateProblem(status, r.decidedAt === null);
     assertRecentProof(principal, "keyRequests:approve");
+    const actor = actorOf(principal);
+    // A widening applies only to the key as it was asked about (`before`, and its expiry): a key since revoked,
+    // rotated or expired, or changed (narrowed, restricted), closes the request instead, so approval can never
+    // undo a later restriction. Committed, then refused (409).
+    const key =
+      r.widen && r.keyId
+        ? await tx.apiKey.findFirst({
+            where: { id: r.keyId, clientId: principal.clientId },
+            select: { id: true, name: true, keyPrefix: true, fullAccess: true, scopes: true, allowedIps: true, expiresAt: true, revokedAt: true, rotatedTo: { select: { id: true } } },
+          })
+        : null;
+    if (r.widen) {
+      const problem =
+        !key || key.revokedAt || (key.expiresAt && key.expiresAt <= now) || key.rotatedTo
+          ? ("keyNotActive" as const)
+          : !sameAccess(key, { fullAccess: r.beforeFullAccess, scopes: r.beforeScopes, allowedIps: r.beforeAllowedIps, expiresAt: r.expiresAt })
+            ? ("keyChanged" as const)
+            : null;
+      if (problem) {
+        await closeWidenRequests(tx, { clientId: principal.clientId, keyId: r.keyId, cause: problem, actor, meta, onlyId: r.id }, now);
+        return { problem };
+      }
+    }
     // Exactly the request as it was made: the conditional UPDATE moves it from pending once, whoever else tries.
     const moved = await tx.keyRequest.updateMany({
       where: { id: r.id, clientId: principal.clientId, status: "pending", createdAt: { gt: new Date(now.getTime() - PENDING_TTL_MS) } },
       data: { status: "approved", decidedByUserId: principal.userId, decidedByLabel: principal.email, decidedAt: now },
     });
     if (moved.count !== 1) throw P.notPending("decided");
-    const actor = actorOf(principal);
-    if (r.widen) {
-      const key = r.keyId
-        ? await tx.apiKey.findFirst({
-            where: { id: r.keyId, clientId: principal.clientId },
-            select: { id: true, name: true, keyPrefix: true, fullAccess: true, scopes: true, allowedIps: true, expiresAt: true, revokedAt: true, rotatedTo: { select: { id: true } } },
-          })
-        : null;
-      if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= now) || key.rotatedTo) throw P.keyNotActive();
+    if (r.widen && key) {
       const before = { scopes: key.fullAccess ? null : key.scopes, allowedIps: key.allowedIps };
       const wanted = { scopes: r.fullAccess ? null : r.scopes, allowedIps: r.allowedIps };
       await tx.apiKey.update({ where: { id: key.id }, data: { fullAccess: r.fullAccess, scopes: r.scopes, allowedIps: r.allowedIps } });
@@ -365,10 +396,11 @@ export async function approveKeyRequest(principal: UserPrincipal, id: string, me
       });
       await enqueueEmail(tx, { ...email, to, subjectId: r.id });
     }
-    return view(updated, now.getTime());
+    return { view: view(updated, now.getTime()) };
   }, KEY_WRITE_TX);
+  if ("problem" in result) throw result.problem === "keyChanged" ? P.keyChanged() : P.keyNotActive();
   if (widened) cacheForgetKey(widened);
-  return result;
+  return result.view;
 }
 
 export async function denyKeyRequest(principal: UserPrincipal, id: string, input: DenyKeyRequestData, meta: RequestMeta): Promise<KeyRequestView> {

@@ -25,7 +25,7 @@ export function keyRequestPaths(problem: (description: string) => Response, comm
         operationId: "createKeyRequest",
         tags: ["KeyRequests"],
         summary: "Ask for a key that needs approval",
-        description: `While the Client's key policy has \`keyApproval\` on, a key it covers (full access; with \`write\`, also any write scope) cannot be created directly (\`403 ApiKey.ApprovalRequired\`): ask for it here with create's body and a \`reason\`. Or name \`keyId\` to widen an existing key into the covered class (applied on approval). Create's rules are checked now (expiry, the policy's lifetime, the cap, no escalation) and again when the key is claimed. The other Owners and Admins are emailed. Owner/Admin. ${PEOPLE}`,
+        description: `While the Client's key policy has \`keyApproval\` on, a key it covers (full access, or every \`:write\` scope, which grants the same; with \`write\`, also any write scope) cannot be created directly (\`403 ApiKey.ApprovalRequired\`): ask for it here with create's body and a \`reason\`. Or name \`keyId\` to widen an existing key into the covered class, or a key already covered (applied on approval). A widening states the full target of each field it names (\`scopes\`, \`allowedIps\`); a field left out is the key's value now; the key's access now is recorded in \`before\`, and approval applies only while the key still has exactly that (and its expiry). Create's rules are checked now (expiry, the policy's lifetime, the cap, no escalation) and again when the key is claimed. The other Owners and Admins are emailed. Owner/Admin. ${PEOPLE}`,
         security: people,
         requestBody: {
           required: true,
@@ -81,7 +81,7 @@ export function keyRequestPaths(problem: (description: string) => Response, comm
         responses: {
           "200": { description: "Approved.", content: { "application/json": { schema: keyRequestSchema } } },
           "404": notFound,
-          "409": problem("`KeyRequest.NotPending`: already approved or denied (or claimed). `KeyRequest.Expired`: pending for more than 7 days. `KeyRequest.KeyNotActive`: the key to widen is revoked, expired or rotated."),
+          "409": problem("`KeyRequest.NotPending`: already approved or denied (or claimed). `KeyRequest.Expired`: pending for more than 7 days. `KeyRequest.KeyNotActive`: the key to widen is revoked, expired or rotated. `KeyRequest.KeyChanged`: the key's scopes, allowlist or expiry are no longer those recorded in `before` (approving would undo that change). With either, the request is closed (`expired`, audited)."),
           ...common,
           "403": problem("`KeyRequest.SelfApproval`: your own request. `Member.Forbidden`: a Member. `Auth.ReauthenticationRequired`: prove it is you again. `Auth.NotUserScopedToken`: an API key."),
         },
@@ -98,7 +98,7 @@ export function keyRequestPaths(problem: (description: string) => Response, comm
         requestBody: { required: true, content: { "application/json": { schema: denyKeyRequestSchema, examples: { tooBroad: { value: { reason: "Full access is too much: ask for payments:write only." } } } } } },
         responses: {
           "200": { description: "Denied.", content: { "application/json": { schema: keyRequestSchema } } },
-          "400": problem("`Request.Invalid`: a reason of 1 to 500 characters is required."),
+          "400": problem("`Request.Invalid`: a reason of 1 to 500 characters (after NFC normalisation), well-formed Unicode, is required."),
           "404": notFound,
           "409": problem("`KeyRequest.NotPending`: already decided. `KeyRequest.Expired`."),
           ...bodyErrors,

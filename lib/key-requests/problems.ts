@@ -3,11 +3,13 @@ import { ApiError } from "@/lib/http/problem";
 import { KEY_APPROVAL_TEXT, type KeyApprovalPolicy } from "./schemas";
 
 /** 403 ApiKey.ApprovalRequired: names the policy and the requests endpoint. */
-export function approvalRequired(policy: KeyApprovalPolicy, what: "create" | "widen"): ApiError {
+export function approvalRequired(policy: KeyApprovalPolicy, what: "create" | "widen" | "extend"): ApiError {
   const ask =
     what === "create"
       ? "Ask for it instead: POST /api/key-requests with the same body plus a reason; another Owner or Admin approves it, then you claim the key (POST /api/key-requests/{id}/claim)."
-      : "Ask for it instead: POST /api/key-requests with keyId, the scopes and allowedIps you want, and a reason; it is applied when another Owner or Admin approves it.";
+      : what === "widen"
+        ? "Ask for it instead: POST /api/key-requests with keyId, the scopes and allowedIps you want, and a reason; it is applied when another Owner or Admin approves it."
+        : "Rotating a key it covers may not extend the key's life: give an expiresAt no later than the current key's (or leave it out), or ask for a new key with POST /api/key-requests.";
   return new ApiError({
     status: 403,
     code: "ApiKey.ApprovalRequired",
@@ -45,7 +47,18 @@ export const KeyRequestProblems = {
         : "This request was approved but not claimed within 24 hours. Make a new request if you still need the key.",
     ),
   notClaimable: () => conflict("KeyRequest.NotClaimable", "Nothing to claim", "A request to widen a key is applied when approved: there is no key to claim."),
-  keyNotActive: () => conflict("KeyRequest.KeyNotActive", "The key is no longer active", "The key of this request is revoked, expired or replaced by a rotation: its access cannot change."),
+  keyNotActive: () =>
+    conflict(
+      "KeyRequest.KeyNotActive",
+      "The key is no longer active",
+      "The key of this request is revoked, expired or replaced by a rotation: its access cannot change. The request is closed (expired).",
+    ),
+  keyChanged: () =>
+    conflict(
+      "KeyRequest.KeyChanged",
+      "The key changed since the request",
+      "The key's scopes, allowlist or expiry are no longer what they were when this was asked (see `before`): approving would undo that change. The request is closed (expired); ask again from the key as it is now.",
+    ),
   lastApprover: (n: number) =>
     conflict(
       "Member.LastApprover",

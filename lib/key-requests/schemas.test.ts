@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ALL_SCOPES } from "@/lib/api-keys/access";
 import { createKeyRequestSchema, denyKeyRequestSchema, needsApproval, wideningNeedsApproval } from "./schemas";
 
 describe("needsApproval", () => {
@@ -14,6 +15,15 @@ describe("needsApproval", () => {
     expect(wideningNeedsApproval("write", true, { scopes: ["bills:write"] })).toBe(true);
     expect(wideningNeedsApproval("write", false, { scopes: ["bills:write"] })).toBe(false);
     expect(wideningNeedsApproval("fullAccess", true, { scopes: ["bills:write"] })).toBe(false);
+  });
+  it("every write scope is full access; a covered key given more needs approval even if it stays where it was", () => {
+    const writes = ALL_SCOPES.filter((s) => s.endsWith(":write"));
+    expect(needsApproval("fullAccess", writes)).toBe(true);
+    expect(needsApproval("fullAccess", [...writes].reverse())).toBe(true);
+    expect(needsApproval("fullAccess", writes.slice(1))).toBe(false);
+    expect(wideningNeedsApproval("fullAccess", true, { scopes: null }, { scopes: null })).toBe(true);
+    expect(wideningNeedsApproval("write", true, { scopes: ["bills:read"] }, { scopes: ["bills:write"] })).toBe(true);
+    expect(wideningNeedsApproval("write", false, { scopes: ["bills:read"] }, { scopes: ["bills:write"] })).toBe(false);
   });
 });
 
@@ -34,5 +44,13 @@ describe("createKeyRequestSchema", () => {
     expect(createKeyRequestSchema.safeParse({ reason: "line one\nline two" }).success).toBe(true);
     expect(createKeyRequestSchema.safeParse({ reason: "r", clientId: "x" }).success).toBe(false);
     expect(denyKeyRequestSchema.safeParse({}).success).toBe(false);
+  });
+  it("counts the reason after NFC normalisation and refuses ill-formed text", () => {
+    expect(createKeyRequestSchema.safeParse({ reason: "\u0958".repeat(500) }).success).toBe(false); // 1000 code points in NFC
+    expect(createKeyRequestSchema.safeParse({ reason: "\u0958".repeat(250) }).success).toBe(true);
+    for (const reason of ["x\ud800y", "\udfff"]) {
+      expect(createKeyRequestSchema.safeParse({ reason }).success).toBe(false);
+      expect(denyKeyRequestSchema.safeParse({ reason }).success).toBe(false);
+    }
   });
 });

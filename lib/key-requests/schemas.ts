@@ -5,8 +5,12 @@
 // The Client policy `keyApproval` (PUT /api/key-policy, Owners only, audited):
 //   "none" (default) | "fullAccess" (keys with full access need approval) | "write" (full access or any …:write scope).
 //   Turning it on with fewer than two Owners and Admins: 409 Policy.NotEnoughApprovers.
+//   Every `:write` scope grants what full access grants, so such a list counts as full access (needsApproval).
 //   While it is on, POST /api/api-keys for a covered key, and PATCH /api/api-keys/{id} widening a key into the
-//   covered class, answer 403 ApiKey.ApprovalRequired (people and API keys alike). Rotation needs no approval.
+//   covered class or widening a covered key at all (a scope, an address), answer 403 ApiKey.ApprovalRequired
+//   (people and API keys alike); narrowing is free. Rotation needs no approval, but may not extend a covered
+//   key's life (a later or no expiresAt: 403 ApiKey.ApprovalRequired; the default is capped at the old expiry).
+//   Revoking or rotating a key closes its pending widening requests (status expired, audited keyRequest.expired).
 //   Demoting or removing the last possible approver of a pending request: 409 Member.LastApprover.
 //
 // Endpoints (people only: an API key gets 403 Auth.NotUserScopedToken on every one):
@@ -33,11 +37,13 @@
 //   409 KeyRequest.AlreadyClaimed  claiming twice
 //   409 KeyRequest.Expired         pending for more than 7 days, or approved and unclaimed for more than 24 hours
 //   409 KeyRequest.NotClaimable    claiming a widening request (it was applied on approval)
-//   409 KeyRequest.KeyNotActive    a widening request whose key is revoked, expired or rotated
+//   409 KeyRequest.KeyNotActive    a widening request whose key is revoked, expired or rotated (the request is closed)
+//   409 KeyRequest.KeyChanged      approving a widening whose key's scopes, allowlist or expiry differ from `before`
+//                                  (a restriction made since would be undone): the request is closed (expired)
 //   and create's own: 400 ApiKey.ExpiresAtInPast / ExpiryRequired / ExpiresAtBeyondPolicy, 403 ApiKey.ScopeEscalation,
 //   409 ApiKey.LimitReached (checked when the request is made and again at claim: the policy may have tightened).
 import { z } from "zod";
-import { ALL_SCOPES } from "@/lib/api-keys/access";
+import { ALL_SCOPES, grantsFullAccess } from "@/lib/api-keys/access";
 import { allowedIpsSchema, expiresAtSchema, keyNameSchema, listQuerySchema, pageSchema, scopesSchema } from "@/lib/api-keys/schemas";
 
 export const KEY_APPROVAL_POLICIES = ["none", "fullAccess", "write"] as const;
@@ -52,20 +58,29 @@ export const PENDING_TTL_MS = 7 * 86_400_000;
 export const CLAIM_TTL_MS = 86_400_000;
 export const REASON_MAX = 500;
 
-/** Whether a key with these scopes (null: full access) needs approval under `policy`. */
+/**
+ * Whether a key with these scopes (null: full access) needs approval under `policy`: the one test create, PATCH,
+ * rotation, key requests and the forms use. A list holding every `:write` scope grants what full access grants,
+ * so it counts as full access (grantsFullAccess).
+ */
 export function needsApproval(policy: KeyApprovalPolicy, scopes: readonly string[] | null): boolean {
   if (policy === "none") return false;
-  if (scopes === null) return true;
-  return policy === "write" && scopes.some((s) => s.endsWith(":write"));
+  if (grantsFullAccess(scopes)) return true;
+  return policy === "write" && scopes!.some((s) => s.endsWith(":write"));
 }
 
-/** Whether changing a key's access from `before` to `after` needs approval: it gives more and lands in the covered class. */
+/**
+ * Whether changing a key's access from `before` to `after` needs approval: it gives more (`widens`), and the key
+ * lands in the covered class or already was in it (a covered key given another scope or address needs approval
+ * too; narrowing never does).
+ */
 export function wideningNeedsApproval(
   policy: KeyApprovalPolicy,
   widens: boolean,
   after: { scopes: readonly string[] | null },
+  before?: { scopes: readonly string[] | null },
 ): boolean {
-  return widens && needsApproval(policy, after.scopes);
+  return widens && (needsApproval(policy, after.scopes) || (before !== undefined && needsApproval(policy, before.scopes)));
 }
 
 /** In words, for messages and the page. */
@@ -77,7 +92,11 @@ export const KEY_APPROVAL_TEXT: Record<KeyApprovalPolicy, string> = {
 
 const objectError = { error: (iss: { code: string }) => (iss.code === "unrecognized_keys" ? undefined : "The body must be a JSON object.") };
 
-/** Why the key is needed: trimmed, 1 to 500 characters, line breaks allowed, no other control or invisible characters. */
+/**
+ * Why the key is needed: trimmed, 1 to 500 characters (counted as the database counts them, code points, after
+ * NFC normalisation, which can lengthen text), line breaks allowed, no other control or invisible characters,
+ * well-formed Unicode only (a lone surrogate is refused, as in key names).
+ */
 export const reasonSchema = z
   .string({ error: "reason must be a string." })
   .trim()
@@ -85,12 +104,16 @@ export const reasonSchema = z
   .max(REASON_MAX, `At most ${REASON_MAX} characters.`)
   .refine((s) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/.test(s), "The reason must not contain control characters.")
   .refine((s) => !/\p{Cf}/u.test(s), "The reason must not contain invisible or text-direction characters.")
-  .transform((s) => s.normalize("NFC"));
+  .refine((s) => s.isWellFormed(), "The reason must be valid Unicode text.")
+  .transform((s) => s.normalize("NFC"))
+  .refine((s) => [...s].length <= REASON_MAX, `At most ${REASON_MAX} characters.`);
 
 /**
  * POST /api/key-requests. A new key: create's body (name, expiresAt, scopes, allowedIps; the same defaults) plus
- * `reason`. Or, with `keyId`, a widening of that key: `scopes` and/or `allowedIps` (what is absent stays as it is),
- * plus `reason`; no name or expiresAt then.
+ * `reason`. Or, with `keyId`, a widening of that key: `scopes` and/or `allowedIps`, each the full target (not an
+ * addition); an absent field is the key's value when asked, recorded with the rest in `before`. Approval applies
+ * the target only while the key still equals `before` (else 409 KeyRequest.KeyChanged), so nothing absent resets.
+ * Plus `reason`; no name or expiresAt then.
  */
 export const createKeyRequestSchema = z
   .strictObject(

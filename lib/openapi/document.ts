@@ -98,7 +98,7 @@ const createOp: ZodOpenApiOperationObject = {
     ...bodyErrors,
     ...common,
     "403": problem(
-      "`ApiKey.ApprovalRequired`: the Client's key policy (`keyApproval`) says this key needs a second person's approval (full access, or with `write` any write scope), whoever asks: ask for it with `POST /api/key-requests`. `ApiKey.ScopeEscalation`: more than the caller holds (scopes beyond its own, an allowlist wider than its own, or a lifetime beyond its own; the detail names what). Also every 403 listed for other routes (`Member.Forbidden`, `ApiKey.InsufficientScope`, `ApiKey.IpNotAllowed`, `Request.CrossOrigin`, `Member.TwoFactorRequired`). `Auth.ReauthenticationRequired`: a person creating or rotating a full-access or writing key on a Live Client, whose proof is older than `SUDO_MAX_AGE_SECONDS` (see the other 403s).",
+      "`ApiKey.ApprovalRequired`: the Client's key policy (`keyApproval`) says this key needs a second person's approval (full access, or every `:write` scope, which grants the same; with `write` any write scope), whoever asks: ask for it with `POST /api/key-requests`. `ApiKey.ScopeEscalation`: more than the caller holds (scopes beyond its own, an allowlist wider than its own, or a lifetime beyond its own; the detail names what). Also every 403 listed for other routes (`Member.Forbidden`, `ApiKey.InsufficientScope`, `ApiKey.IpNotAllowed`, `Request.CrossOrigin`, `Member.TwoFactorRequired`). `Auth.ReauthenticationRequired`: a person creating or rotating a full-access or writing key on a Live Client, whose proof is older than `SUDO_MAX_AGE_SECONDS` (see the other 403s).",
     ),
   },
 };
@@ -174,7 +174,7 @@ export function buildOpenApiDocument() {
             ...bodyErrors,
             ...common,
             "403": problem(
-              "`ApiKey.ApprovalRequired`: widening the key into what the Client's key policy (`keyApproval`) covers needs a second person's approval: ask with `POST /api/key-requests` and `keyId`. `ApiKey.ScopeEscalation`: more than the caller holds. And every 403 of the other routes.",
+              "`ApiKey.ApprovalRequired`: widening the key into what the Client's key policy (`keyApproval`) covers, or widening a key it already covers at all (another scope, another address, removing the allowlist), needs a second person's approval: ask with `POST /api/key-requests` and `keyId`. A list of every `:write` scope counts as full access. Narrowing never needs approval. `ApiKey.ScopeEscalation`: more than the caller holds. And every 403 of the other routes.",
             ),
           },
         },
@@ -223,7 +223,7 @@ export function buildOpenApiDocument() {
           operationId: "rotateApiKey",
           tags: ["ApiKeys"],
           summary: "Rotate an API key",
-          description: "Creates a replacement with the same name, scopes and allowlist (and lifetime, unless `expiresAt` is given); the old key works until the end of the grace period, never longer than it already would. An API key may only rotate a key it could have made, into a key within its own scopes, allowlist and lifetime (`ApiKey.ScopeEscalation`).",
+          description: "Creates a replacement with the same name, scopes and allowlist (and lifetime, unless `expiresAt` is given); the old key works until the end of the grace period, never longer than it already would. An API key may only rotate a key it could have made, into a key within its own scopes, allowlist and lifetime (`ApiKey.ScopeEscalation`). Rotation keeps a key's access and needs no approval, but while the key policy's `keyApproval` covers the key it may not extend its life: an `expiresAt` later than the current key's (or `null` for a key that expires) is `403 ApiKey.ApprovalRequired`, and the default lifetime is capped at the current key's expiry. Pending requests to widen the old key are closed (`expired`).",
           requestParams: { path: z.object({ id: idParam }) },
           requestBody: { required: false, content: { "application/json": { schema: rotateApiKeySchema, examples: { oneHour: { value: { gracePeriodSeconds: 3600 } } } } } },
           responses: {
