@@ -478,7 +478,7 @@ export function buildOpenApiDocument() {
           security: [{ SessionCookie: [] }],
           requestBody: {
             required: true,
-            content: { "application/json": { schema: reauthenticateSchema, examples: { password: { value: { password: "correct horse battery staple" } }, code: { value: { otp: "123456" } }, passkey: { value: { passkey: { id: "…", rawId: "…", type: "public-key", response: { clientDataJSON: "…", authenticatorData: "…", signature: "…" }, clientExtensionResults: {} } } } } } },
+            content: { "application/json": { schema: reauthenticateSchema, examples: { password: { value: { password: "correct horse battery staple" } }, code: { value: { otp: "123456" } }, passkey: { value: { passkey: { id: "rV3tq8aN0tGmXoPZs1Q4yA", rawId: "rV3tq8aN0tGmXoPZs1Q4yA", type: "public-key", response: { clientDataJSON: "eyJ0eXBlIjoid2ViYXV0aG4uZ2V0IiwiY2hhbGxlbmdlIjoiLi4uIn0", authenticatorData: "SZYN5YgOjGh0NBcPZHZgW4_krrmihjLHmVzzuoMdl2MFAAAAAQ", signature: "MEUCIQDm3l7f0Q" }, clientExtensionResults: {} } } } } } },
           },
           responses: {
             "200": { description: "Proven: sensitive actions are allowed until `sudoUntil`.", content: { "application/json": { schema: reauthenticateResponseSchema } } },
