@@ -13,7 +13,7 @@ import type { RequestMeta } from "@/lib/http/request-meta";
 import { assertCanGrant } from "./grant";
 import { generateKey } from "./key-format";
 import type { CreateApiKeyData, CreateApiKeyResponse } from "./schemas";
-import { toCreatedResponse } from "./view";
+import { limitColumns, toCreatedResponse } from "./view";
 
 const DAY_MS = 86_400_000;
 
@@ -112,10 +112,13 @@ export function limitReached(active: number, max: number): ApiError {
 function insertKeySql(gate: Prisma.Sql, id: string, principal: Principal, input: CreateApiKeyData, key: { keyPrefix: string; keyHash: string }, now: Date, a: ReturnType<typeof auditRow>): Prisma.Sql {
   return Prisma.sql`
     WITH c AS (${gate}), k AS (
-      INSERT INTO "ApiKey" (id, "clientId", name, "keyPrefix", "keyHash", "createdAt", "expiresAt", "createdByUserId", "createdByApiKeyId", "fullAccess", scopes, "allowedIps")
+      INSERT INTO "ApiKey" (id, "clientId", name, "keyPrefix", "keyHash", "createdAt", "expiresAt", "createdByUserId", "createdByApiKeyId", "fullAccess", scopes, "allowedIps",
+                            "rateLimitRequests", "rateLimitWindowSeconds", "quotaRequests", "quotaPeriod")
       SELECT ${id}::uuid, c.id, ${input.name}, ${key.keyPrefix}, ${key.keyHash}, ${now}::timestamptz, ${input.expiresAt}::timestamptz,
              ${principal.type === "user" ? principal.userId : null}::uuid, ${principal.type === "apiKey" ? principal.apiKeyId : null}::uuid,
-             ${input.scopes === null}, ${input.scopes ?? []}::text[], ${input.allowedIps}::text[]
+             ${input.scopes === null}, ${input.scopes ?? []}::text[], ${input.allowedIps}::text[],
+             ${input.rateLimit?.requests ?? null}::int, ${input.rateLimit?.windowSeconds ?? null}::int, ${input.quota?.requests ?? null}::int,
+             ${input.quota?.period ?? null}::"QuotaPeriod"
       FROM c
       RETURNING id
     ), audit AS (
@@ -143,7 +146,7 @@ export async function createApiKey(principal: Principal, input: CreateApiKeyData
   const now = new Date();
   // Cheap refusals first, before any database work (the policy parts are checked under the lock).
   assertExpiryInFuture(input.expiresAt, now);
-  assertCanGrant(principal, { scopes: input.scopes, allowedIps: input.allowedIps, expiresAt: input.expiresAt });
+  assertCanGrant(principal, { scopes: input.scopes, allowedIps: input.allowedIps, expiresAt: input.expiresAt, rateLimit: input.rateLimit, quota: input.quota });
   // Sudo mode: a person makes a full-access or writing key on a Live Client only with a recent proof.
   if (keyNeedsSudo(principal.clientType, input.scopes)) assertRecentProof(principal, "apiKeys:powerful");
   const key = generateKey(principal.clientType);
@@ -153,7 +156,7 @@ export async function createApiKey(principal: Principal, input: CreateApiKeyData
     action: "apiKey.created",
     actor: actorOf(principal),
     target: { type: "apiKey", id, label: input.name ?? key.keyPrefix },
-    metadata: { keyPrefix: key.keyPrefix, name: input.name, expiresAt: input.expiresAt?.toISOString() ?? null, scopes: input.scopes, allowedIps: input.allowedIps },
+    metadata: { keyPrefix: key.keyPrefix, name: input.name, expiresAt: input.expiresAt?.toISOString() ?? null, scopes: input.scopes, allowedIps: input.allowedIps, rateLimit: input.rateLimit, quota: input.quota },
     meta,
   });
   // The answer is built (and checked against its schema) before anything is written:
@@ -169,6 +172,7 @@ export async function createApiKey(principal: Principal, input: CreateApiKeyData
       fullAccess: input.scopes === null,
       scopes: input.scopes ?? [],
       allowedIps: input.allowedIps,
+      ...limitColumns(input),
     },
     key.rawKey,
   );

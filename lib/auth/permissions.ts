@@ -61,7 +61,7 @@ export const SUDO_ACTIONS = {
   /** POST /api/api-keys, POST /api/api-keys/{id}/rotate: only when keyNeedsSudo. */
   "apiKeys:powerful": "create or rotate a key with full access or a write scope on a Live Client",
   /** PATCH /api/api-keys/{id}: only when widensAccess. */
-  "apiKeys:widen": "widen a key's scopes or allowlist",
+  "apiKeys:widen": "widen a key's scopes, allowlist or limits",
   /** PUT /api/key-policy. */
   "policy:write": "change the Client policy",
   /** POST /api/client-invites with role Owner (and resending one), PATCH /api/members/{userId} to Owner. */

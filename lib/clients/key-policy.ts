@@ -7,7 +7,7 @@ import type { RequestMeta } from "@/lib/http/request-meta";
 import { activeKeyCount } from "@/lib/api-keys/create-api-key";
 import { keyPolicyViewSchema, type KeyPolicy, type KeyPolicyView } from "./schemas";
 
-const select = { keysMustExpire: true, maxKeyLifetimeDays: true, maxActiveKeys: true, requireTwoFactor: true } as const;
+const select = { keysMustExpire: true, maxKeyLifetimeDays: true, maxActiveKeys: true, requireTwoFactor: true, rateLimitFailMode: true } as const;
 
 /** The policy and the exact number of keys counting against its cap now. */
 export async function getKeyPolicy(clientId: string): Promise<KeyPolicyView> {

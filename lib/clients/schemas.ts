@@ -22,6 +22,13 @@ export const keyPolicySchema = z
         .boolean({ error: "requireTwoFactor must be true or false." })
         .optional()
         .meta({ description: "Everyone in this Client must have a second factor to use it (API keys are unaffected). Absent: unchanged. Only an Owner who has a second factor may turn it on." }),
+      rateLimitFailMode: z
+        .enum(["open", "closed"], { error: "rateLimitFailMode must be open or closed." })
+        .optional()
+        .meta({
+          description:
+            "When the shared rate-limit store (Redis) is unreachable, keys with a rate limit or quota are served under a per-instance limit (open, the default) or refused with ApiKey.RateLimited (closed). Absent: unchanged.",
+        }),
     },
     { error: (iss) => (iss.code === "unrecognized_keys" ? undefined : "The body must be a JSON object.") },
   )
@@ -33,6 +40,7 @@ export type KeyPolicy = z.infer<typeof keyPolicySchema>;
 export const keyPolicyViewSchema = keyPolicySchema
   .extend({
     requireTwoFactor: z.boolean().meta({ description: "People of this Client without a second factor get 403 Member.TwoFactorRequired from its API." }),
+    rateLimitFailMode: z.enum(["open", "closed"]).meta({ description: "What limited keys get while Redis is unreachable: open (a per-instance limit) or closed (refused)." }),
     activeKeys: z
       .number()
       .int()

@@ -23,6 +23,8 @@ function finish(req: NextRequest, meta: RequestMeta, started: number, res: Respo
   if (!res.headers.has("cache-control")) res.headers.set("cache-control", "no-store");
   // API responses are data: nothing in them may run, load or be framed.
   res.headers.set("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+  // A key with a rate limit or quota: every answer says where it stands (draft-ietf-httpapi-ratelimit-headers).
+  if (principal?.type === "apiKey" && principal.limitHeaders) for (const h in principal.limitHeaders) if (!res.headers.has(h)) res.headers.set(h, principal.limitHeaders[h]);
   accessLog.info(
     {
       requestId: meta.requestId,

@@ -33,7 +33,9 @@ const common = {
   "403": problem(
     "`Member.Forbidden`: not an Admin/Owner of the active Client, or not a member. `Auth.NotUserScopedToken`: an API key calling what only a user may do (policy, sessions). `ApiKey.InsufficientScope`: a restricted key without the scope the route needs (the detail names it). `ApiKey.IpNotAllowed`: a key used from outside its IP allowlist. `Request.CrossOrigin`: a cookie-authenticated write from another origin. `Member.TwoFactorRequired`: the Client requires a second factor and you have none (add one: `POST /api/account/two-factor/totp`; API keys are unaffected). `Auth.ReauthenticationRequired` (sudo mode): a sensitive action (a full-access or writing key on a Live Client, widening a key, the policy, an Owner, a second factor, ending sessions) needs a proof newer than `SUDO_MAX_AGE_SECONDS` (default 15 minutes): with a Bearer token, get a fresh one (`POST /api/auth/token`); in the browser, `POST /api/auth/reauthenticate`. API keys are never asked.",
   ),
-  "429": problem("`RateLimit.Exceeded`: see the Retry-After and RateLimit-* headers."),
+  "429": problem(
+    "`RateLimit.Exceeded`: see the Retry-After and RateLimit-* headers. With an API key that carries limits: `ApiKey.RateLimited` (over its rate limit) or `ApiKey.QuotaExceeded` (over its UTC day's or month's quota), with `Retry-After` and the `RateLimit-Policy` / `RateLimit` headers (draft-ietf-httpapi-ratelimit-headers: `\"rate\";q=5;w=60` and `\"rate\";r=0;t=42`); such a key's successful answers carry `RateLimit-Policy` and `RateLimit` too.",
+  ),
   "503": problem("`Service.Unavailable`: the database cannot be reached; retry shortly."),
   default: problem("Any other error (`Request.MethodNotAllowed`, `Server.Error` with a traceId to quote)."),
 } satisfies ZodOpenApiResponsesObject;
@@ -97,7 +99,7 @@ const createOp: ZodOpenApiOperationObject = {
     ...bodyErrors,
     ...common,
     "403": problem(
-      "`ApiKey.ScopeEscalation`: more than the caller holds (scopes beyond its own, an allowlist wider than its own, or a lifetime beyond its own; the detail names what). Also every 403 listed for other routes (`Member.Forbidden`, `ApiKey.InsufficientScope`, `ApiKey.IpNotAllowed`, `Request.CrossOrigin`, `Member.TwoFactorRequired`). `Auth.ReauthenticationRequired`: a person creating or rotating a full-access or writing key on a Live Client, whose proof is older than `SUDO_MAX_AGE_SECONDS` (see the other 403s).",
+      "`ApiKey.ScopeEscalation`: more than the caller holds (scopes beyond its own, an allowlist wider than its own, a lifetime beyond its own, or a rate limit or quota looser than its own; the detail names what). Also every 403 listed for other routes (`Member.Forbidden`, `ApiKey.InsufficientScope`, `ApiKey.IpNotAllowed`, `Request.CrossOrigin`, `Member.TwoFactorRequired`). `Auth.ReauthenticationRequired`: a person creating or rotating a full-access or writing key on a Live Client, whose proof is older than `SUDO_MAX_AGE_SECONDS` (see the other 403s).",
     ),
   },
 };
@@ -354,7 +356,7 @@ export function buildOpenApiDocument() {
           tags: ["ApiKeys"],
           summary: "Verify an API key (for Dolfin's own services)",
           description:
-            "Answered by the serving layer itself, without the Next.js router: the hot path of every AR/AP request on the platform. Our services send the integration's key, the end client's `ip` and the `permission` the request needs (a scope string such as `invoices:write`). The verdict applies the key's rules exactly as our own routes do: alive, then its IP allowlist (a key with one is refused when no `ip` is given), then its scopes. A refused key is `200 { valid: false, code }` with the reason (`ApiKey.Invalid`, `ApiKey.Expired`, `ApiKey.Revoked`: the integration itself gets one 401 for those; `ApiKey.IpNotAllowed`, `ApiKey.InsufficientScope`: 403s that say what is wrong). A valid key's answer carries its `scopes` (null: full access). Authenticate with `x-dolfin-service-token` (VERIFY_SERVICE_TOKENS).",
+            "Answered by the serving layer itself, without the Next.js router: the hot path of every AR/AP request on the platform. Our services send the integration's key, the end client's `ip` and the `permission` the request needs (a scope string such as `invoices:write`). The verdict applies the key's rules exactly as our own routes do: alive, then its IP allowlist (a key with one is refused when no `ip` is given), then its scopes. A refused key is `200 { valid: false, code }` with the reason (`ApiKey.Invalid`, `ApiKey.Expired`, `ApiKey.Revoked`: the integration itself gets one 401 for those; `ApiKey.IpNotAllowed`, `ApiKey.InsufficientScope`: 403s that say what is wrong). A valid key's answer carries its `scopes` (null: full access). Last comes the key's rate limit and quota, decided and spent in the same call (exact across instances with Redis): over one, `{ valid: false, code, retryAfterSeconds }` with `ApiKey.RateLimited` or `ApiKey.QuotaExceeded`; a valid key with limits has `ratelimit` and `quota` `{ limit, remaining, resetSeconds }` (each present when the key has it). Authenticate with `x-dolfin-service-token` (VERIFY_SERVICE_TOKENS).",
           security: [{ ServiceToken: [] }],
           requestBody: { required: true, content: { "application/json": { schema: verifyRequestSchema, examples: { check: { value: { key: "dol_live_…", ip: "203.0.113.7", permission: "invoices:write" } } } } } },
           responses: {
