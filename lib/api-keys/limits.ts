@@ -179,13 +179,19 @@ const LOG_EVERY_MS = 10_000;
 /** Counters in Redis, shared by every instance with the same REDIS_PREFIX. */
 class RedisEngine implements Engine {
   private lastLog = 0;
+  private wasReady = false;
   constructor(
     private redis: LimitRedis,
     private prefix: string,
     private fallback: MemoryEngine,
-  ) {}
+  ) {
+    redis.on("ready", () => (this.wasReady = true));
+  }
 
-  take(keyId: string, spec: KeyLimits, now: number): Promise<LimitDecision> {
+  take(keyId: string, spec: KeyLimits, now: number): LimitDecision | Promise<LimitDecision> {
+    // Once connected, a lost connection fails at once (no queue behind a reconnect); before the first
+    // connection is up, a decision waits for it (at most commandTimeout), so a fresh instance counts in Redis.
+    if (this.redis.status !== "ready" && this.wasReady) return this.unavailable(new Error(`Redis connection ${this.redis.status}`), keyId, spec, now);
     const rs = spec.rateLimit;
     const qs = spec.quota;
     const qp = qs ? quotaPeriod(qs.period, now) : null;
@@ -251,8 +257,9 @@ function engine(): Engine {
   const redis = new Redis(url, {
     // Commands issued in the same tick go out as one pipeline: one round trip for many verifications.
     enableAutoPipelining: true,
-    // Down means down: fail at once (then the fail mode decides), never queue requests behind a reconnect.
-    enableOfflineQueue: false,
+    // Down means down: a command in flight when the connection drops fails at once (then the fail mode
+    // decides); RedisEngine.take never queues one behind a reconnect (only behind the first connect).
+    enableOfflineQueue: true,
     maxRetriesPerRequest: 0,
     commandTimeout: 1_000,
     connectTimeout: 2_000,
