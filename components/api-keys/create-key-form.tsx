@@ -19,6 +19,7 @@ import {
 } from "@/lib/api-keys/expiry";
 import { createApiKeySchema, NAME_MAX, type CreateApiKeyResponse } from "@/lib/api-keys/schemas";
 import { AccessFields, accessRequest, initialAccess, type AccessValue } from "./access-fields";
+import { initialLimits, LimitFields, limitsRequest, type LimitValue } from "./limit-fields";
 import { ProblemError } from "./api";
 import { useApi } from "@/components/ui/active-client";
 
@@ -51,6 +52,8 @@ export function CreateKeyForm({
   const fresh = () => (grantable === null ? initialAccess() : { ...initialAccess(), mode: "restricted" as const });
   const [access, setAccess] = useState<AccessValue>(fresh);
   const [accessError, setAccessError] = useState<string | undefined>(undefined);
+  const [limits, setLimits] = useState<LimitValue>(() => initialLimits());
+  const [limitsError, setLimitsError] = useState<string | undefined>(undefined);
 
   const now = useNow();
 
@@ -58,6 +61,9 @@ export function CreateKeyForm({
     const asked = accessRequest(access);
     if ("error" in asked) return setAccessError(asked.error);
     setAccessError(undefined);
+    const limited = limitsRequest(limits);
+    if ("error" in limited) return setLimitsError(limited.error);
+    setLimitsError(undefined);
     inFlight.current = true;
     setPending(true);
     try {
@@ -67,12 +73,14 @@ export function CreateKeyForm({
         name: values.name,
         expiresAt: expiresAt?.toISOString() ?? null,
         ...asked,
+        ...limited,
       });
       const created = await api<CreateApiKeyResponse>("/api/api-keys", {
-        body: { name: body.name, expiresAt: body.expiresAt?.toISOString() ?? null, scopes: body.scopes, allowedIps: body.allowedIps },
+        body: { name: body.name, expiresAt: body.expiresAt?.toISOString() ?? null, scopes: body.scopes, allowedIps: body.allowedIps, rateLimit: body.rateLimit, quota: body.quota },
       });
       reset({ name: "", expiration: defaultChoice, customDate: "" });
       setAccess(fresh());
+      setLimits(initialLimits());
       onCreated(created);
     } catch (err) {
       if (err instanceof ProblemError && err.errors) {
@@ -80,6 +88,11 @@ export function CreateKeyForm({
         for (const [k, msgs] of Object.entries(err.errors)) {
           if (k.startsWith("allowedIps") || k.startsWith("scopes")) {
             setAccessError(msgs[0]);
+            placed = true;
+            continue;
+          }
+          if (k.startsWith("rateLimit") || k.startsWith("quota")) {
+            setLimitsError(msgs[0]);
             placed = true;
             continue;
           }
@@ -190,6 +203,16 @@ export function CreateKeyForm({
             }}
             grantable={grantable}
             ipServerError={accessError}
+          />
+        </div>
+        <div className="sm:col-span-2">
+          <LimitFields
+            value={limits}
+            onChange={(v) => {
+              setLimits(v);
+              setLimitsError(undefined);
+            }}
+            error={limitsError}
           />
         </div>
         {expiration === "never" && (
