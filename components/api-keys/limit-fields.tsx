@@ -43,7 +43,7 @@ export function LimitFields({ value, onChange, error }: { value: LimitValue; onC
     <fieldset className="space-y-3" aria-describedby={error ? `${id}-error` : `${id}-hint`}>
       <legend className="text-sm font-medium text-slate-700">Limits</legend>
       <div className="flex flex-wrap items-center gap-2 text-sm">
-        <label className="flex min-w-40 items-center gap-2">
+        <label className="flex basis-full items-center gap-2 sm:min-w-40 sm:basis-auto">
           <input type="checkbox" checked={value.rateOn} onChange={(e) => set({ rateOn: e.target.checked })} className="h-4 w-4 accent-brand-600" />
           Limit requests
         </label>
@@ -63,7 +63,7 @@ export function LimitFields({ value, onChange, error }: { value: LimitValue; onC
         )}
       </div>
       <div className="flex flex-wrap items-center gap-2 text-sm">
-        <label className="flex min-w-40 items-center gap-2">
+        <label className="flex basis-full items-center gap-2 sm:min-w-40 sm:basis-auto">
           <input type="checkbox" checked={value.quotaOn} onChange={(e) => set({ quotaOn: e.target.checked })} className="h-4 w-4 accent-brand-600" />
           Quota
         </label>
