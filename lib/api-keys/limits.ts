@@ -89,97 +89,111 @@ interface Engine {
 
 const MAX_MEMORY_ENTRIES = 200_000;
 
-/** Counters in this process: exact for this instance, synchronous. */
+/** Counters in this process: exact for this instance, synchronous. One map entry per counter id. */
+type MemoryCounters = { rate?: { window: number; count: number; resetAt: number }; quota?: { period: QuotaPeriod; count: number; start: number; end: number } };
+
 class MemoryEngine implements Engine {
-  private rate = new Map<string, { count: number; resetAt: number }>();
-  private quota = new Map<string, { start: number; count: number }>();
+  private counters = new Map<string, MemoryCounters>();
 
   take(keyId: string, spec: KeyLimits, now: number): LimitDecision {
     const rs = spec.rateLimit;
     const qs = spec.quota;
-    let r: { count: number; resetAt: number } | undefined;
-    let q: { start: number; count: number } | undefined;
-    let qp: { start: number; end: number } | undefined;
-    if (rs) {
-      const k = keyId + rs.windowSeconds;
-      r = this.rate.get(k);
-      if (!r || now >= r.resetAt) {
-        if (this.rate.size >= MAX_MEMORY_ENTRIES) this.prune(now);
-        r = { count: 0, resetAt: now + rs.windowSeconds * 1000 };
-        this.rate.set(k, r);
-      }
+    let c = this.counters.get(keyId);
+    if (c === undefined) {
+      if (this.counters.size >= MAX_MEMORY_ENTRIES) this.prune(now);
+      c = {};
+      this.counters.set(keyId, c);
     }
-    if (qs) {
-      qp = quotaPeriod(qs.period, now);
-      const k = keyId + qs.period;
-      q = this.quota.get(k);
-      if (!q || q.start !== qp.start) {
-        if (this.quota.size >= MAX_MEMORY_ENTRIES) this.quota.clear();
-        q = { start: qp.start, count: 0 };
-        this.quota.set(k, q);
-      }
+    let r = c.rate;
+    if (rs && (r === undefined || now >= r.resetAt || r.window !== rs.windowSeconds)) {
+      r = c.rate = { window: rs.windowSeconds, count: 0, resetAt: now + rs.windowSeconds * 1000 };
     }
-    const refused: LimitRefusal | null = r && r.count >= rs!.requests ? "rateLimited" : q && q.count >= qs!.requests ? "quotaExceeded" : null;
+    let q = c.quota;
+    if (qs && (q === undefined || now >= q.end || now < q.start || q.period !== qs.period)) {
+      const p = quotaPeriod(qs.period, now);
+      q = c.quota = { period: qs.period, count: 0, start: p.start, end: p.end };
+    }
+    const refused: LimitRefusal | null = rs && r!.count >= rs.requests ? "rateLimited" : qs && q!.count >= qs.requests ? "quotaExceeded" : null;
     if (refused === null) {
-      if (r) r.count++;
-      if (q) q.count++;
+      if (rs) r!.count++;
+      if (qs) q!.count++;
     }
     return decision(
       spec,
       refused,
-      r ? { limit: rs!.requests, remaining: Math.max(0, rs!.requests - r.count), resetSeconds: secondsUntil(r.resetAt - now) } : null,
-      q ? { limit: qs!.requests, remaining: Math.max(0, qs!.requests - q.count), resetSeconds: secondsUntil(qp!.end - now) } : null,
+      rs ? { limit: rs.requests, remaining: Math.max(0, rs.requests - r!.count), resetSeconds: secondsUntil(r!.resetAt - now) } : null,
+      qs ? { limit: qs.requests, remaining: Math.max(0, qs.requests - q!.count), resetSeconds: secondsUntil(q!.end - now) } : null,
     );
   }
 
   private prune(now: number): void {
-    for (const [k, e] of this.rate) if (now >= e.resetAt) this.rate.delete(k);
-    if (this.rate.size >= MAX_MEMORY_ENTRIES) this.rate.clear();
+    for (const [k, c] of this.counters) if ((!c.rate || now >= c.rate.resetAt) && (!c.quota || now >= c.quota.end)) this.counters.delete(k);
+    if (this.counters.size >= MAX_MEMORY_ENTRIES) this.counters.clear();
   }
 }
 
 /**
- * Both counters checked, then both spent, in one atomic step. KEYS: rate, quota.
- * ARGV: rate limit (0: none), window ms, quota (0: none), quota key ttl ms.
- * Returns { refused (0 none, 1 rate, 2 quota), rate count, rate ttl ms, quota count }.
+ * Up to n requests of one counter decided at once, atomically: how many the rate limit and the quota still
+ * allow, the first `granted` of them spent, the rest refused (by whichever limit binds first). KEYS: rate,
+ * quota. ARGV: rate limit (0: none), window ms, quota (0: none), quota key ttl ms, n.
+ * Returns { granted, rate count after, rate ttl ms, quota count after, refused by (1 rate, 2 quota) }.
  */
 const TAKE_SCRIPT = `
 local rl = tonumber(ARGV[1])
 local q = tonumber(ARGV[3])
+local n = tonumber(ARGV[5])
 local r, rttl, qc = 0, 0, 0
+local rateLeft, quotaLeft = n, n
 if rl > 0 then
   r = tonumber(redis.call('GET', KEYS[1]) or '0')
   if r > 0 then rttl = redis.call('PTTL', KEYS[1]) end
-  if r >= rl and rttl > 0 then return {1, r, rttl, 0} end
   if rttl <= 0 then r = 0 end
+  rateLeft = math.max(0, rl - r)
 end
 if q > 0 then
   qc = tonumber(redis.call('GET', KEYS[2]) or '0')
-  if qc >= q then return {2, r, rttl, qc} end
+  quotaLeft = math.max(0, q - qc)
 end
-if rl > 0 then
-  if r == 0 then
-    redis.call('SET', KEYS[1], 1, 'PX', ARGV[2])
-    r, rttl = 1, tonumber(ARGV[2])
-  else
-    r = redis.call('INCR', KEYS[1])
+local g = math.min(n, rateLeft, quotaLeft)
+local by = 2
+if rateLeft <= quotaLeft then by = 1 end
+if g > 0 then
+  if rl > 0 then
+    if r == 0 then
+      redis.call('SET', KEYS[1], g, 'PX', ARGV[2])
+      rttl = tonumber(ARGV[2])
+    else
+      redis.call('INCRBY', KEYS[1], g)
+    end
+    r = r + g
+  end
+  if q > 0 then
+    qc = redis.call('INCRBY', KEYS[2], g)
+    if qc == g then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
   end
 end
-if q > 0 then
-  qc = redis.call('INCR', KEYS[2])
-  if qc == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
-end
-return {0, r, rttl, qc}`;
+return {g, r, rttl, qc, by}`;
 
-type TakeReply = [number, number, number, number];
-type LimitRedis = Redis & { dolfinTake(rateKey: string, quotaKey: string, rl: number, windowMs: number, q: number, qttl: number): Promise<TakeReply> };
+type TakeReply = [number, number, number, number, number];
+type LimitRedis = Redis & { dolfinTake(rateKey: string, quotaKey: string, rl: number, windowMs: number, q: number, qttl: number, n: number): Promise<TakeReply> };
 
 const LOG_EVERY_MS = 10_000;
 
-/** Counters in Redis, shared by every instance with the same REDIS_PREFIX. */
+/** The requests of one counter waiting for the next flush. */
+type Batch = { keyId: string; spec: KeyLimits; now: number; waiters: ((d: LimitDecision) => void)[] };
+
+/**
+ * Counters in Redis, shared by every instance with the same REDIS_PREFIX. Requests of one key that arrive in
+ * the same turn of the event loop are decided by one script call (batched at setImmediate: no added wait),
+ * and every call of a turn goes out in one pipeline (ioredis auto-pipelining): a hot key costs Redis one
+ * round trip per turn, not one per request, and the decision stays exact (the script grants at most what
+ * is left).
+ */
 class RedisEngine implements Engine {
   private lastLog = 0;
   private wasReady = false;
+  private pending = new Map<string, Batch>();
+  private scheduled = false;
   constructor(
     private redis: LimitRedis,
     private prefix: string,
@@ -192,10 +206,33 @@ class RedisEngine implements Engine {
     // Once connected, a lost connection fails at once (no queue behind a reconnect); before the first
     // connection is up, a decision waits for it (at most commandTimeout), so a fresh instance counts in Redis.
     if (this.redis.status !== "ready" && this.wasReady) return this.unavailable(new Error(`Redis connection ${this.redis.status}`), keyId, spec, now);
+    // One batch per counter and limits (a limit changed mid-turn gets its own).
+    const k = `${keyId}|${spec.rateLimit?.requests}|${spec.rateLimit?.windowSeconds}|${spec.quota?.requests}|${spec.quota?.period}`;
+    let b = this.pending.get(k);
+    if (b === undefined) {
+      b = { keyId, spec, now, waiters: [] };
+      this.pending.set(k, b);
+    }
+    const batch = b;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return new Promise<LimitDecision>((resolve) => batch.waiters.push(resolve));
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const batches = [...this.pending.values()];
+    this.pending.clear();
+    for (const b of batches) this.send(b);
+  }
+
+  private send({ keyId, spec, now, waiters }: Batch): void {
     const rs = spec.rateLimit;
     const qs = spec.quota;
     const qp = qs ? quotaPeriod(qs.period, now) : null;
-    return this.redis
+    this.redis
       .dolfinTake(
         `${this.prefix}r:${keyId}:${rs?.windowSeconds ?? 0}`,
         `${this.prefix}q:${keyId}:${qs?.period ?? "-"}:${qp?.start ?? 0}`,
@@ -203,16 +240,28 @@ class RedisEngine implements Engine {
         (rs?.windowSeconds ?? 1) * 1000,
         qs?.requests ?? 0,
         qp ? Math.max(1, qp.end - now) + 3_600_000 : 1,
+        waiters.length,
       )
       .then(
-        ([refused, r, rttl, qc]) =>
-          decision(
-            spec,
-            refused === 1 ? "rateLimited" : refused === 2 ? "quotaExceeded" : null,
-            rs ? { limit: rs.requests, remaining: Math.max(0, rs.requests - r), resetSeconds: secondsUntil(rttl > 0 ? rttl : rs.windowSeconds * 1000) } : null,
-            qs ? { limit: qs.requests, remaining: Math.max(0, qs.requests - qc), resetSeconds: secondsUntil(qp!.end - now) } : null,
-          ),
-        (err) => this.unavailable(err, keyId, spec, now),
+        ([granted, r, rttl, qc, by]) => {
+          const before = { r: r - granted, q: qc - granted };
+          const rateReset = rs ? secondsUntil(rttl > 0 ? rttl : rs.windowSeconds * 1000) : 0;
+          const quotaReset = qp ? secondsUntil(qp.end - now) : 0;
+          waiters.forEach((resolve, i) => {
+            const spent = Math.min(i + 1, granted); // what this request saw spent after it, in arrival order
+            resolve(
+              decision(
+                spec,
+                i < granted ? null : by === 1 ? "rateLimited" : "quotaExceeded",
+                rs ? { limit: rs.requests, remaining: Math.max(0, rs.requests - (before.r + spent)), resetSeconds: rateReset } : null,
+                qs ? { limit: qs.requests, remaining: Math.max(0, qs.requests - (before.q + spent)), resetSeconds: quotaReset } : null,
+              ),
+            );
+          });
+        },
+        (err) => {
+          for (const resolve of waiters) resolve(this.unavailable(err, keyId, spec, now));
+        },
       );
   }
 
