@@ -249,6 +249,10 @@ test("keyboard only: create a key, copy it and close the dialog without a mouse"
   await expect(page.getByRole("radio", { name: /Full access/ })).toBeFocused();
   await page.keyboard.press("Tab"); // IP allowlist
   await expect(page.getByTestId("allowed-ips")).toBeFocused();
+  await page.keyboard.press("Tab"); // Limits: "Limit requests", then "Quota" (both off)
+  await expect(page.getByRole("checkbox", { name: "Limit requests" })).toBeFocused();
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("checkbox", { name: "Quota" })).toBeFocused();
   await page.keyboard.press("Tab"); // Create key
   await expect(page.getByRole("button", { name: "Create key" })).toBeFocused();
   await page.keyboard.press("Enter");

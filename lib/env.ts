@@ -55,6 +55,13 @@ const schema = z.object({
   USAGE_RETENTION_DAYS: z.coerce.number().int().min(91).max(3650).default(400),
   /** "off" turns usage counting off (the benchmark's comparison); anything else leaves it on. */
   USAGE_COUNTING: z.enum(["on", "off"]).default("on"),
+  /** Per-key rate limits and quotas: with a redis:// URL the counters live in Redis and every instance shares them exactly; empty: in process (exact for one instance). */
+  REDIS_URL: z
+    .string()
+    .default("")
+    .refine((s) => s === "" || /^rediss?:\/\//.test(s), "must be a redis:// or rediss:// URL"),
+  /** Prefix of every Redis key; default "dolfin:<database name>:" (instances of one deployment share it, test databases never meet). */
+  REDIS_PREFIX: z.string().max(100).default(""),
   /** How often each server looks for keys due an expiry reminder (ms; only when SMTP_URL is set). */
   KEY_REMINDER_INTERVAL_MS: z.coerce.number().int().min(100).default(600_000),
   /** Sudo mode: how long (seconds) a person's last proof (sign-in, or POST /api/auth/reauthenticate) covers the sensitive actions (lib/auth/sudo.ts). */

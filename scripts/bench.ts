@@ -152,6 +152,8 @@ const PAIRED_ROWS: Record<string, [string, string]> = {
   "create / next-floor (throughput)": ["create", "next-floor"],
   "verify-api / verify-api-restricted (throughput)": ["verify-api", "verify-api-restricted"],
   "verify-api-counted / verify-api-uncounted (throughput)": ["verify-api-counted", "verify-api-uncounted"],
+  "verify-api-limited / verify-api (throughput)": ["verify-api-limited", "verify-api"],
+  "verify-api-limited-redis / verify-api-redis (throughput)": ["verify-api-limited-redis", "verify-api-redis"],
 };
 const pairedRatios: Record<string, Paired> = {};
 
@@ -232,6 +234,21 @@ function svg(results: Result[]): string {
 `;
 }
 
+/** Whether something answers PING at a redis:// URL (the Redis scenarios need it). */
+async function redisReachable(url: string): Promise<boolean> {
+  const { default: Redis } = await import("ioredis");
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
+  r.on("error", () => {});
+  try {
+    await r.connect();
+    return (await r.ping()) === "PONG";
+  } catch {
+    return false;
+  } finally {
+    r.disconnect();
+  }
+}
+
 async function main() {
   if (process.env.SKIP_BUILD !== "1" || !hasBuild()) build();
   // The bare Next.js app, built with our own next.
@@ -257,6 +274,13 @@ async function main() {
   // What usage counting costs on the verify API: two more servers that serve nothing else (the same history, so
   // neither carries the other scenarios' heap and caches), one counting and one not, measured in turn.
   // And twins of the main server for GET /api/me, so that it too is the median of REPLICAS processes.
+  // Per-key limits through Redis (REDIS_URL, BENCH_REDIS_URL or the machine's redis://127.0.0.1:6379, under a
+  // prefix of this run's own): a server of its own, answering the same call for a key without limits beside it.
+  const redisUrl = process.env.BENCH_REDIS_URL ?? (process.env.REDIS_URL || "redis://127.0.0.1:6379");
+  const redisServer = (await redisReachable(redisUrl))
+    ? await startServer({ databaseUrl: pg.url, authSecret, env: { ...serverEnv, REDIS_URL: redisUrl, REDIS_PREFIX: `dolfin-bench-${randomSecret().slice(0, 8)}:` } })
+    : null;
+  if (!redisServer) console.log(`  (no Redis at ${redisUrl}: the Redis scenarios are left out)`);
   const [counted, uncounted, ...twins] = await Promise.all([
     startServer({ databaseUrl: pg.url, authSecret, env: serverEnv }),
     startServer({ databaseUrl: pg.url, authSecret, env: { ...serverEnv, USAGE_COUNTING: "off" } }),
@@ -279,6 +303,15 @@ async function main() {
       })
     ).json();
     if (!restricted.rawKey) throw new Error(`could not create the restricted key: ${JSON.stringify(restricted)}`);
+    // A rate limit and a quota it never reaches: every call is decided and spent, none refused.
+    const limited = await (
+      await fetch(`${server.url}/api/api-keys`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${tok.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ rateLimit: { requests: 1_000_000_000, windowSeconds: 86_400 }, quota: { requests: 1_000_000_000, period: "month" } }),
+      })
+    ).json();
+    if (!limited.rawKey) throw new Error(`could not create the limited key: ${JSON.stringify(limited)}`);
     const listTok = await (await fetch(`${server.url}/api/auth/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "bench@example.test", password: "bench-password", clientId: listed.id }) })).json();
     const listKey = await (await fetch(`${server.url}/api/api-keys`, { method: "POST", headers: { authorization: `Bearer ${listTok.token}`, "content-type": "application/json" }, body: "{}" })).json();
     await bulkKeys(db, bulk.id, 999, "small");
@@ -311,6 +344,28 @@ async function main() {
         opts: verifyOpts(restricted.rawKey, RESTRICTED.ip, RESTRICTED.permission),
         note: "the verify API with a key holding 30 scopes and 20 CIDRs (address in the last range, permission the last scope)",
       },
+      {
+        name: "verify-api-limited",
+        url: `${server.url}/api/api-keys/verify`,
+        opts: verifyOpts(limited.rawKey, RESTRICTED.ip, RESTRICTED.permission),
+        note: "the verify API for a key with a rate limit and a quota (never reached), counters in process (no REDIS_URL)",
+      },
+      ...(redisServer
+        ? [
+            {
+              name: "verify-api-redis",
+              url: `${redisServer.url}/api/api-keys/verify`,
+              opts: verifyOpts(key.rawKey, RESTRICTED.ip, RESTRICTED.permission),
+              note: "the verify API, key without limits, on a server with REDIS_URL (the limited call's baseline)",
+            },
+            {
+              name: "verify-api-limited-redis",
+              url: `${redisServer.url}/api/api-keys/verify`,
+              opts: verifyOpts(limited.rawKey, RESTRICTED.ip, RESTRICTED.permission),
+              note: "the same server, the key with a rate limit and a quota: one Lua script in Redis per call (auto-pipelined)",
+            },
+          ]
+        : []),
       { name: "floor", url: `${server.url}/api/health`, opts: {}, note: "our Next.js route, no auth, no database" },
       { name: "db-floor", url: `${server.url}/api/health/ready`, opts: {}, note: "Next.js route + SELECT 1" },
       {
@@ -330,6 +385,7 @@ async function main() {
     // so 3 s slices understate it against a server-bound floor (measured: 9.9x in pairs, 12.9x in 10 s rounds).
     for (const [row, [a, b]] of Object.entries(PAIRED_ROWS)) {
       if (ONLY && !(ONLY.includes(a) && ONLY.includes(b))) continue;
+      if (!phase1.some((s) => s.name === a) || !phase1.some((s) => s.name === b)) continue; // e.g. no Redis
       pairedRatios[row] = await paired(byName(a), byName(b));
     }
     if (ONLY && !ONLY.includes("verify@1M")) throw new Error("partial run (BENCH_ONLY): results not written");
@@ -349,7 +405,7 @@ async function main() {
   } finally {
     nodeFloor.stop();
     for (const f of nextFloors) f.stop();
-    await Promise.all([server, counted, uncounted, ...twins].map((s) => s.stop()));
+    await Promise.all([server, counted, uncounted, ...twins, ...(redisServer ? [redisServer] : [])].map((s) => s.stop()));
     await db.$disconnect();
     await pg.stop();
   }
@@ -367,6 +423,13 @@ async function main() {
     { name: "verify-api p99 (ms)", value: get("verify-api").p99, target: "≤ 5" },
     throughput("verify-api / verify-api-restricted (throughput)", get("verify-api"), get("verify-api-restricted"), "≤ 1.1"),
     throughput("verify-api-counted / verify-api-uncounted (throughput)", get("verify-api-counted"), get("verify-api-uncounted"), "≥ 0.95"),
+    throughput("verify-api-limited / verify-api (throughput)", get("verify-api-limited"), get("verify-api"), "≥ 0.8"),
+    ...(get("verify-api-limited-redis")
+      ? [
+          throughput("verify-api-limited-redis / verify-api-redis (throughput)", get("verify-api-limited-redis"), get("verify-api-redis"), "≥ 0.5"),
+          { name: "verify-api-limited-redis p99 (ms)", value: get("verify-api-limited-redis").p99, target: "≤ 5" },
+        ]
+      : []),
     p50("verify-api@1M / verify-api (p50 latency)", get("verify-api@1M"), get("verify-api"), "≤ 1.2"),
     throughput("verify (GET /api/me) / next-floor (throughput)", get("verify"), get("next-floor"), "≥ 0.9"),
     throughput("create / next-floor (throughput)", get("create"), get("next-floor"), "≥ 0.5"),

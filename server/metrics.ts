@@ -8,6 +8,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import client, { type Metric } from "prom-client";
+import { limitCounters } from "@/lib/api-keys/limits";
 import { invalidationsCurrent } from "@/lib/api-keys/verify-cache";
 import { pool } from "@/lib/db/client";
 import { env } from "@/lib/env";
@@ -103,10 +104,11 @@ function registry(): client.Registry {
   add("dolfin_verify_cache_hits_total", "Verifications answered from the in-process cache", "counter", () => [{ value: metrics.cache.hits }]);
   add("dolfin_verify_cache_misses_total", "Verifications that had to read the key from the database", "counter", () => [{ value: metrics.cache.misses }]);
   add("dolfin_key_events_listening", "1 while this instance hears every key change (LISTEN dolfin_api_key_changed up, and what it missed while down read back), else 0", "gauge", () => [{ value: invalidationsCurrent() ? 1 : 0 }]);
-  add("dolfin_rate_limit_decisions_total", "Per-key rate-limit and quota decisions", "counter", () =>
-    Object.entries(metrics.rateLimit).map(([decision, value]) => ({ value, labels: { decision } })),
+  // The limiter keeps its own counts (lib/api-keys/limits.ts limitCounters): read here, nothing added to its path.
+  add("dolfin_rate_limit_decisions_total", "Per-key rate-limit and quota decisions (failOpen/failClosed: decided while Redis was unreachable)", "counter", () =>
+    (["allowed", "rateLimited", "quotaExceeded", "failOpen", "failClosed"] as const).map((decision) => ({ value: limitCounters[decision], labels: { decision } })),
   );
-  add("dolfin_redis_errors_total", "Redis calls that failed (the limiter then counts in process)", "counter", () => [{ value: metrics.redisErrors }]);
+  add("dolfin_redis_errors_total", "Redis calls of the per-key limiter that failed (it then decides by the Client's rateLimitFailMode)", "counter", () => [{ value: limitCounters.redisError }]);
   add("dolfin_http_requests_total", "HTTP responses by route (ids as {id}; 404s as unmatched; pages as pages) and status", "counter", () =>
     [
       ...[...metrics.http].flatMap(([route, byStatus]) => [...byStatus].map(([status, value]) => ({ value, labels: { route, status } }))),

@@ -4,6 +4,7 @@
 // constant-time comparison). Same verification module as our routes.
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { LimitState } from "@/lib/api-keys/limits";
 import { checkApiKey, type VerifyOutcome } from "@/lib/api-keys/verify-api-key";
 import { verifyRequestSchema, type VerifyResponse } from "@/lib/api-keys/schemas";
 import { env } from "@/lib/env";
@@ -20,6 +21,8 @@ const REFUSAL = {
   revoked: "ApiKey.Revoked",
   ip: "ApiKey.IpNotAllowed",
   scope: "ApiKey.InsufficientScope",
+  rateLimited: "ApiKey.RateLimited",
+  quotaExceeded: "ApiKey.QuotaExceeded",
 } as const;
 
 const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
@@ -68,11 +71,17 @@ const tooLarge = () => new ApiError({ status: 413, code: "Request.TooLarge", tit
 const validBodies = new WeakMap<object, string>();
 const REFUSAL_BODIES = Object.fromEntries(Object.entries(REFUSAL).map(([k, code]) => [k, JSON.stringify({ valid: false, code } satisfies VerifyResponse)]));
 
+const limitJson = (s: LimitState) => `{"limit":${s.limit},"remaining":${s.remaining},"resetSeconds":${s.resetSeconds}}`;
+
 /** `seconds`: how long the verification waited for the database; 0 for a cache hit (answered in the same tick, and no clock read: one costs ~300 ns on our hosts). */
 function answer(res: ServerResponse, r: VerifyOutcome, requestId: string, seconds: number): void {
   countVerification("verify_api", r);
   observeVerifyLatency("verify_api", seconds);
-  if (!r.ok) return send(res, 200, REFUSAL_BODIES[r.reason], requestId, undefined, r.stale ? STALE_HEADER : undefined);
+  const extra = r.stale ? STALE_HEADER : undefined;
+  if (!r.ok) {
+    if (r.limits && !r.limits.ok) return send(res, 200, `{"valid":false,"code":"${REFUSAL[r.reason]}","retryAfterSeconds":${r.limits.retryAfterSeconds}}`, requestId, undefined, extra);
+    return send(res, 200, REFUSAL_BODIES[r.reason], requestId, undefined, extra);
+  }
   let text = validBodies.get(r.key);
   if (text === undefined) {
     const body: VerifyResponse = {
@@ -86,6 +95,11 @@ function answer(res: ServerResponse, r: VerifyOutcome, requestId: string, second
     };
     text = JSON.stringify(body);
     validBodies.set(r.key, text);
+  }
+  // A key with limits: where it stands after this request, after the cached part (lib/api-keys/limits.ts).
+  if (r.limits) {
+    const l = r.limits;
+    text = `${text.slice(0, -1)}${l.ratelimit ? `,"ratelimit":${limitJson(l.ratelimit)}` : ""}${l.quota ? `,"quota":${limitJson(l.quota)}` : ""}}`;
   }
   send(res, 200, text, requestId, undefined, r.stale ? STALE_HEADER : undefined);
 }

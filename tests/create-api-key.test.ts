@@ -29,7 +29,7 @@ describe("201 Created", () => {
     expect(r.status).toBe(201);
     expect(r.headers.get("content-type")).toMatch(/^application\/json/);
     expect(r.headers.get("cache-control")).toBe("no-store");
-    expect(Object.keys(r.body).sort()).toEqual(["allowedIps", "clientId", "createdAt", "expiresAt", "id", "keyPrefix", "name", "rawKey", "scopes"]);
+    expect(Object.keys(r.body).sort()).toEqual(["allowedIps", "clientId", "createdAt", "expiresAt", "id", "keyPrefix", "name", "quota", "rateLimit", "rawKey", "scopes"]);
     expect(r.body.clientId).toBe(acme.id);
     expect(r.body.name).toBe("Billing sync");
     expect(r.body.expiresAt).toBe(new Date(expiresAt).toISOString());

@@ -27,7 +27,7 @@ describe("rotate", () => {
     const old = await createKey({ token: t.owner.token }, { name: "Rotating", expiresAt: inFuture(30) });
     const r = await api(`/api/api-keys/${old.id}/rotate`, { token: t.owner.token, method: "POST" });
     expect(r.status).toBe(201);
-    expect(Object.keys(r.body).sort()).toEqual(["allowedIps", "clientId", "createdAt", "expiresAt", "id", "keyPrefix", "name", "rawKey", "scopes"]);
+    expect(Object.keys(r.body).sort()).toEqual(["allowedIps", "clientId", "createdAt", "expiresAt", "id", "keyPrefix", "name", "quota", "rateLimit", "rawKey", "scopes"]);
     expect(r.headers.get("location")).toBe(`/api/api-keys/${r.body.id}`);
     expect(r.body.name).toBe("Rotating");
     // Same lifetime, counted from now.
@@ -124,8 +124,8 @@ describe("Client key policy", () => {
     const r = await put(policy, { token: owner.token });
     expect(r.status).toBe(200);
     // The answer also says how many keys count against the cap now: the admin's one key.
-    expect(r.body).toEqual({ ...policy, requireTwoFactor: false, keyApproval: "none", activeKeys: 1 });
-    expect((await api("/api/key-policy", { token: admin.token })).body).toEqual({ ...policy, requireTwoFactor: false, keyApproval: "none", activeKeys: 1 });
+    expect(r.body).toEqual({ ...policy, requireTwoFactor: false, keyApproval: "none", rateLimitFailMode: "open", activeKeys: 1 });
+    expect((await api("/api/key-policy", { token: admin.token })).body).toEqual({ ...policy, requireTwoFactor: false, keyApproval: "none", rateLimitFailMode: "open", activeKeys: 1 });
     const ev = await db.auditEvent.findFirstOrThrow({ where: { clientId: c.id, action: "client.policyChanged" } });
     expect(ev.metadata).toMatchObject({ after: policy });
     await put({ keysMustExpire: false, maxKeyLifetimeDays: null, maxActiveKeys: 100 }, { token: owner.token });

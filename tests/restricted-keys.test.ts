@@ -211,7 +211,7 @@ describe("IP allowlists", () => {
       await sleep(100);
       refusals = (await api(`/api/api-keys/${k.id}`, { token: t.owner.token })).body.refusals;
     }
-    expect(refusals).toEqual({ ip: 4, scope: 0 });
+    expect(refusals).toEqual({ ip: 4, scope: 0, rateLimited: 0, quotaExceeded: 0 });
   });
 
   it("directly (no trusted proxy): the socket address decides, whatever X-Forwarded-For claims", async () => {

@@ -35,7 +35,7 @@ describe("usage", () => {
       async () => (await api(`/api/api-keys/${k.id}/usage?Interval=hour`, { token: t.owner.token })).body,
       (r) => r.totals.revoked >= 1 && r.totals.success >= 7,
     );
-    expect(report.totals).toEqual({ success: 7, expired: 0, revoked: 1, scope: 2, ip: 1 });
+    expect(report.totals).toEqual({ success: 7, expired: 0, revoked: 1, scope: 2, ip: 1, rateLimited: 0, quotaExceeded: 0 });
     expect(report.buckets.length).toBeGreaterThanOrEqual(48);
     const now = report.buckets.at(-1);
     expect(now).toMatchObject({ success: 7, scope: 2, ip: 1, revoked: 1 });

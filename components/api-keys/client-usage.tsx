@@ -22,8 +22,8 @@ export function ClientUsagePanel() {
   }, [api]);
   if (!data) return <div className="h-44 animate-pulse rounded-lg bg-white shadow-sm ring-1 ring-slate-200" aria-hidden="true" />;
   const t = data.totals;
-  const refused = t.expired + t.revoked + t.scope + t.ip;
-  const bars = data.buckets.map((b) => ({ label: bucketLabel(b.start, "day"), success: b.success, refused: b.expired + b.revoked + b.scope + b.ip }));
+  const refused = t.expired + t.revoked + t.scope + t.ip + t.rateLimited + t.quotaExceeded;
+  const bars = data.buckets.map((b) => ({ label: bucketLabel(b.start, "day"), success: b.success, refused: b.expired + b.revoked + b.scope + b.ip + b.rateLimited + b.quotaExceeded }));
   return (
     <section aria-labelledby="client-usage-heading" className="rounded-lg bg-white p-5 shadow-sm ring-1 ring-slate-200" data-testid="client-usage">
       <div className="flex flex-wrap items-baseline justify-between gap-2">

@@ -19,6 +19,7 @@ import {
 } from "@/lib/api-keys/expiry";
 import { createApiKeySchema, NAME_MAX, type CreateApiKeyResponse } from "@/lib/api-keys/schemas";
 import { AccessFields, accessRequest, initialAccess, scopesOf, type AccessValue } from "./access-fields";
+import { initialLimits, LimitFields, limitsRequest, type LimitValue } from "./limit-fields";
 import { ProblemError } from "./api";
 import { useApi } from "@/components/ui/active-client";
 import { needsApproval, REASON_MAX, type KeyApprovalPolicy, type KeyRequestView } from "@/lib/key-requests/schemas";
@@ -65,6 +66,8 @@ export function CreateKeyForm({
   const [reason, setReason] = useState("");
   const [reasonError, setReasonError] = useState<string | undefined>(undefined);
   const covered = needsApproval(approval, scopesOf(access));
+  const [limits, setLimits] = useState<LimitValue>(() => initialLimits());
+  const [limitsError, setLimitsError] = useState<string | undefined>(undefined);
 
   const now = useNow();
 
@@ -79,6 +82,9 @@ export function CreateKeyForm({
       if (why.length > REASON_MAX) return setReasonError(`At most ${REASON_MAX} characters.`);
     }
     setReasonError(undefined);
+    const limited = limitsRequest(limits);
+    if ("error" in limited) return setLimitsError(limited.error);
+    setLimitsError(undefined);
     inFlight.current = true;
     setPending(true);
     try {
@@ -88,12 +94,14 @@ export function CreateKeyForm({
         name: values.name,
         expiresAt: expiresAt?.toISOString() ?? null,
         ...asked,
+        ...limited,
       });
-      const wire = { name: body.name, expiresAt: body.expiresAt?.toISOString() ?? null, scopes: body.scopes, allowedIps: body.allowedIps };
+      const wire = { name: body.name, expiresAt: body.expiresAt?.toISOString() ?? null, scopes: body.scopes, allowedIps: body.allowedIps, rateLimit: body.rateLimit, quota: body.quota };
       if (asking) {
         const request = await api<KeyRequestView>("/api/key-requests", { body: { ...wire, reason: reason.trim() } });
         reset({ name: "", expiration: defaultChoice, customDate: "" });
         setAccess(fresh());
+        setLimits(initialLimits());
         setReason("");
         toast.success("Request sent. You can create the key once another Owner or Admin approves it.");
         onRequested?.(request);
@@ -102,6 +110,7 @@ export function CreateKeyForm({
       const created = await api<CreateApiKeyResponse>("/api/api-keys", { body: wire });
       reset({ name: "", expiration: defaultChoice, customDate: "" });
       setAccess(fresh());
+      setLimits(initialLimits());
       onCreated(created);
     } catch (err) {
       if (err instanceof ProblemError && err.code === "ApiKey.ApprovalRequired") {
@@ -119,6 +128,11 @@ export function CreateKeyForm({
           }
           if (k.startsWith("allowedIps") || k.startsWith("scopes")) {
             setAccessError(msgs[0]);
+            placed = true;
+            continue;
+          }
+          if (k.startsWith("rateLimit") || k.startsWith("quota")) {
+            setLimitsError(msgs[0]);
             placed = true;
             continue;
           }
@@ -229,6 +243,16 @@ export function CreateKeyForm({
             }}
             grantable={grantable}
             ipServerError={accessError}
+          />
+        </div>
+        <div className="sm:col-span-2">
+          <LimitFields
+            value={limits}
+            onChange={(v) => {
+              setLimits(v);
+              setLimitsError(undefined);
+            }}
+            error={limitsError}
           />
         </div>
         {expiration === "never" && (

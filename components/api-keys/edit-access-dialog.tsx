@@ -1,8 +1,8 @@
 "use client";
 // Change what a key may do and where from: the create form's own access
-// fields, sent as PATCH { scopes, allowedIps }. Felt by every instance at once.
+// fields and limits, sent as PATCH { scopes, allowedIps, rateLimit, quota }. Felt by every instance at once.
 // Widening a key into what the Client's keyApproval covers is asked for instead (POST /api/key-requests with
-// keyId and a reason) and applied when another Owner or Admin approves.
+// keyId and a reason) and applied when another Owner or Admin approves; a change of limits alone is a PATCH.
 import { useId, useState } from "react";
 import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
@@ -10,6 +10,7 @@ import { Dialog } from "@/components/ui/dialog";
 import { useApi } from "@/components/ui/active-client";
 import type { ApiKeyView } from "@/lib/api-keys/schemas";
 import { AccessFields, accessRequest, initialAccess, type AccessValue } from "./access-fields";
+import { initialLimits, LimitFields, limitsRequest, type LimitValue } from "./limit-fields";
 import { ProblemError } from "./api";
 import { fieldClass } from "@/components/ui/field";
 import { widensAccess } from "@/lib/auth/permissions";
@@ -56,6 +57,8 @@ function EditAccessForm({
   const id = useId();
   const [access, setAccess] = useState<AccessValue>(() => initialAccess(target.scopes, target.allowedIps));
   const [error, setError] = useState<string | undefined>(undefined);
+  const [limits, setLimits] = useState<LimitValue>(() => initialLimits(target.rateLimit, target.quota));
+  const [limitsError, setLimitsError] = useState<string | undefined>(undefined);
   const [pending, setPending] = useState(false);
   const [approval, setApproval] = useState(pageApproval);
   const [reason, setReason] = useState("");
@@ -67,18 +70,27 @@ function EditAccessForm({
     e.preventDefault();
     const asked = accessRequest(access);
     if ("error" in asked) return setError(asked.error);
+    const limited = limitsRequest(limits);
+    if ("error" in limited) return setLimitsError(limited.error);
     if (covered) {
       const why = reason.trim();
       if (!why) return setReasonError("Say why the key needs more: the approver reads it.");
       setPending(true);
       try {
+        // Limits are not part of an approval: a change of them is saved now, the access is asked for.
+        if (JSON.stringify(limited) !== JSON.stringify({ rateLimit: target.rateLimit, quota: target.quota })) {
+          await api<ApiKeyView>(`/api/api-keys/${target.id}`, { method: "PATCH", body: limited });
+        }
         const r = await api<KeyRequestView>("/api/key-requests", { body: { keyId: target.id, ...asked, reason: why } });
         toast.success("Request sent. The key gets its new access once another Owner or Admin approves it.");
         onRequested?.(r);
       } catch (err) {
         if (err instanceof ProblemError && err.errors?.reason) setReasonError(err.errors.reason[0]);
-        else if (err instanceof ProblemError && err.errors) setError(Object.values(err.errors)[0]?.[0]);
-        else toast.error(err instanceof Error ? err.message : "Could not send the request.");
+        else if (err instanceof ProblemError && err.errors) {
+          const [field, msgs] = Object.entries(err.errors)[0] ?? [];
+          if (field?.startsWith("rateLimit") || field?.startsWith("quota")) setLimitsError(msgs?.[0]);
+          else setError(msgs?.[0]);
+        } else toast.error(err instanceof Error ? err.message : "Could not send the request.");
       } finally {
         setPending(false);
       }
@@ -86,7 +98,7 @@ function EditAccessForm({
     }
     setPending(true);
     try {
-      const saved = await api<ApiKeyView>(`/api/api-keys/${target.id}`, { method: "PATCH", body: asked });
+      const saved = await api<ApiKeyView>(`/api/api-keys/${target.id}`, { method: "PATCH", body: { ...asked, ...limited } });
       toast.success(`Access of ${saved.name ?? saved.keyPrefix} changed`);
       onSaved(saved);
     } catch (err) {
@@ -94,7 +106,11 @@ function EditAccessForm({
         // The policy changed since the page loaded: the dialog turns into a request.
         setApproval(approval === "none" ? "write" : approval);
         toast.error(err.message);
-      } else if (err instanceof ProblemError && err.errors) setError(Object.values(err.errors)[0]?.[0]);
+      } else if (err instanceof ProblemError && err.errors) {
+        const [field, msgs] = Object.entries(err.errors)[0] ?? [];
+        if (field?.startsWith("rateLimit") || field?.startsWith("quota")) setLimitsError(msgs?.[0]);
+        else setError(msgs?.[0]);
+      }
       else toast.error(err instanceof Error ? err.message : "Could not change the key's access.");
     } finally {
       setPending(false);
@@ -115,6 +131,16 @@ function EditAccessForm({
           grantable={grantable}
           ipServerError={error}
         />
+        <div className="mt-6">
+          <LimitFields
+            value={limits}
+            onChange={(v) => {
+              setLimits(v);
+              setLimitsError(undefined);
+            }}
+            error={limitsError}
+          />
+        </div>
       </fieldset>
       {covered && (
         <div className="mt-4 space-y-3 rounded-md bg-brand-50 p-3 ring-1 ring-inset ring-brand-100" data-testid="approval-needed">

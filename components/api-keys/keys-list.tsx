@@ -5,6 +5,7 @@ import { Button } from "@/components/ui/button";
 import { LoadMore } from "@/components/ui/load-more";
 import { formatDate, formatDateTime, relativeTime } from "@/components/ui/dates";
 import type { ApiKeyView } from "@/lib/api-keys/schemas";
+import { quotaText, rateLimitText } from "@/lib/api-keys/limit-text";
 import { accessSummary, displayCidr, ipSummary, scopeList } from "@/lib/api-keys/access";
 import { Badge, StatusBadge } from "./key-status";
 import { Sparkline } from "@/components/ui/bar-chart";
@@ -214,6 +215,19 @@ export function KeysList({
   );
 }
 
+const times = (n: number) => `${n.toLocaleString()} ${n === 1 ? "time" : "times"}`;
+
+/** "3 times from outside the allowlist", … one part per reason with refusals. */
+function refusalParts(k: ApiKeyView): string[] {
+  const r = k.refusals;
+  return [
+    r.ip > 0 && `${times(r.ip)} from outside the allowlist`,
+    r.scope > 0 && `${times(r.scope)} for a missing permission`,
+    r.rateLimited > 0 && `${times(r.rateLimited)} over its rate limit`,
+    r.quotaExceeded > 0 && `${times(r.quotaExceeded)} over its quota`,
+  ].filter((x): x is string => typeof x === "string");
+}
+
 /** What a key may do at a glance ("Restricted: 6 resources · 2 IP ranges"), its refusals, and the details on demand. */
 function KeyAccess({ k, onEdit }: { k: ApiKeyView; onEdit?: () => void }) {
   const ips = ipSummary(k.allowedIps);
@@ -226,6 +240,11 @@ function KeyAccess({ k, onEdit }: { k: ApiKeyView; onEdit?: () => void }) {
           {accessSummary(k.scopes)}
         </span>
         {ips && <span className="rounded bg-slate-100 px-1.5 py-0.5 font-medium text-slate-700 ring-1 ring-inset ring-slate-200">{ips}</span>}
+        {(k.rateLimit || k.quota) && (
+          <span className="rounded bg-violet-50 px-1.5 py-0.5 font-medium text-violet-800 ring-1 ring-inset ring-violet-100" data-testid="key-limits">
+            {[k.rateLimit && rateLimitText(k.rateLimit), k.quota && `quota ${quotaText(k.quota)}`].filter(Boolean).join(" · ")}
+          </span>
+        )}
         <span className="text-brand-700 underline-offset-2 group-open:hidden hover:underline">Details</span>
         <span className="hidden text-brand-700 underline-offset-2 group-open:inline hover:underline">Hide</span>
       </summary>
@@ -242,6 +261,10 @@ function KeyAccess({ k, onEdit }: { k: ApiKeyView; onEdit?: () => void }) {
           <span className="font-medium text-slate-900">From: </span>
           {k.allowedIps.length === 0 ? "any address" : k.allowedIps.map(displayCidr).join(", ")}
         </p>
+        <p>
+          <span className="font-medium text-slate-900">Limits: </span>
+          {rateLimitText(k.rateLimit)}, {quotaText(k.quota)}
+        </p>
         {onEdit && (
           <button type="button" onClick={onEdit} className="font-medium text-brand-700 underline-offset-2 hover:underline" aria-label={`Edit access of ${k.name ?? k.keyPrefix}`}>
             Edit access
@@ -249,11 +272,9 @@ function KeyAccess({ k, onEdit }: { k: ApiKeyView; onEdit?: () => void }) {
         )}
       </div>
     </details>
-      {(k.refusals.ip > 0 || k.refusals.scope > 0) && (
+      {refusalParts(k).length > 0 && (
         <p className="mt-1 text-amber-800" data-testid="key-refusals">
-          {k.refusals.ip > 0 && <>Refused {k.refusals.ip.toLocaleString()} {k.refusals.ip === 1 ? "time" : "times"} from outside the allowlist</>}
-          {k.refusals.ip > 0 && k.refusals.scope > 0 && " · "}
-          {k.refusals.scope > 0 && <>{k.refusals.ip > 0 ? "refused" : "Refused"} {k.refusals.scope.toLocaleString()} {k.refusals.scope === 1 ? "time" : "times"} for a missing permission</>}
+          Refused {refusalParts(k).join(" · ")}
           <span className="text-amber-700"> (30 days)</span>
         </p>
       )}

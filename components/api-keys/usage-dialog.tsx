@@ -2,6 +2,7 @@
 // One key's usage: a chart by hour (last 48 hours) or day (last 14 or 30
 // days), successes against refusals, hover for the numbers, totals by reason,
 // last use, and the same numbers as a table for screen readers and copying.
+import { quotaText, rateLimitText } from "@/lib/api-keys/limit-text";
 import { useEffect, useState } from "react";
 import { Dialog } from "@/components/ui/dialog";
 import { useApi } from "@/components/ui/active-client";
@@ -51,10 +52,10 @@ function UsageView({ target }: { target: ApiKeyView }) {
   const bars = (data?.buckets ?? []).map((b) => ({
     label: bucketLabel(b.start, data!.interval),
     success: b.success,
-    refused: b.expired + b.revoked + b.scope + b.ip,
+    refused: b.expired + b.revoked + b.scope + b.ip + b.rateLimited + b.quotaExceeded,
   }));
   const t = data?.totals;
-  const refused = t ? t.expired + t.revoked + t.scope + t.ip : 0;
+  const refused = t ? t.expired + t.revoked + t.scope + t.ip + t.rateLimited + t.quotaExceeded : 0;
   return (
     <div className="space-y-4" data-testid="usage-view">
       <div className="flex flex-wrap items-center justify-between gap-2">
@@ -87,10 +88,16 @@ function UsageView({ target }: { target: ApiKeyView }) {
             {refused > 0 && (
               <span className="text-slate-500">
                 {" "}
-                ({[t.ip && `${t.ip} outside the allowlist`, t.scope && `${t.scope} missing a permission`, t.expired && `${t.expired} after expiry`, t.revoked && `${t.revoked} after revocation`].filter(Boolean).join(", ")})
+                ({[t.ip && `${t.ip} outside the allowlist`, t.scope && `${t.scope} missing a permission`, t.expired && `${t.expired} after expiry`, t.revoked && `${t.revoked} after revocation`, t.rateLimited && `${t.rateLimited} over the rate limit`, t.quotaExceeded && `${t.quotaExceeded} over the quota`].filter(Boolean).join(", ")})
               </span>
             )}
           </p>
+          {(target.rateLimit || target.quota) && (
+            <p className="text-sm text-slate-700" data-testid="usage-limits">
+              Limits: {rateLimitText(target.rateLimit)}, {quotaText(target.quota)}. Refused {t.rateLimited.toLocaleString()} {t.rateLimited === 1 ? "time" : "times"} over the
+              rate limit and {t.quotaExceeded.toLocaleString()} over the quota in this period.
+            </p>
+          )}
           <UsageBars bars={bars} label={`Requests per ${data.interval}: ${t.success} successful and ${refused} refused in total.`} />
           <details>
             <summary className="cursor-pointer text-sm font-medium text-brand-700">Show as a table</summary>
@@ -105,6 +112,8 @@ function UsageView({ target }: { target: ApiKeyView }) {
                     <th scope="col" className="px-2 py-1 text-right font-medium">Missing permission</th>
                     <th scope="col" className="px-2 py-1 text-right font-medium">Expired</th>
                     <th scope="col" className="px-2 py-1 text-right font-medium">Revoked</th>
+                    <th scope="col" className="px-2 py-1 text-right font-medium">Over rate limit</th>
+                    <th scope="col" className="px-2 py-1 text-right font-medium">Over quota</th>
                   </tr>
                 </thead>
                 <tbody className="divide-y divide-slate-100">
@@ -116,6 +125,8 @@ function UsageView({ target }: { target: ApiKeyView }) {
                       <td className="px-2 py-1 text-right tabular-nums">{b.scope}</td>
                       <td className="px-2 py-1 text-right tabular-nums">{b.expired}</td>
                       <td className="px-2 py-1 text-right tabular-nums">{b.revoked}</td>
+                      <td className="px-2 py-1 text-right tabular-nums">{b.rateLimited}</td>
+                      <td className="px-2 py-1 text-right tabular-nums">{b.quotaExceeded}</td>
                     </tr>
                   ))}
                 </tbody>

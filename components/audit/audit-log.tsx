@@ -8,6 +8,8 @@ import { formatDateTime, relativeTime } from "@/components/ui/dates";
 import { useNow } from "@/components/ui/use-now";
 import type { AuditEventView } from "@/lib/audit/schemas";
 import { accessSummary, displayCidr } from "@/lib/api-keys/access";
+import { quotaText, rateLimitText } from "@/lib/api-keys/limit-text";
+import type { Quota, RateLimit } from "@/lib/api-keys/schemas";
 
 type Page = { data: AuditEventView[]; nextCursor: string | null; hasMore: boolean };
 
@@ -17,6 +19,7 @@ const ACTIONS: Record<string, { label: string; tone: "green" | "blue" | "red" | 
   "apiKey.revoked": { label: "Key revoked", tone: "red" },
   "apiKey.renamed": { label: "Key renamed", tone: "slate" },
   "apiKey.accessChanged": { label: "Access changed", tone: "amber" },
+  "apiKey.limitsChanged": { label: "Limits changed", tone: "amber" },
   "apiKey.reportedLeaked": { label: "Reported leaked", tone: "red" },
   "client.policyChanged": { label: "Policy changed", tone: "amber" },
   "member.roleChanged": { label: "Role changed", tone: "blue" },
@@ -49,6 +52,13 @@ function describe(e: AuditEventView): string {
         const a = (x ?? {}) as { scopes?: string[] | null; allowedIps?: string[] };
         const ips = a.allowedIps?.length ? a.allowedIps.map(displayCidr).join(", ") : "any address";
         return `${accessSummary(a.scopes ?? null)}${a.scopes?.length ? ` (${a.scopes.join(", ")})` : ""}, from ${ips}`;
+      };
+      return `${target}: ${side(m.before)} → ${side(m.after)}`;
+    }
+    case "apiKey.limitsChanged": {
+      const side = (x: unknown) => {
+        const a = (x ?? {}) as { rateLimit?: RateLimit | null; quota?: Quota | null };
+        return `${rateLimitText(a.rateLimit)}, ${quotaText(a.quota)}`;
       };
       return `${target}: ${side(m.before)} → ${side(m.after)}`;
     }

@@ -27,10 +27,11 @@ const APPROVAL_CHOICES: readonly { value: KeyApprovalPolicy; label: string; hint
 const field = `${fieldClass} mt-1 w-40`;
 
 /** The form's values: the policy alone (the count of active keys is shown, not edited). */
-const formValues = ({ keysMustExpire, maxKeyLifetimeDays, maxActiveKeys, requireTwoFactor, keyApproval }: KeyPolicyView) => ({
+const formValues = ({ keysMustExpire, maxKeyLifetimeDays, maxActiveKeys, requireTwoFactor, keyApproval, rateLimitFailMode }: KeyPolicyView) => ({
   keysMustExpire,
   requireTwoFactor,
   keyApproval,
+  rateLimitFailMode,
   maxKeyLifetimeDays: maxKeyLifetimeDays ?? ("" as unknown as null),
   maxActiveKeys,
 });
@@ -122,6 +123,17 @@ export function PolicyForm({ initial, canEdit }: { initial: KeyPolicyView; canEd
             </span>
           </span>
         </label>
+        <div className="border-t border-slate-200 pt-6">
+          <label htmlFor="fail-mode" className="block text-sm font-medium text-slate-900">If the shared limit store is unreachable</label>
+          <p className="text-sm text-slate-600">
+            Keys with a rate limit or quota count in Redis, shared by every server. Should Redis fail, each server can keep serving them under the
+            same limit counted on its own, or refuse them until it is back. Keys without limits are never affected.
+          </p>
+          <select id="fail-mode" {...register("rateLimitFailMode")} className={`${fieldClass} mt-1 pr-8`}>
+            <option value="open">Keep serving, limited per server (default)</option>
+            <option value="closed">Refuse limited keys</option>
+          </select>
+        </div>
         {canEdit ? (
           <Button type="submit" pending={formState.isSubmitting} disabled={!formState.isDirty}>
             Save policy

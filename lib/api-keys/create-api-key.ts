@@ -16,7 +16,7 @@ import { generateKey } from "./key-format";
 import { approvalRequired } from "@/lib/key-requests/problems";
 import { needsApproval, type KeyApprovalPolicy } from "@/lib/key-requests/schemas";
 import type { CreateApiKeyData, CreateApiKeyResponse } from "./schemas";
-import { toCreatedResponse } from "./view";
+import { limitColumns, toCreatedResponse } from "./view";
 
 const DAY_MS = 86_400_000;
 
@@ -115,10 +115,13 @@ export function limitReached(active: number, max: number): ApiError {
 function insertKeySql(gate: Prisma.Sql, id: string, principal: Principal, input: CreateApiKeyData, key: { keyPrefix: string; keyHash: string }, now: Date, a: ReturnType<typeof auditRow>): Prisma.Sql {
   return Prisma.sql`
     WITH c AS (${gate}), k AS (
-      INSERT INTO "ApiKey" (id, "clientId", name, "keyPrefix", "keyHash", "createdAt", "expiresAt", "createdByUserId", "createdByApiKeyId", "fullAccess", scopes, "allowedIps")
+      INSERT INTO "ApiKey" (id, "clientId", name, "keyPrefix", "keyHash", "createdAt", "expiresAt", "createdByUserId", "createdByApiKeyId", "fullAccess", scopes, "allowedIps",
+                            "rateLimitRequests", "rateLimitWindowSeconds", "quotaRequests", "quotaPeriod")
       SELECT ${id}::uuid, c.id, ${input.name}, ${key.keyPrefix}, ${key.keyHash}, ${now}::timestamptz, ${input.expiresAt}::timestamptz,
              ${principal.type === "user" ? principal.userId : null}::uuid, ${principal.type === "apiKey" ? principal.apiKeyId : null}::uuid,
-             ${input.scopes === null}, ${input.scopes ?? []}::text[], ${input.allowedIps}::text[]
+             ${input.scopes === null}, ${input.scopes ?? []}::text[], ${input.allowedIps}::text[],
+             ${input.rateLimit?.requests ?? null}::int, ${input.rateLimit?.windowSeconds ?? null}::int, ${input.quota?.requests ?? null}::int,
+             ${input.quota?.period ?? null}::"QuotaPeriod"
       FROM c
       RETURNING id
     ), audit AS (
@@ -138,7 +141,7 @@ type Prepared = { id: string; key: ReturnType<typeof generateKey>; a: ReturnType
 /** Create's refusals that need no database, then the key, its audit row and the answer (built before anything is written). */
 function prepare(principal: Principal, input: CreateApiKeyData, meta: RequestMeta, now: Date, extra: Record<string, unknown> = {}): Prepared {
   assertExpiryInFuture(input.expiresAt, now);
-  assertCanGrant(principal, { scopes: input.scopes, allowedIps: input.allowedIps, expiresAt: input.expiresAt });
+  assertCanGrant(principal, { scopes: input.scopes, allowedIps: input.allowedIps, expiresAt: input.expiresAt, rateLimit: input.rateLimit, quota: input.quota });
   // Sudo mode: a person makes a full-access or writing key on a Live Client only with a recent proof.
   if (keyNeedsSudo(principal.clientType, input.scopes)) assertRecentProof(principal, "apiKeys:powerful");
   const key = generateKey(principal.clientType);
@@ -148,7 +151,7 @@ function prepare(principal: Principal, input: CreateApiKeyData, meta: RequestMet
     action: "apiKey.created",
     actor: actorOf(principal),
     target: { type: "apiKey", id, label: input.name ?? key.keyPrefix },
-    metadata: { keyPrefix: key.keyPrefix, name: input.name, expiresAt: input.expiresAt?.toISOString() ?? null, scopes: input.scopes, allowedIps: input.allowedIps, ...extra },
+    metadata: { keyPrefix: key.keyPrefix, name: input.name, expiresAt: input.expiresAt?.toISOString() ?? null, scopes: input.scopes, allowedIps: input.allowedIps, rateLimit: input.rateLimit, quota: input.quota, ...extra },
     meta,
   });
   // The answer is built (and checked against its schema) before anything is written:
@@ -164,6 +167,7 @@ function prepare(principal: Principal, input: CreateApiKeyData, meta: RequestMet
       fullAccess: input.scopes === null,
       scopes: input.scopes ?? [],
       allowedIps: input.allowedIps,
+      ...limitColumns(input),
     },
     key.rawKey,
   );

@@ -1,4 +1,5 @@
 import "server-only";
+import { limitColumnsSelect, limitsOf } from "./view";
 import { actorOf, recordAuditEvent } from "@/lib/audit/record-audit-event";
 import type { Principal } from "@/lib/auth/principal";
 import { lockClient } from "@/lib/clients/lock";
@@ -21,10 +22,10 @@ export async function revokeApiKey(principal: Principal, id: string, meta: Reque
     await lockClient(tx, principal.clientId);
     const key = await tx.apiKey.findFirst({
       where: { id, clientId: principal.clientId },
-      select: { id: true, name: true, keyPrefix: true, fullAccess: true, scopes: true, allowedIps: true, expiresAt: true },
+      select: { id: true, name: true, keyPrefix: true, fullAccess: true, scopes: true, allowedIps: true, expiresAt: true, ...limitColumnsSelect },
     });
     if (!key) throw Problems.notFound("ApiKey.NotFound", "API key");
-    assertCanManage(principal, { scopes: key.fullAccess ? null : key.scopes, allowedIps: key.allowedIps, expiresAt: key.expiresAt }, "revoke");
+    assertCanManage(principal, { scopes: key.fullAccess ? null : key.scopes, allowedIps: key.allowedIps, expiresAt: key.expiresAt, ...limitsOf(key) }, "revoke");
     const { count } = await tx.apiKey.updateMany({
       where: { id, clientId: principal.clientId, revokedAt: null },
       data: { revokedAt: new Date(), revokedReason: "Manual" },

@@ -13,7 +13,7 @@ import { generateKey } from "./key-format";
 import { isUuid } from "@/lib/http/keyset";
 import { cacheForgetKey } from "./verify-cache";
 import { MAX_EXPIRES_AT_MS, type CreateApiKeyResponse, type RotateApiKeyData } from "./schemas";
-import { createdKeySelect, toCreatedResponse } from "./view";
+import { createdKeySelect, limitColumns, limitColumnsSelect, limitsOf, toCreatedResponse } from "./view";
 import { closeWidenRequests } from "@/lib/key-requests/close";
 import { approvalRequired } from "@/lib/key-requests/problems";
 import { needsApproval } from "@/lib/key-requests/schemas";
@@ -42,12 +42,14 @@ export async function rotateApiKey(principal: Principal, id: string, input: Rota
         fullAccess: true,
         scopes: true,
         allowedIps: true,
+        ...limitColumnsSelect,
+        limitCounterKeyId: true,
         rotatedTo: { select: { id: true } },
       },
     });
     if (!old) throw Problems.notFound("ApiKey.NotFound", "API key");
     // Rotation ends the old key: only a caller that could have made it may (as revoke, rename and update).
-    const access = { scopes: old.fullAccess ? null : old.scopes, allowedIps: old.allowedIps };
+    const access = { scopes: old.fullAccess ? null : old.scopes, allowedIps: old.allowedIps, ...limitsOf(old) };
     assertCanManage(principal, { ...access, expiresAt: old.expiresAt }, "rotate");
     if (old.revokedAt) throw notActive("A revoked key cannot be rotated. Create a new key instead.");
     if (old.expiresAt && old.expiresAt <= now) throw notActive("An expired key cannot be rotated. Create a new key instead.");
@@ -89,6 +91,9 @@ export async function rotateApiKey(principal: Principal, id: string, input: Rota
         fullAccess: old.fullAccess,
         scopes: old.scopes,
         allowedIps: old.allowedIps,
+        // Limits carry over, and so do their counters (shared along the rotation chain).
+        ...limitColumns(limitsOf(old)),
+        limitCounterKeyId: old.limitCounterKeyId ?? old.id,
         rotatedFromId: old.id,
         createdByUserId: principal.type === "user" ? principal.userId : null,
         createdByApiKeyId: principal.type === "apiKey" ? principal.apiKeyId : null,

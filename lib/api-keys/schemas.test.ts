@@ -4,10 +4,19 @@ import { createApiKeySchema, leakReportSchema, listQuerySchema, rotateApiKeySche
 const ok = (v: unknown) => createApiKeySchema.safeParse(v).success;
 
 describe("createApiKeySchema", () => {
-  it("every field optional; absent and null mean null (full access from anywhere)", () => {
-    const none = { name: null, expiresAt: null, scopes: null, allowedIps: [] };
+  it("every field optional; absent and null mean null (full access from anywhere, no limits)", () => {
+    const none = { name: null, expiresAt: null, scopes: null, allowedIps: [], rateLimit: null, quota: null };
     expect(createApiKeySchema.parse({})).toEqual(none);
-    expect(createApiKeySchema.parse({ name: null, expiresAt: null, scopes: null })).toEqual(none);
+    expect(createApiKeySchema.parse({ name: null, expiresAt: null, scopes: null, rateLimit: null, quota: null })).toEqual(none);
+  });
+  it("limits: a window of 1 s to a day, a day or a month, whole positive counts, nothing else", () => {
+    expect(createApiKeySchema.parse({ rateLimit: { requests: 5, windowSeconds: 60 }, quota: { requests: 9, period: "month" } })).toMatchObject({
+      rateLimit: { requests: 5, windowSeconds: 60 },
+      quota: { requests: 9, period: "month" },
+    });
+    for (const bad of [{ rateLimit: { requests: 5, windowSeconds: 86_401 } }, { rateLimit: { requests: 1.5, windowSeconds: 1 } }, { rateLimit: { requests: 5, windowSeconds: 60, burst: 2 } }, { quota: { requests: 5, period: "year" } }, { quota: 5 }]) {
+      expect(ok(bad), JSON.stringify(bad)).toBe(false);
+    }
   });
   it("trims the name, turns blank into null, allows 100 characters and no more", () => {
     expect(createApiKeySchema.parse({ name: "  CI  " }).name).toBe("CI");

@@ -67,6 +67,56 @@ export const allowedIpsSchema = z
   .transform((list) => list.map((e) => (canonicalCidr(e) as { cidr: string }).cidr))
   .meta({ description: "Where the key may be used from: IP addresses or CIDR ranges, IPv4 or IPv6. Empty: any address.", examples: [["203.0.113.0/24", "2001:db8::/32"]] });
 
+export const RATE_LIMIT_MAX_WINDOW_SECONDS = 86_400;
+export const LIMIT_MAX_REQUESTS = 1_000_000_000;
+export const QUOTA_PERIODS = ["day", "month"] as const;
+
+const requestsSchema = (what: string) =>
+  z
+    .number({ error: `${what} must be a whole number of requests.` })
+    .int(`${what} must be a whole number of requests.`)
+    .min(1, `${what} must be at least 1.`)
+    .max(LIMIT_MAX_REQUESTS, `${what} must be at most ${LIMIT_MAX_REQUESTS.toLocaleString("en")}.`);
+
+/** Requests per window; null: none. The window starts with the first request after the previous one ended. */
+export const rateLimitSchema = z
+  .strictObject(
+    {
+      requests: requestsSchema("rateLimit.requests"),
+      windowSeconds: z
+        .number({ error: "rateLimit.windowSeconds must be a whole number of seconds." })
+        .int("rateLimit.windowSeconds must be a whole number of seconds.")
+        .min(1, "rateLimit.windowSeconds must be at least 1.")
+        .max(RATE_LIMIT_MAX_WINDOW_SECONDS, `rateLimit.windowSeconds must be at most ${RATE_LIMIT_MAX_WINDOW_SECONDS} (a day).`),
+    },
+    { error: (iss) => (iss.code === "unrecognized_keys" ? undefined : "rateLimit must be { requests, windowSeconds } or null.") },
+  )
+  .nullable()
+  .meta({
+    id: "RateLimit",
+    description: "At most `requests` per `windowSeconds` (1 to 86,400); over it: 429 ApiKey.RateLimited. null: no rate limit.",
+    examples: [{ requests: 100, windowSeconds: 60 }],
+  });
+
+/** Requests per UTC day or month; null: none. */
+export const quotaSchema = z
+  .strictObject(
+    {
+      requests: requestsSchema("quota.requests"),
+      period: z.enum(QUOTA_PERIODS, { error: "quota.period must be day or month." }),
+    },
+    { error: (iss) => (iss.code === "unrecognized_keys" ? undefined : "quota must be { requests, period } or null.") },
+  )
+  .nullable()
+  .meta({
+    id: "Quota",
+    description: "At most `requests` per UTC day or month (reset at its start); over it: 429 ApiKey.QuotaExceeded. null: no quota.",
+    examples: [{ requests: 100000, period: "month" }],
+  });
+
+export type RateLimit = NonNullable<z.infer<typeof rateLimitSchema>>;
+export type Quota = NonNullable<z.infer<typeof quotaSchema>>;
+
 export const createApiKeySchema = z
   .strictObject(
     {
@@ -74,26 +124,36 @@ export const createApiKeySchema = z
       expiresAt: expiresAtSchema.optional().transform((v) => (v ? new Date(v) : null)),
       scopes: scopesSchema.optional().transform((v) => v ?? null),
       allowedIps: allowedIpsSchema.optional().transform((v) => v ?? []),
+      rateLimit: rateLimitSchema.optional().transform((v) => v ?? null),
+      quota: quotaSchema.optional().transform((v) => v ?? null),
     },
     { error: (iss) => (iss.code === "unrecognized_keys" ? undefined : "The body must be a JSON object.") },
   )
   .meta({
     id: "CreateApiKeyRequest",
     description:
-      "Every field is optional. Without scopes the key has full access; without allowedIps it works from any address. A key can never be given more than its creator holds. Unknown fields are rejected: the Client is always the caller's own.",
+      "Every field is optional. Without scopes the key has full access; without allowedIps it works from any address; without rateLimit and quota it is not limited. A key can never be given more than its creator holds. Unknown fields are rejected: the Client is always the caller's own.",
   });
 
 /** PATCH /api/api-keys/{id}: rename, change what the key may do and from where (the edit forms use it too). */
 export const updateApiKeySchema = z
   .strictObject(
-    { name: keyNameSchema.optional(), scopes: scopesSchema.optional(), allowedIps: allowedIpsSchema.optional() },
+    {
+      name: keyNameSchema.optional(),
+      scopes: scopesSchema.optional(),
+      allowedIps: allowedIpsSchema.optional(),
+      rateLimit: rateLimitSchema.optional(),
+      quota: quotaSchema.optional(),
+    },
     { error: (iss) => (iss.code === "unrecognized_keys" ? undefined : "The body must be a JSON object.") },
   )
-  .refine((b) => b.name !== undefined || b.scopes !== undefined || b.allowedIps !== undefined, { message: "Send at least one of name, scopes and allowedIps." })
+  .refine((b) => b.name !== undefined || b.scopes !== undefined || b.allowedIps !== undefined || b.rateLimit !== undefined || b.quota !== undefined, {
+    message: "Send at least one of name, scopes, allowedIps, rateLimit and quota.",
+  })
   .meta({
     id: "UpdateApiKeyRequest",
     description:
-      "Only what is sent changes. name: blank or null removes it. scopes: null is full access. allowedIps: empty is any address. A key's secret, Client and expiry never change.",
+      "Only what is sent changes. name: blank or null removes it. scopes: null is full access. allowedIps: empty is any address. rateLimit, quota: null removes it. A key's secret, Client and expiry never change.",
   });
 
 export type UpdateApiKeyInput = z.input<typeof updateApiKeySchema>;
@@ -116,6 +176,8 @@ export const createApiKeyResponseSchema = z
     // Always sent by this server; optional here only so that a response valid under Dolfin's seed contract stays valid.
     scopes: z.array(z.enum(ALL_SCOPES as [string, ...string[]])).nullable().optional().describe("What the key may do; null: full access. Always present in this server's responses."),
     allowedIps: z.array(z.string()).optional().describe("Where the key may be used from (canonical CIDRs); empty: any address. Always present in this server's responses."),
+    rateLimit: rateLimitSchema.optional().describe("The key's rate limit (null: none). Always present in this server's responses."),
+    quota: quotaSchema.optional().describe("The key's quota (null: none). Always present in this server's responses."),
   })
   .meta({ id: "CreateApiKeyResponse" });
 
@@ -156,9 +218,11 @@ export const apiKeySchema = z
     rotatedToId: z.uuid().nullable().describe("The key that replaced this one by rotation."),
     scopes: z.array(z.enum(ALL_SCOPES as [string, ...string[]])).nullable().describe("null: full access."),
     allowedIps: z.array(z.string()).describe("CIDR ranges (canonical); empty: any address."),
+    rateLimit: rateLimitSchema,
+    quota: quotaSchema,
     refusals: z
-      .strictObject({ ip: z.number().int(), scope: z.number().int() })
-      .describe("Requests with this key refused in the last 30 days: from outside the allowlist, and for a missing scope."),
+      .strictObject({ ip: z.number().int(), scope: z.number().int(), rateLimited: z.number().int(), quotaExceeded: z.number().int() })
+      .describe("Requests with this key refused in the last 30 days: from outside the allowlist, for a missing scope, over its rate limit, over its quota."),
     usage: recentUsageSchema,
   })
   .meta({ id: "ApiKey", description: "An API key as listed: never the raw key or its hash." });
@@ -258,7 +322,13 @@ export const verifyRequestSchema = z
   )
   .meta({ id: "VerifyApiKeyRequest" });
 
-export const VERIFY_REFUSALS = ["ApiKey.Invalid", "ApiKey.Expired", "ApiKey.Revoked", "ApiKey.InsufficientScope", "ApiKey.IpNotAllowed"] as const;
+export const VERIFY_REFUSALS = ["ApiKey.Invalid", "ApiKey.Expired", "ApiKey.Revoked", "ApiKey.InsufficientScope", "ApiKey.IpNotAllowed", "ApiKey.RateLimited", "ApiKey.QuotaExceeded"] as const;
+
+const limitStateSchema = z.strictObject({
+  limit: z.number().int(),
+  remaining: z.number().int().describe("Requests left after this one."),
+  resetSeconds: z.number().int().describe("Seconds until the window or period starts again."),
+});
 
 export const verifyResponseSchema = z
   .discriminatedUnion("valid", [
@@ -270,10 +340,15 @@ export const verifyResponseSchema = z
       keyPrefix: z.string(),
       expiresAt: isoDate.nullable(),
       scopes: z.array(z.string()).nullable().describe("What the key may do (null: full access)."),
+      ratelimit: limitStateSchema.optional().describe("Present when the key has a rate limit: this request was counted against it."),
+      quota: limitStateSchema.optional().describe("Present when the key has a quota: this request was counted against it."),
     }),
     z.strictObject({
       valid: z.literal(false),
-      code: z.enum(VERIFY_REFUSALS).describe("Why: unknown or malformed, expired, revoked, lacks the permission asked, or used from outside its allowlist."),
+      code: z
+        .enum(VERIFY_REFUSALS)
+        .describe("Why: unknown or malformed, expired, revoked, lacks the permission asked, used from outside its allowlist, over its rate limit, or over its quota."),
+      retryAfterSeconds: z.number().int().optional().describe("With ApiKey.RateLimited and ApiKey.QuotaExceeded: when to try again."),
     }),
   ])
   .meta({ id: "VerifyApiKeyResponse" });

@@ -9,8 +9,9 @@ import { isUuid } from "@/lib/http/keyset";
 import { Problems } from "@/lib/http/problem";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { KEY_WRITE_TX } from "./create-api-key";
-import { assertCanGrant, assertCanManage } from "./grant";
+import { assertCanGrant, assertCanManage, quotaWithin, rateWithin } from "./grant";
 import { getApiKey } from "./list-api-keys";
+import { limitColumns, limitColumnsSelect, limitsOf } from "./view";
 import type { ApiKeyView, UpdateApiKeyData } from "./schemas";
 import { cacheForgetKey } from "./verify-cache";
 import { approvalRequired } from "@/lib/key-requests/problems";
@@ -30,16 +31,18 @@ const same = (a: readonly string[], b: readonly string[]) => a.length === b.leng
 export async function updateApiKey(principal: Principal, id: string, input: UpdateApiKeyData, meta: RequestMeta): Promise<ApiKeyView> {
   if (!isUuid(id)) throw Problems.notFound("ApiKey.NotFound", "API key");
   const changesAccess = input.scopes !== undefined || input.allowedIps !== undefined;
+  const changesLimits = input.rateLimit !== undefined || input.quota !== undefined;
   await db().$transaction(async (tx) => {
-    const locked = changesAccess ? await lockClient(tx, principal.clientId) : null; // key writes of one Client queue on its row
+    const locked = changesAccess || changesLimits ? await lockClient(tx, principal.clientId) : null; // key writes of one Client queue on its row
     const key = await tx.apiKey.findFirst({
       where: { id, clientId: principal.clientId },
-      select: { id: true, name: true, keyPrefix: true, fullAccess: true, scopes: true, allowedIps: true, expiresAt: true },
+      select: { id: true, name: true, keyPrefix: true, fullAccess: true, scopes: true, allowedIps: true, expiresAt: true, ...limitColumnsSelect },
     });
     if (!key) throw Problems.notFound("ApiKey.NotFound", "API key");
     const before = { scopes: key.fullAccess ? null : key.scopes, allowedIps: key.allowedIps };
+    const limitsBefore = limitsOf(key);
     // Before any write: a restricted key cannot rename a stronger key, nor narrow one into its own and then rotate it.
-    assertCanManage(principal, { ...before, expiresAt: key.expiresAt }, changesAccess ? "change the access of" : "rename");
+    assertCanManage(principal, { ...before, ...limitsBefore, expiresAt: key.expiresAt }, changesAccess || changesLimits ? "change the access of" : "rename");
     const actor = actorOf(principal);
     const label = (input.name !== undefined ? input.name : key.name) ?? key.keyPrefix;
     if (input.name !== undefined && key.name !== input.name) {
@@ -52,6 +55,26 @@ export async function updateApiKey(principal: Principal, id: string, input: Upda
         metadata: { keyPrefix: key.keyPrefix, before: key.name, after: input.name },
         meta,
       });
+    }
+    if (changesLimits) {
+      const limitsAfter = { rateLimit: input.rateLimit !== undefined ? input.rateLimit : limitsBefore.rateLimit, quota: input.quota !== undefined ? input.quota : limitsBefore.quota };
+      if (JSON.stringify(limitsAfter) !== JSON.stringify(limitsBefore)) {
+        // A limited key can only make a key at least as limited as itself.
+        assertCanGrant(principal, { ...before, ...limitsAfter });
+        // Sudo mode: loosening or removing a limit gives the key more, as a wider scope does.
+        if (!rateWithin(limitsBefore.rateLimit, limitsAfter.rateLimit) || !quotaWithin(limitsBefore.quota, limitsAfter.quota)) {
+          assertRecentProof(principal, "apiKeys:widen");
+        }
+        await tx.apiKey.update({ where: { id: key.id }, data: limitColumns(limitsAfter) });
+        await recordAuditEvent(tx, {
+          clientId: principal.clientId,
+          action: "apiKey.limitsChanged",
+          actor,
+          target: { type: "apiKey", id: key.id, label },
+          metadata: { keyPrefix: key.keyPrefix, before: limitsBefore, after: limitsAfter },
+          meta,
+        });
+      }
     }
     if (!changesAccess) return;
     const after = { scopes: input.scopes !== undefined ? input.scopes : before.scopes, allowedIps: input.allowedIps ?? before.allowedIps };
@@ -80,6 +103,6 @@ export async function updateApiKey(principal: Principal, id: string, input: Upda
       meta,
     });
   }, KEY_WRITE_TX);
-  if (changesAccess) cacheForgetKey(id);
+  if (changesAccess || changesLimits) cacheForgetKey(id);
   return getApiKey(principal.clientId, id, { forApiKey: principal.type === "apiKey" });
 }

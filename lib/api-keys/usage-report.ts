@@ -8,8 +8,8 @@ import { Problems } from "@/lib/http/problem";
 import { clientUsageSchema, keyUsageSchema, type ClientUsage, type KeyUsage, type RecentUsage, type UsageInterval, type UsageQuery } from "./usage-schemas";
 
 const STEP = { hour: 3_600_000, day: 86_400_000 } as const;
-type Row = { start: Date; success: number; expired: number; revoked: number; scope: number; ip: number };
-const ZERO = { success: 0, expired: 0, revoked: 0, scope: 0, ip: 0 };
+type Row = { start: Date; success: number; expired: number; revoked: number; scope: number; ip: number; rateLimited: number; quotaExceeded: number };
+const ZERO = { success: 0, expired: 0, revoked: 0, scope: 0, ip: 0, rateLimited: 0, quotaExceeded: 0 };
 
 function floorTo(d: Date, interval: UsageInterval): number {
   return d.getTime() - (d.getTime() % STEP[interval]);
@@ -22,14 +22,19 @@ function fill(rows: Row[], q: UsageQuery) {
   const totals = { ...ZERO };
   for (let t = floorTo(q.from, q.interval); t < q.to.getTime(); t += STEP[q.interval]) {
     const r = byStart.get(t);
-    const c = r ? { success: r.success, expired: r.expired, revoked: r.revoked, scope: r.scope, ip: r.ip } : { ...ZERO };
+    const c = r
+      ? { success: r.success, expired: r.expired, revoked: r.revoked, scope: r.scope, ip: r.ip, rateLimited: r.rateLimited, quotaExceeded: r.quotaExceeded }
+      : { ...ZERO };
     for (const k of Object.keys(totals) as (keyof typeof ZERO)[]) totals[k] += c[k];
     buckets.push({ start: new Date(t).toISOString(), ...c });
   }
   return { from: new Date(floorTo(q.from, q.interval)).toISOString(), to: q.to.toISOString(), totals, buckets };
 }
 
-const sums = Prisma.sql`sum(success)::int AS success, sum(expired)::int AS expired, sum(revoked)::int AS revoked, sum(scope)::int AS scope, sum(ip)::int AS ip`;
+const sums = Prisma.sql`sum(success)::int AS success, sum(expired)::int AS expired, sum(revoked)::int AS revoked, sum(scope)::int AS scope, sum(ip)::int AS ip,
+  sum("rateLimited")::int AS "rateLimited", sum("quotaExceeded")::int AS "quotaExceeded"`;
+/** Every refusal, whatever the reason. */
+const REFUSED = Prisma.sql`expired + revoked + scope + ip + "rateLimited" + "quotaExceeded"`;
 const bucketOf = (interval: UsageInterval) => Prisma.sql`(date_trunc(${interval}, bucket AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`;
 
 export async function keyUsage(clientId: string, keyId: string, q: UsageQuery): Promise<KeyUsage> {
@@ -48,7 +53,7 @@ export async function clientUsage(clientId: string, q: UsageQuery): Promise<Clie
   const [rows, top] = await Promise.all([
     db().$queryRaw<Row[]>`SELECT ${bucketOf(q.interval)} AS start, ${sums} FROM "ApiKeyUsage" WHERE ${range} GROUP BY 1`,
     db().$queryRaw<{ keyId: string; requests: number; refused: number }[]>`
-      SELECT "keyId", sum(success + expired + revoked + scope + ip)::int AS requests, sum(expired + revoked + scope + ip)::int AS refused
+      SELECT "keyId", sum(success + ${REFUSED})::int AS requests, sum(${REFUSED})::int AS refused
       FROM "ApiKeyUsage" WHERE ${range} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
   ]);
   const keys = await db().apiKey.findMany({ where: { clientId, id: { in: top.map((t) => t.keyId) } }, select: { id: true, keyPrefix: true, name: true } });
@@ -64,7 +69,7 @@ export const RECENT_DAYS = 14;
 const REFUSAL_DAYS = 30;
 
 /** What a listed key shows of its use: 14 daily counts for the sparkline, and its refusals over 30 days. */
-export type KeyActivity = { usage: RecentUsage; refusals: { ip: number; scope: number } };
+export type KeyActivity = { usage: RecentUsage; refusals: { ip: number; scope: number; rateLimited: number; quotaExceeded: number } };
 
 /** Each key's activity for a page of the list, from one grouped query over ApiKeyUsage. */
 export async function keyActivity(clientId: string, ids: string[], now = new Date()): Promise<Map<string, KeyActivity>> {
@@ -74,13 +79,13 @@ export async function keyActivity(clientId: string, ids: string[], now = new Dat
   for (const id of ids) {
     out.set(id, {
       usage: { since: since.toISOString(), success: Array<number>(RECENT_DAYS).fill(0), refused: Array<number>(RECENT_DAYS).fill(0) },
-      refusals: { ip: 0, scope: 0 },
+      refusals: { ip: 0, scope: 0, rateLimited: 0, quotaExceeded: 0 },
     });
   }
   if (ids.length === 0) return out;
-  const rows = await db().$queryRaw<{ keyId: string; start: Date; success: number; refused: number; ip: number; scope: number }[]>`
-    SELECT "keyId", ${bucketOf("day")} AS start, sum(success)::int AS success, sum(expired + revoked + scope + ip)::int AS refused,
-           sum(ip)::int AS ip, sum(scope)::int AS scope
+  const rows = await db().$queryRaw<{ keyId: string; start: Date; success: number; refused: number; ip: number; scope: number; rateLimited: number; quotaExceeded: number }[]>`
+    SELECT "keyId", ${bucketOf("day")} AS start, sum(success)::int AS success, sum(${REFUSED})::int AS refused,
+           sum(ip)::int AS ip, sum(scope)::int AS scope, sum("rateLimited")::int AS "rateLimited", sum("quotaExceeded")::int AS "quotaExceeded"
     FROM "ApiKeyUsage"
     WHERE "clientId" = ${clientId}::uuid AND "keyId" = ANY(${ids}::uuid[]) AND bucket >= ${new Date(now.getTime() - REFUSAL_DAYS * STEP.day)}
     GROUP BY 1, 2`;
@@ -89,6 +94,8 @@ export async function keyActivity(clientId: string, ids: string[], now = new Dat
     if (!a) continue;
     a.refusals.ip += r.ip;
     a.refusals.scope += r.scope;
+    a.refusals.rateLimited += r.rateLimited;
+    a.refusals.quotaExceeded += r.quotaExceeded;
     const i = Math.round((r.start.getTime() - since.getTime()) / STEP.day);
     if (i >= 0 && i < RECENT_DAYS) {
       a.usage.success[i] = r.success;

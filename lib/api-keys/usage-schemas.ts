@@ -34,6 +34,8 @@ const counts = {
   revoked: z.number().int(),
   scope: z.number().int().describe("Refused: the key lacked the permission asked for."),
   ip: z.number().int().describe("Refused: the address was outside the key's allowlist."),
+  rateLimited: z.number().int().describe("Refused: over the key's rate limit."),
+  quotaExceeded: z.number().int().describe("Refused: over the key's quota."),
 };
 export const usageCountsSchema = z.strictObject(counts).meta({ id: "UsageCounts" });
 export const usageBucketSchema = z.strictObject({ start: z.iso.datetime(), ...counts }).meta({ id: "UsageBucket" });

@@ -9,10 +9,21 @@ import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/log";
 
-export const USAGE_REASONS = ["expired", "revoked", "scope", "ip"] as const;
+export const USAGE_REASONS = ["expired", "revoked", "scope", "ip", "rateLimited", "quotaExceeded"] as const;
 export type UsageOutcome = "success" | (typeof USAGE_REASONS)[number];
 
-type Counts = { keyId: string; clientId: string; bucket: number; success: number; expired: number; revoked: number; scope: number; ip: number };
+type Counts = {
+  keyId: string;
+  clientId: string;
+  bucket: number;
+  success: number;
+  expired: number;
+  revoked: number;
+  scope: number;
+  ip: number;
+  rateLimited: number;
+  quotaExceeded: number;
+};
 
 const HOUR = 3_600_000;
 const MAX_PENDING = 100_000;
@@ -29,7 +40,7 @@ export function countUsage(keyId: string, clientId: string, outcome: UsageOutcom
   let c = state.pending.get(k);
   if (!c) {
     if (state.pending.size >= MAX_PENDING) return; // a flood of distinct keys: drop rather than grow without bound
-    c = { keyId, clientId, bucket, success: 0, expired: 0, revoked: 0, scope: 0, ip: 0 };
+    c = { keyId, clientId, bucket, success: 0, expired: 0, revoked: 0, scope: 0, ip: 0, rateLimited: 0, quotaExceeded: 0 };
     state.pending.set(k, c);
   }
   c[outcome]++;
@@ -48,19 +59,22 @@ export async function flushUsage(): Promise<void> {
   state.pending.clear();
   try {
     await db().$executeRaw`
-      INSERT INTO "ApiKeyUsage" ("keyId", "clientId", bucket, success, expired, revoked, scope, ip)
-      SELECT u."keyId", u."clientId", u.bucket, u.success, u.expired, u.revoked, u.scope, u.ip
+      INSERT INTO "ApiKeyUsage" ("keyId", "clientId", bucket, success, expired, revoked, scope, ip, "rateLimited", "quotaExceeded")
+      SELECT u."keyId", u."clientId", u.bucket, u.success, u.expired, u.revoked, u.scope, u.ip, u."rateLimited", u."quotaExceeded"
       FROM unnest(${batch.map((c) => c.keyId)}::uuid[], ${batch.map((c) => c.clientId)}::uuid[], ${batch.map((c) => new Date(c.bucket))}::timestamptz[],
                   ${batch.map((c) => c.success)}::int[], ${batch.map((c) => c.expired)}::int[], ${batch.map((c) => c.revoked)}::int[],
-                  ${batch.map((c) => c.scope)}::int[], ${batch.map((c) => c.ip)}::int[])
-        AS u("keyId", "clientId", bucket, success, expired, revoked, scope, ip)
+                  ${batch.map((c) => c.scope)}::int[], ${batch.map((c) => c.ip)}::int[],
+                  ${batch.map((c) => c.rateLimited)}::int[], ${batch.map((c) => c.quotaExceeded)}::int[])
+        AS u("keyId", "clientId", bucket, success, expired, revoked, scope, ip, "rateLimited", "quotaExceeded")
       WHERE EXISTS (SELECT 1 FROM "ApiKey" k WHERE k.id = u."keyId")
       ON CONFLICT ("keyId", bucket) DO UPDATE SET
         success = "ApiKeyUsage".success + EXCLUDED.success,
         expired = "ApiKeyUsage".expired + EXCLUDED.expired,
         revoked = "ApiKeyUsage".revoked + EXCLUDED.revoked,
         scope = "ApiKeyUsage".scope + EXCLUDED.scope,
-        ip = "ApiKeyUsage".ip + EXCLUDED.ip`;
+        ip = "ApiKeyUsage".ip + EXCLUDED.ip,
+        "rateLimited" = "ApiKeyUsage"."rateLimited" + EXCLUDED."rateLimited",
+        "quotaExceeded" = "ApiKeyUsage"."quotaExceeded" + EXCLUDED."quotaExceeded"`;
   } catch (err) {
     logger.warn({ err, rows: batch.length }, "could not record key usage");
   }

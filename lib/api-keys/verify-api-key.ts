@@ -9,6 +9,7 @@ import { expandScopes, ipMatcher } from "./access";
 import { countAuthFailure } from "./auth-failures";
 import { countUsage } from "./usage";
 import { hashKey, isWellFormedKey } from "./key-format";
+import { decideLimits, type LimitDecision, type LimitRefusal, type QuotaSpec, type RateLimitSpec } from "./limits";
 import { cacheGeneration, cacheGet, cacheSetIfCurrent, staleEntry, type CacheEntry } from "./verify-cache";
 
 export type VerifiedKey = {
@@ -21,6 +22,8 @@ export type VerifiedKey = {
   /** Canonical CIDRs; empty: any address. */
   allowedIps: string[];
   expiresAt: number | null;
+  rateLimit: RateLimitSpec | null;
+  quota: QuotaSpec | null;
 };
 
 /**
@@ -28,13 +31,16 @@ export type VerifiedKey = {
  * three the integration only ever sees one 401; "ip" and "scope" are 403s
  * that say what is wrong (the key itself is good).
  */
-export type RefusalReason = "unknown" | "expired" | "revoked" | "ip" | "scope";
+export type RefusalReason = "unknown" | "expired" | "revoked" | "ip" | "scope" | LimitRefusal;
 
 /** What the request needs of a key: the end client's address, and a scope (null: none in particular). */
 export type VerifyContext = { ip: string | null; userAgent: string | null; permission?: string | null };
 
-/** `stale`: answered from the key's last verdict while the database could not be reached (VERIFY_STALE_SECONDS). */
-export type VerifyOutcome = ({ ok: true; key: VerifiedKey } | { ok: false; reason: RefusalReason }) & { stale?: true };
+/**
+ * `limits`: the decision of the key's rate limit and quota (absent for a key without any).
+ * `stale`: answered from the key's last verdict while the database could not be reached (VERIFY_STALE_SECONDS).
+ */
+export type VerifyOutcome = ({ ok: true; key: VerifiedKey; limits?: LimitDecision } | { ok: false; reason: RefusalReason; limits?: LimitDecision }) & { stale?: true };
 
 /** At most one last-use write per key per minute (per instance here, and across instances in SQL). */
 export const LAST_USE_WRITE_INTERVAL_MS = 60_000;
@@ -61,13 +67,17 @@ function recordLastUse(keyId: string, ctx: { ip: string | null; userAgent: strin
  * nothing about a key's powers is told to an address it does not serve), then
  * the scope asked for. Records last use, or counts the refusal by reason.
  */
-function verdict(entry: CacheEntry, now: number, ctx: VerifyContext): VerifyOutcome {
+function verdict(entry: CacheEntry, now: number, ctx: VerifyContext): VerifyOutcome | Promise<VerifyOutcome> {
   const key = entry.key;
-  let reason: RefusalReason;
+  let reason: Exclude<RefusalReason, LimitRefusal>;
   if (key && (key.expiresAt === null || key.expiresAt > now)) {
     if (!entry.ipOk!(ctx.ip)) reason = "ip";
     else if (ctx.permission && entry.granted !== null && !entry.granted!.has(ctx.permission)) reason = "scope";
-    else {
+    else if (entry.limits !== undefined) {
+      // Only keys with a rate limit or quota get here (lib/api-keys/limits.ts): in process, no promise; with Redis, one.
+      const d = decideLimits(entry.limits, now);
+      return d instanceof Promise ? d.then((v) => limited(key, v, now, ctx)) : limited(key, d, now, ctx);
+    } else {
       recordLastUse(key.id, ctx);
       countUsage(key.id, key.clientId, "success", now);
       return { ok: true, key };
@@ -78,6 +88,17 @@ function verdict(entry: CacheEntry, now: number, ctx: VerifyContext): VerifyOutc
   countAuthFailure({ subject: id ?? "unknown", clientId, reason, ip: ctx.ip });
   if (id && clientId && reason !== "unknown") countUsage(id, clientId, reason, now);
   return { ok: false, reason };
+}
+
+/** A limited key's verdict: allowed (last use, a success) or refused for its limit (counted in its usage). */
+function limited(key: VerifiedKey, d: LimitDecision, now: number, ctx: VerifyContext): VerifyOutcome {
+  if (d.ok) {
+    recordLastUse(key.id, ctx);
+    countUsage(key.id, key.clientId, "success", now);
+    return { ok: true, key, limits: d };
+  }
+  countUsage(key.id, key.clientId, d.reason, now);
+  return { ok: false, reason: d.reason, limits: d };
 }
 
 /**
@@ -110,15 +131,26 @@ async function lookup(hash: string, ctx: VerifyContext): Promise<VerifyOutcome> 
       fullAccess: true,
       scopes: true,
       allowedIps: true,
-      client: { select: { type: true } },
+      rateLimitRequests: true,
+      rateLimitWindowSeconds: true,
+      quotaRequests: true,
+      quotaPeriod: true,
+      limitCounterKeyId: true,
+      client: { select: { type: true, rateLimitFailMode: true } },
     },
   }).catch((err: unknown) => lastVerdict(err, hash, now));
-  if (row instanceof Stale) return { ...verdict(row.entry, now, ctx), stale: true };
+  if (row instanceof Stale) {
+    // Limits keep counting (in process or Redis) while the database is away.
+    const v = verdict(row.entry, now, ctx);
+    return v instanceof Promise ? v.then(markStale) : markStale(v);
+  }
   let e: CacheEntry;
   if (!row) e = { at: now, key: null, reason: "unknown" };
   else if (row.revokedAt !== null) e = { at: now, key: null, reason: "revoked", clientId: row.clientId, id: row.id };
   else {
     const scopes = row.fullAccess ? null : row.scopes;
+    const rateLimit = row.rateLimitRequests !== null && row.rateLimitWindowSeconds !== null ? { requests: row.rateLimitRequests, windowSeconds: row.rateLimitWindowSeconds } : null;
+    const quota = row.quotaRequests !== null && row.quotaPeriod !== null ? { requests: row.quotaRequests, period: row.quotaPeriod } : null;
     e = {
       at: now,
       key: {
@@ -129,15 +161,20 @@ async function lookup(hash: string, ctx: VerifyContext): Promise<VerifyOutcome> 
         expiresAt: row.expiresAt?.getTime() ?? null,
         scopes,
         allowedIps: row.allowedIps,
+        rateLimit,
+        quota,
       },
       // Parsed once per cache fill: a check is then a set lookup and a few bit comparisons.
       granted: scopes === null ? null : expandScopes(scopes),
       ipOk: ipMatcher(row.allowedIps),
+      ...(rateLimit || quota ? { limits: { counterId: row.limitCounterKeyId ?? row.id, rateLimit, quota, failMode: row.client.rateLimitFailMode } } : {}),
     };
   }
   cacheSetIfCurrent(hash, e, since);
   return verdict(e, now, ctx);
 }
+
+const markStale = (v: VerifyOutcome): VerifyOutcome => ({ ...v, stale: true });
 
 class Stale {
   constructor(readonly entry: CacheEntry) {}

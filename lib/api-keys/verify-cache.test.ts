@@ -53,7 +53,7 @@ describe("the verification cache's invalidation generations", () => {
 });
 
 describe("the last verdicts (served while the database is unreachable)", () => {
-  const live = (id: string, at = Date.now()): CacheEntry => ({ at, key: { id, clientId: "c", clientType: "Live", keyPrefix: "dol_live_x", scopes: null, allowedIps: [], expiresAt: null } });
+  const live = (id: string, at = Date.now()): CacheEntry => ({ at, key: { id, clientId: "c", clientType: "Live", keyPrefix: "dol_live_x", scopes: null, allowedIps: [], expiresAt: null, rateLimit: null, quota: null } });
 
   it("a looked-up key's verdict outlives the channel's drop, within the window; an unknown key's never serves", () => {
     setInvalidationsLive(true);

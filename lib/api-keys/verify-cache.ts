@@ -11,6 +11,7 @@
 // No "server-only" import here: the custom server (plain Node) loads this module too.
 import { metrics } from "@/lib/metrics/counters";
 import type { IpMatcher } from "./access";
+import type { KeyLimits } from "./limits";
 import type { VerifiedKey } from "./verify-api-key";
 
 /** How long an entry lives while invalidations arrive. */
@@ -26,6 +27,8 @@ export type CacheEntry = {
   granted?: Set<string> | null;
   /** For a live key: is an address inside its allowlist (always true without one)? */
   ipOk?: IpMatcher;
+  /** For a live key with a rate limit or quota (and its Client's fail mode); absent: no limits, nothing to decide. */
+  limits?: KeyLimits;
   reason?: "unknown" | "expired" | "revoked";
   clientId?: string;
   id?: string;

@@ -1,7 +1,7 @@
 import "server-only";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { KeyActivity } from "./usage-report";
-import { apiKeySchema, createApiKeyResponseSchema, type ApiKeyStatus, type ApiKeyView, type CreateApiKeyResponse } from "./schemas";
+import { apiKeySchema, createApiKeyResponseSchema, type ApiKeyStatus, type ApiKeyView, type CreateApiKeyResponse, type Quota, type RateLimit } from "./schemas";
 
 /** The columns a listed key is built from: never keyHash. */
 export const apiKeyViewSelect = {
@@ -21,6 +21,10 @@ export const apiKeyViewSelect = {
   fullAccess: true,
   scopes: true,
   allowedIps: true,
+  rateLimitRequests: true,
+  rateLimitWindowSeconds: true,
+  quotaRequests: true,
+  quotaPeriod: true,
   createdByUser: { select: { id: true, name: true, email: true } },
   createdByApiKey: { select: { id: true, keyPrefix: true, name: true } },
 } satisfies Prisma.ApiKeySelect;
@@ -34,6 +38,28 @@ export function statusOf(k: { revokedAt: Date | null; expiresAt: Date | null }, 
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export const limitColumnsSelect = { rateLimitRequests: true, rateLimitWindowSeconds: true, quotaRequests: true, quotaPeriod: true } as const;
+
+type LimitColumns = { rateLimitRequests: number | null; rateLimitWindowSeconds: number | null; quotaRequests: number | null; quotaPeriod: "day" | "month" | null };
+
+/** A key's limits from its columns (each whole or null). */
+export function limitsOf(k: LimitColumns): { rateLimit: RateLimit | null; quota: Quota | null } {
+  return {
+    rateLimit: k.rateLimitRequests !== null && k.rateLimitWindowSeconds !== null ? { requests: k.rateLimitRequests, windowSeconds: k.rateLimitWindowSeconds } : null,
+    quota: k.quotaRequests !== null && k.quotaPeriod !== null ? { requests: k.quotaRequests, period: k.quotaPeriod } : null,
+  };
+}
+
+/** The columns of a key's limits (null: none). */
+export function limitColumns(l: { rateLimit: RateLimit | null; quota: Quota | null }): LimitColumns {
+  return {
+    rateLimitRequests: l.rateLimit?.requests ?? null,
+    rateLimitWindowSeconds: l.rateLimit?.windowSeconds ?? null,
+    quotaRequests: l.quota?.requests ?? null,
+    quotaPeriod: l.quota?.period ?? null,
+  };
+}
 
 /** `forApiKey`: a key asks; keys are not people and learn no person's name or email (the creator is their id only). */
 export function toApiKeyView(k: ApiKeyRow, { usage, refusals }: KeyActivity, opts: { forApiKey?: boolean } = {}): ApiKeyView {
@@ -59,6 +85,7 @@ export function toApiKeyView(k: ApiKeyRow, { usage, refusals }: KeyActivity, opt
     rotatedToId: k.rotatedTo?.id ?? null,
     scopes: k.fullAccess ? null : k.scopes,
     allowedIps: k.allowedIps,
+    ...limitsOf(k),
     refusals,
     usage,
   });
@@ -75,6 +102,10 @@ export const createdKeySelect = {
   fullAccess: true,
   scopes: true,
   allowedIps: true,
+  rateLimitRequests: true,
+  rateLimitWindowSeconds: true,
+  quotaRequests: true,
+  quotaPeriod: true,
 } satisfies Prisma.ApiKeySelect;
 
 /** The one response that carries the raw key (create and rotate alike). */
@@ -89,5 +120,6 @@ export function toCreatedResponse(row: Prisma.ApiKeyGetPayload<{ select: typeof 
     expiresAt: iso(row.expiresAt),
     scopes: row.fullAccess ? null : row.scopes,
     allowedIps: row.allowedIps,
+    ...limitsOf(row),
   });
 }

@@ -10,6 +10,7 @@ export const AUDIT_ACTIONS = [
   "apiKey.revoked",
   "apiKey.renamed",
   "apiKey.accessChanged",
+  "apiKey.limitsChanged",
   "apiKey.reportedLeaked",
   "client.policyChanged",
   "member.roleChanged",

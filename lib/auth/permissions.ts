@@ -61,7 +61,7 @@ export const SUDO_ACTIONS = {
   /** POST /api/api-keys, POST /api/api-keys/{id}/rotate: only when keyNeedsSudo. */
   "apiKeys:powerful": "create or rotate a key with full access or a write scope on a Live Client",
   /** PATCH /api/api-keys/{id}: only when widensAccess. */
-  "apiKeys:widen": "widen a key's scopes or allowlist",
+  "apiKeys:widen": "widen a key's scopes, allowlist or limits",
   /** POST /api/key-requests/{id}/approve (claiming a powerful key on Live needs one too, as "apiKeys:powerful"). */
   "keyRequests:approve": "approve a request for a powerful key",
   /** PUT /api/key-policy. */

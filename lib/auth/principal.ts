@@ -4,6 +4,7 @@
 import type { Session } from "next-auth";
 import { decode } from "next-auth/jwt";
 import { allows } from "@/lib/api-keys/access";
+import { limitHeaders, type QuotaSpec, type RateLimitSpec } from "@/lib/api-keys/limits";
 import { checkApiKey, type VerifyOutcome } from "@/lib/api-keys/verify-api-key";
 import { env } from "@/lib/env";
 import { isUuid } from "@/lib/http/keyset";
@@ -28,6 +29,11 @@ export type ApiKeyPrincipal = {
   expiresAt: number | null;
   /** Verified from the key's last verdict while the database was unreachable (the response says so). */
   stale?: true;
+  /** The key's own limits: it can only make or change keys at least as limited (lib/api-keys/grant.ts). */
+  rateLimit: RateLimitSpec | null;
+  quota: QuotaSpec | null;
+  /** `RateLimit-Policy` / `RateLimit` for this request's answer, when the key has limits (set by the route wrapper). */
+  limitHeaders?: Record<string, string>;
 };
 
 export type UserPrincipal = {
@@ -234,6 +240,7 @@ function keyPrincipal(r: VerifyOutcome, scope: string | null | undefined, ip: st
   countVerification("routes", r);
   observeVerifyLatency("routes", seconds);
   if (!r.ok) {
+    if (r.limits && !r.limits.ok) throw Problems.keyLimited(r.limits.reason, r.limits.retryAfterSeconds, limitHeaders(r.limits, Date.now()));
     if (r.reason === "ip") throw Problems.ipNotAllowed();
     if (r.reason === "scope") throw Problems.insufficientScope(scope!);
     return refuseFailed(ip, Problems.invalidApiKey);
@@ -249,6 +256,9 @@ function keyPrincipal(r: VerifyOutcome, scope: string | null | undefined, ip: st
     allowedIps: k.allowedIps,
     expiresAt: k.expiresAt,
     ...(r.stale && { stale: true }),
+    rateLimit: k.rateLimit,
+    quota: k.quota,
+    ...(r.limits ? { limitHeaders: limitHeaders(r.limits, Date.now()) } : {}),
   };
 }
 

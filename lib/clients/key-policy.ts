@@ -8,7 +8,7 @@ import { activeKeyCount } from "@/lib/api-keys/create-api-key";
 import { lockClient } from "./lock";
 import { keyPolicyViewSchema, type KeyPolicy, type KeyPolicyView } from "./schemas";
 
-const select = { keysMustExpire: true, maxKeyLifetimeDays: true, maxActiveKeys: true, requireTwoFactor: true, keyApproval: true } as const;
+const select = { keysMustExpire: true, maxKeyLifetimeDays: true, maxActiveKeys: true, requireTwoFactor: true, keyApproval: true, rateLimitFailMode: true } as const;
 
 /** The policy and the exact number of keys counting against its cap now. */
 export async function getKeyPolicy(clientId: string): Promise<KeyPolicyView> {

@@ -30,6 +30,13 @@ export const keyPolicySchema = z
           description:
             "Four eyes on powerful keys: `fullAccess`: keys with full access need a second Owner's or Admin's approval (POST /api/key-requests); `write`: also keys with any write scope; `none`: no approval. Absent: unchanged. Needs at least two Owners and Admins (409 Policy.NotEnoughApprovers).",
         }),
+      rateLimitFailMode: z
+        .enum(["open", "closed"], { error: "rateLimitFailMode must be open or closed." })
+        .optional()
+        .meta({
+          description:
+            "When the shared rate-limit store (Redis) is unreachable, keys with a rate limit or quota are served under a per-instance limit (open, the default) or refused with ApiKey.RateLimited (closed). Absent: unchanged.",
+        }),
     },
     { error: (iss) => (iss.code === "unrecognized_keys" ? undefined : "The body must be a JSON object.") },
   )
@@ -42,6 +49,7 @@ export const keyPolicyViewSchema = keyPolicySchema
   .extend({
     requireTwoFactor: z.boolean().meta({ description: "People of this Client without a second factor get 403 Member.TwoFactorRequired from its API." }),
     keyApproval: z.enum(KEY_APPROVAL_POLICIES).meta({ description: "Which new keys need a second person's approval: none, fullAccess, or write (full access or any write scope)." }),
+    rateLimitFailMode: z.enum(["open", "closed"]).meta({ description: "What limited keys get while Redis is unreachable: open (a per-instance limit) or closed (refused)." }),
     activeKeys: z
       .number()
       .int()

@@ -111,6 +111,18 @@ export const Problems = {
       title: "Address not allowed for this API key",
       detail: "This API key may not be used from this address. An Admin or Owner can change the key's IP allowlist.",
     }),
+  /** A good key over its rate limit or quota: 429 with Retry-After and the RateLimit headers. */
+  keyLimited: (reason: "rateLimited" | "quotaExceeded", retryAfterSeconds: number, headers: Record<string, string>) =>
+    new ApiError({
+      status: 429,
+      code: reason === "rateLimited" ? "ApiKey.RateLimited" : "ApiKey.QuotaExceeded",
+      title: reason === "rateLimited" ? "API key rate limit exceeded" : "API key quota exceeded",
+      detail:
+        reason === "rateLimited"
+          ? `This API key has sent all the requests its rate limit allows for now. Retry in ${retryAfterSeconds} s.`
+          : `This API key has used its quota for this period. It resets in ${retryAfterSeconds} s (at the start of the next UTC day or month).`,
+      headers,
+    }),
   scopeEscalation: (detail: string) => new ApiError({ status: 403, code: "ApiKey.ScopeEscalation", title: "More than the caller holds", detail }),
   forbidden: (detail = "You must be an Admin or Owner of this Client.") =>
     new ApiError({ status: 403, code: "Member.Forbidden", title: "Forbidden", detail }),

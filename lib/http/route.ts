@@ -25,6 +25,8 @@ function finish(req: NextRequest, meta: RequestMeta, started: number, res: Respo
   res.headers.set("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
   // The key was verified from its last verdict while the database was unreachable.
   if (principal?.type === "apiKey" && principal.stale) res.headers.set("x-dolfin-verification", "stale");
+  // A key with a rate limit or quota: every answer says where it stands (draft-ietf-httpapi-ratelimit-headers).
+  if (principal?.type === "apiKey" && principal.limitHeaders) for (const h in principal.limitHeaders) if (!res.headers.has(h)) res.headers.set(h, principal.limitHeaders[h]);
   accessLog.info(
     {
       requestId: meta.requestId,

@@ -8,6 +8,7 @@ import "server-only";
 // so two approvers or two claims race safely: one wins, the other gets a 409.
 // "Expired" is computed whenever a request is read, and written (and audited)
 // by expireKeyRequests: before every decision or claim, and by the hourly sweep.
+import { limitColumnsSelect, limitsOf } from "@/lib/api-keys/view";
 import { countActiveKeys, createApprovedApiKey, checkExpiryPolicy, assertExpiryInFuture, limitReached, KEY_WRITE_TX } from "@/lib/api-keys/create-api-key";
 import { assertCanGrant, assertCanManage } from "@/lib/api-keys/grant";
 import type { CreateApiKeyData, CreateApiKeyResponse } from "@/lib/api-keys/schemas";
@@ -248,14 +249,14 @@ export async function createKeyRequest(principal: UserPrincipal, input: CreateKe
     } else {
       const key = await tx.apiKey.findFirst({
         where: { id: input.keyId, clientId: locked.id },
-        select: { id: true, name: true, fullAccess: true, scopes: true, allowedIps: true, expiresAt: true, revokedAt: true, rotatedTo: { select: { id: true } } },
+        select: { id: true, name: true, fullAccess: true, scopes: true, allowedIps: true, expiresAt: true, revokedAt: true, rotatedTo: { select: { id: true } }, ...limitColumnsSelect },
       });
       if (!key) throw Problems.notFound("ApiKey.NotFound", "API key");
       if (key.revokedAt || (key.expiresAt && key.expiresAt <= now) || key.rotatedTo) throw P.keyNotActive();
       const before = { scopes: key.fullAccess ? null : key.scopes, allowedIps: key.allowedIps };
       const wanted = { scopes: input.scopes !== undefined ? input.scopes : before.scopes, allowedIps: input.allowedIps ?? before.allowedIps };
-      assertCanManage(principal, { ...before, expiresAt: key.expiresAt }, "change the access of");
-      assertCanGrant(principal, { ...wanted, expiresAt: key.expiresAt });
+      assertCanManage(principal, { ...before, expiresAt: key.expiresAt, ...limitsOf(key) }, "change the access of");
+      assertCanGrant(principal, { ...wanted, expiresAt: key.expiresAt, ...limitsOf(key) });
       if (!wideningNeedsApproval(locked.keyApproval, widensAccess(before, wanted), wanted, before)) throw P.notRequired(locked.keyApproval);
       data = {
         ...base,
@@ -469,7 +470,7 @@ export async function claimKeyRequest(principal: UserPrincipal, id: string, meta
       tx,
       locked,
       principal,
-      { name: r.name, expiresAt: r.expiresAt, scopes: (r.fullAccess ? null : r.scopes) as CreateApiKeyData["scopes"], allowedIps: r.allowedIps },
+      { name: r.name, expiresAt: r.expiresAt, scopes: (r.fullAccess ? null : r.scopes) as CreateApiKeyData["scopes"], allowedIps: r.allowedIps, rateLimit: null, quota: null },
       meta,
       r.id,
     );

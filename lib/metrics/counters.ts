@@ -26,9 +26,6 @@ export type MetricsState = {
   stale: Record<VerifyPath, number>;
   latency: Record<VerifyPath, Histogram>;
   cache: { hits: number; misses: number };
-  /** Per-key rate-limit decisions (allowed, limited, quota_exceeded, …: a fixed set the limiter names). */
-  rateLimit: Record<string, number>;
-  redisErrors: number;
   /** HTTP responses: route label -> status -> count (route labels are bounded, see httpRoute). */
   http: Map<string, Map<number, number>>;
   /** The verify API's responses by status (its hot path: one array increment). */
@@ -41,8 +38,6 @@ export const metrics: MetricsState = (g.__dolfinMetrics ??= {
   stale: { verify_api: 0, routes: 0 },
   latency: { verify_api: histogram(), routes: histogram() },
   cache: { hits: 0, misses: 0 },
-  rateLimit: {},
-  redisErrors: 0,
   http: new Map(),
   verifyHttp: new Float64Array(600),
 });
@@ -54,6 +49,8 @@ export const REFUSAL_CODES: Record<string, string> = {
   revoked: "ApiKey.Revoked",
   ip: "ApiKey.IpNotAllowed",
   scope: "ApiKey.InsufficientScope",
+  rateLimited: "ApiKey.RateLimited",
+  quotaExceeded: "ApiKey.QuotaExceeded",
 };
 
 /** One verification's outcome: `valid`, a refusal reason (counted under its ApiKey.* code), or `unavailable`. */
@@ -75,16 +72,6 @@ export function observeVerifyLatency(path: VerifyPath, seconds: number): void {
       return;
     }
   }
-}
-
-/** For the per-key limiter: one decision (a small fixed set of names, e.g. "allowed", "limited", "quota_exceeded"). */
-export function countRateLimitDecision(decision: string): void {
-  metrics.rateLimit[decision] = (metrics.rateLimit[decision] ?? 0) + 1;
-}
-
-/** For the per-key limiter: Redis failed to answer (the limiter then falls back to counting in process). */
-export function countRedisError(): void {
-  metrics.redisErrors++;
 }
 
 /** At most this many distinct route labels; past it, further ones count as "other". */
