@@ -12,8 +12,10 @@ import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./event-types";
 
 export { WEBHOOK_EVENT_TYPES, type WebhookEventType };
 
+type Fields = Record<string, string | number | boolean | null | string[] | undefined>;
 /** What an event says: ids, labels and times only (never a secret). */
-export type WebhookEventData = { id: string; clientId: string } & Record<string, string | number | boolean | null | string[] | undefined>;
+export type WebhookEventInput = { id: string } & Fields;
+export type WebhookEventData = WebhookEventInput & { clientId: string };
 
 /** The body sent, exactly as signed: `{ type, timestamp, data }`. */
 export function webhookPayload(type: WebhookEventType | "webhook.test", data: WebhookEventData, at = new Date()): string {
@@ -36,11 +38,11 @@ export function webhookDeliveriesSql(clientId: string, type: string, payload: st
 }
 
 /** Queue `type` for the Client's subscribed endpoints, in the caller's (Prisma) transaction. */
-export async function enqueueWebhookEvent(tx: Tx, clientId: string, type: WebhookEventType, data: Omit<WebhookEventData, "clientId">): Promise<void> {
+export async function enqueueWebhookEvent(tx: Tx, clientId: string, type: WebhookEventType, data: WebhookEventInput): Promise<void> {
   await tx.$executeRaw(webhookDeliveriesSql(clientId, type, webhookPayload(type, { ...data, clientId })));
 }
 
 /** The same in a hand-written SQL transaction (lib/db/tx.ts). */
-export async function enqueueWebhookEventSql(tx: SqlTx, clientId: string, type: WebhookEventType, data: Omit<WebhookEventData, "clientId">): Promise<void> {
+export async function enqueueWebhookEventSql(tx: SqlTx, clientId: string, type: WebhookEventType, data: WebhookEventInput): Promise<void> {
   await tx.query(webhookDeliveriesSql(clientId, type, webhookPayload(type, { ...data, clientId })));
 }
