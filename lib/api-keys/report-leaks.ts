@@ -4,6 +4,7 @@ import "server-only";
 // database lookup; live matches are revoked at once and audited. The answer
 // never says which keys existed.
 import { recordAuditEvent } from "@/lib/audit/record-audit-event";
+import { enqueueWebhookEvent } from "@/lib/webhooks/events";
 import { lockClients } from "@/lib/clients/lock";
 import { db } from "@/lib/db/client";
 import type { RequestMeta } from "@/lib/http/request-meta";
@@ -34,6 +35,7 @@ export async function reportLeakedKeys(keys: string[], meta: RequestMeta): Promi
         metadata: { keyPrefix: k.keyPrefix }, // the reporter's address is the event's ip (hidden from keys), not metadata
         meta,
       });
+      await enqueueWebhookEvent(tx, k.clientId, "apiKey.leaked", { id: k.id, keyPrefix: k.keyPrefix, name: k.name, revoked: true });
     }
   });
   revoked.forEach(cacheForgetKey);

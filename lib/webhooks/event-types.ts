@@ -25,7 +25,7 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export const WEBHOOK_EVENT_LABELS: Record<WebhookEventType, string> = {
   "apiKey.created": "A key was created",
   "apiKey.revoked": "A key was revoked",
-  "apiKey.rotated": "A key was rotated (data: the new key, rotatedFromId the old one)",
+  "apiKey.rotated": "A key was rotated (data: the old key; newKeyId and newKeyPrefix its replacement)",
   "apiKey.accessChanged": "A key's scopes or allowlist changed",
   "apiKey.expiring": "A key expires within 7 days",
   "apiKey.expired": "A key expired",

@@ -25,11 +25,12 @@ export function webhookPayload(type: WebhookEventType | "webhook.test", data: We
 /**
  * The INSERT of one delivery per enabled endpoint of `clientId` subscribed to
  * `type` (or only `endpointId`, for a test event). A statement of its own, or a
- * CTE of a bigger one (key create's single statement).
+ * CTE of a bigger one (key create's single statement, with `when` tying it to the insert).
  */
-export function webhookDeliveriesSql(clientId: string, type: string, payload: string, opts: { endpointId?: string; eventId?: string } = {}): Prisma.Sql {
+export function webhookDeliveriesSql(clientId: string, type: string, payload: string, opts: { endpointId?: string; eventId?: string; when?: Prisma.Sql } = {}): Prisma.Sql {
   const eventId = opts.eventId ?? uuidv7();
-  const only = opts.endpointId ? Prisma.sql`e.id = ${opts.endpointId}::uuid` : Prisma.sql`e.enabled AND ${type} = ANY(e.events)`;
+  const endpoints = opts.endpointId ? Prisma.sql`e.id = ${opts.endpointId}::uuid` : Prisma.sql`e.enabled AND ${type} = ANY(e.events)`;
+  const only = opts.when ? Prisma.sql`${endpoints} AND ${opts.when}` : endpoints;
   return Prisma.sql`
     INSERT INTO "WebhookDelivery" (id, "endpointId", "clientId", "eventId", "eventType", payload)
     SELECT gen_random_uuid(), e.id, e."clientId", ${eventId}::uuid, ${type}, ${payload}
