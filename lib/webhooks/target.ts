@@ -16,6 +16,7 @@ import type { LookupFunction } from "node:net";
 import ipaddr from "ipaddr.js";
 import { env } from "@/lib/env";
 import { ApiError } from "@/lib/http/problem";
+import { addressAllowed, isLoopbackAddress } from "./address";
 
 export const SEND_TIMEOUT_MS = 10_000;
 export const RESPONSE_BODY_MAX = 1024;
@@ -25,15 +26,7 @@ export class TargetRefused extends Error {}
 const refused = (detail: string) =>
   new ApiError({ status: 400, code: "Webhook.UrlRefused", title: "Webhook URL refused", detail, errors: { url: [detail] } });
 
-/** Whether we may connect to `ip` (loopback only with WEBHOOK_ALLOW_LOOPBACK). */
-export function addressAllowed(ip: string, allowLoopback = env().WEBHOOK_ALLOW_LOOPBACK): boolean {
-  if (!ipaddr.isValid(ip)) return false;
-  const addr = ipaddr.process(ip); // ::ffff:10.0.0.1 is judged as 10.0.0.1
-  const range = addr.range();
-  return range === "unicast" || (allowLoopback && range === "loopback");
-}
-
-const isLoopback = (ip: string) => ipaddr.process(ip).range() === "loopback";
+const allowed = (ip: string) => addressAllowed(ip, env().WEBHOOK_ALLOW_LOOPBACK);
 
 /** The URL's shape (no DNS): http(s), no credentials, a host. Throws TargetRefused with a sentence. */
 function parse(raw: string): URL {
@@ -63,9 +56,9 @@ async function resolve(url: URL): Promise<{ address: string; family: 4 | 6 }> {
   }
   if (addresses.length === 0) throw new TargetRefused(`${host} does not resolve.`);
   for (const a of addresses) {
-    if (!addressAllowed(a.address)) throw new TargetRefused(`${host} resolves to ${a.address}, a private, loopback, link-local or reserved address.`);
+    if (!allowed(a.address)) throw new TargetRefused(`${host} resolves to ${a.address}, a private, loopback, link-local or reserved address.`);
   }
-  if (url.protocol === "http:" && !addresses.every((a) => isLoopback(a.address))) throw new TargetRefused("The URL must start with https://.");
+  if (url.protocol === "http:" && !addresses.every((a) => isLoopbackAddress(a.address))) throw new TargetRefused("The URL must start with https://.");
   return { address: addresses[0].address, family: addresses[0].family === 6 ? 6 : 4 };
 }
 
