@@ -72,6 +72,10 @@ test("every settings page an Owner sees has no accessibility violations", async 
   const revoked = await apiCreateKey(page, { name: "Old export", scopes: ["invoices:read"], allowedIps: ["203.0.113.0/24"] });
   expect((await apiWrite(page, "POST", `/api/api-keys/${revoked.id}/revoke`)).status()).toBe(204);
   expect((await apiWrite(page, "POST", "/api/client-invites", { email: "new.person@example.com", role: "Admin" })).status()).toBe(201);
+  // A webhook endpoint (nobody listens on port 9: its test delivery fails and shows in the log).
+  const hook = await apiWrite(page, "POST", "/api/webhook-endpoints", { url: "http://127.0.0.1:9/hook", events: ["apiKey.created", "apiKey.revoked"] });
+  expect(hook.status()).toBe(201);
+  expect((await apiWrite(page, "POST", `/api/webhook-endpoints/${(await hook.json()).id}/test`)).status()).toBe(202);
 
   const pages: [string, (p: Page) => Promise<void>][] = [
     ["/settings/api-keys", async (p) => void (await expect(p.getByTestId("key-row")).toHaveCount(2))],
@@ -82,6 +86,7 @@ test("every settings page an Owner sees has no accessibility violations", async 
     ["/settings/audit", async (p) => void (await expect(p.getByTestId("audit-row").first()).toBeVisible())],
     ["/settings/policy", async (p) => void (await expect(p.getByRole("button", { name: /Save/ })).toBeVisible())],
     ["/settings/account", async (p) => void (await expect(p.getByRole("button", { name: /Change password/ })).toBeVisible())],
+    ["/settings/webhooks", async (p) => void (await expect(p.getByTestId("webhook-delivery").first()).toBeVisible())],
   ];
   const found: Record<string, string[]> = {};
   for (const [path, ready] of pages) {
