@@ -316,7 +316,7 @@ function Endpoint({
         ) : deliveries.length === 0 ? (
           <p className="mt-2 text-sm text-slate-500">Nothing sent yet. Send a test event to try it.</p>
         ) : (
-          <div className="mt-2 overflow-x-auto">
+          <div className="relative mt-2 overflow-x-auto">
             <table className="w-full min-w-[36rem] text-left text-sm" data-testid="webhook-deliveries">
               <caption className="sr-only">Deliveries to {e.url}, newest first</caption>
               <thead className="text-xs text-slate-500">

@@ -56,7 +56,9 @@ async function resolve(url: URL): Promise<{ address: string; family: 4 | 6 }> {
   }
   if (addresses.length === 0) throw new TargetRefused(`${host} does not resolve.`);
   for (const a of addresses) {
-    if (!allowed(a.address)) throw new TargetRefused(`${host} resolves to ${a.address}, a private, loopback, link-local or reserved address.`);
+    if (allowed(a.address)) continue;
+    const what = "a private, loopback, link-local or reserved address";
+    throw new TargetRefused(a.address === host ? `${host} is ${what}.` : `${host} resolves to ${a.address}, ${what}.`);
   }
   if (url.protocol === "http:" && !addresses.every((a) => isLoopbackAddress(a.address))) throw new TargetRefused("The URL must start with https://.");
   return { address: addresses[0].address, family: addresses[0].family === 6 ? 6 : 4 };
