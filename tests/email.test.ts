@@ -1,7 +1,7 @@
 // Email for real: two app instances with SMTP pointed at a real SMTP server
 // in this test process. An invitation's email is delivered (with its link,
 // what it grants, who invited and until when), a failed send is retried, and
-// two instances never send one row twice.
+// two instances never send one row twice; a webhook endpoint failing for 5 days emails its Owners and Admins.
 // On a database of this file's own: its mail workers and reminder job must
 // never take (or be taken by) another file's rows while files run in parallel.
 import http from "node:http";
@@ -202,6 +202,9 @@ describe("key expiry reminders", () => {
     expect(claims.map((r) => `${r.keyId === week.id ? "week" : r.keyId === tomorrow.id ? "tomorrow" : "dying"}:${r.kind}`).sort()).toEqual(["dying:expiredInUse", "tomorrow:1d", "week:7d"]);
   }, 60_000);
 
+});
+
+describe("webhook endpoints", () => {
   it("a webhook endpoint failing for 5 days is turned off and the Client's Owners and Admins are emailed", async () => {
     const failing = http.createServer((_req, res) => {
       res.statusCode = 500;

@@ -44,9 +44,9 @@ type Claimed = {
   previousSecretExpiresAt: Date | null;
 };
 
-/** One pass: claim up to `limit` due deliveries and send them (concurrently). Returns how many were claimed. */
-export async function sendDueWebhooks(limit = 20): Promise<number> {
-  const rows = await sqlQuery<Claimed>(Prisma.sql`
+/** Claim up to `limit` due deliveries (each for CLAIM_SECONDS, its attempt counted). */
+async function claimDueWebhooks(limit: number): Promise<Claimed[]> {
+  return sqlQuery<Claimed>(Prisma.sql`
     WITH claimed AS (
       UPDATE "WebhookDelivery" SET "lockedUntil" = now() + make_interval(secs => ${CLAIM_SECONDS}), attempts = attempts + 1
       WHERE id IN (
@@ -57,7 +57,14 @@ export async function sendDueWebhooks(limit = 20): Promise<number> {
       RETURNING id, "endpointId", "clientId", "eventId", payload, attempts, "createdAt")
     SELECT c.*, e.url, e.secret, e."previousSecret", e."previousSecretExpiresAt"
     FROM claimed c JOIN "WebhookEndpoint" e ON e.id = c."endpointId"`);
-  await Promise.all(rows.map((r) => deliver(r).catch((err) => logger.warn({ err, deliveryId: r.id }, "webhook delivery could not be recorded"))));
+}
+
+const deliverLogged = (r: Claimed) => deliver(r).catch((err) => logger.warn({ err, deliveryId: r.id }, "webhook delivery could not be recorded"));
+
+/** One pass: claim up to `limit` due deliveries and send them (concurrently). Returns how many were claimed. */
+export async function sendDueWebhooks(limit = 20): Promise<number> {
+  const rows = await claimDueWebhooks(limit);
+  await Promise.all(rows.map(deliverLogged));
   return rows.length;
 }
 
@@ -122,6 +129,10 @@ async function record(r: Claimed, res: SendResult): Promise<void> {
 
 const g = globalThis as unknown as { __dolfinWebhookWorker?: NodeJS.Timeout; __dolfinWebhookBusy?: boolean; __dolfinWebhookExpiry?: NodeJS.Timeout };
 
+/** Sends in flight in this process at most: a slow receiver (up to 10 s) holds one slot, never the others' deliveries. */
+const MAX_IN_FLIGHT = 20;
+let inFlight = 0;
+
 /** Poll for due deliveries in this server process (always: webhooks need no SMTP), and queue key expiry events. */
 export function startWebhookWorker(): void {
   if (g.__dolfinWebhookWorker) return;
@@ -129,7 +140,19 @@ export function startWebhookWorker(): void {
     if (g.__dolfinWebhookBusy) return;
     g.__dolfinWebhookBusy = true;
     try {
-      while ((await sendDueWebhooks()) > 0);
+      for (;;) {
+        const room = MAX_IN_FLIGHT - inFlight;
+        if (room <= 0) break;
+        const rows = await claimDueWebhooks(room);
+        if (rows.length === 0) break;
+        for (const r of rows) {
+          inFlight++;
+          void deliverLogged(r).finally(() => {
+            inFlight--;
+            void tick(); // a slot is free: more may be due (returns at once if a pass is running)
+          });
+        }
+      }
     } catch (err) {
       logger.warn({ err }, "webhook worker pass failed");
     } finally {
