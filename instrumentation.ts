@@ -10,7 +10,12 @@ export async function register() {
     startMailWorker();
     const { startUsageRetention } = await import("./lib/api-keys/usage");
     const { pruneSessions } = await import("./lib/auth/sessions");
-    startUsageRetention([{ what: "sessions", prune: pruneSessions }]); // sessions ended or expired 30 days ago, in the same hourly pass
+    const { pruneWebhookDeliveries } = await import("./lib/webhooks/worker");
+    // Sessions ended or expired 30 days ago, and finished webhook deliveries 30 days old, in the same hourly pass.
+    startUsageRetention([
+      { what: "sessions", prune: pruneSessions },
+      { what: "webhook deliveries", prune: pruneWebhookDeliveries },
+    ]);
     const { startKeyReminders } = await import("./lib/api-keys/reminders");
     startKeyReminders();
     const { startWebhookWorker } = await import("./lib/webhooks/worker");

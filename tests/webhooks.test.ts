@@ -274,7 +274,16 @@ describe("delivery", () => {
 
 describe("two instances on one database", () => {
   let second: Server;
+  let old: { endpointId: string; delivered: string; pending: string; recent: string };
   beforeAll(async () => {
+    // Rows for the retention pass the second server runs a second after it starts.
+    const c = await makeClient("Sandbox");
+    const ep = await db.webhookEndpoint.create({ data: { clientId: c.id, url: "https://hooks.example.com/x", events: ["apiKey.created"], secret: "v1.sealed", enabled: false } });
+    const row = (status: "Delivered" | "Pending", daysAgo: number) =>
+      db.webhookDelivery.create({
+        data: { endpointId: ep.id, clientId: c.id, eventId: crypto.randomUUID(), eventType: "apiKey.created", payload: "{}", status, createdAt: new Date(Date.now() - daysAgo * 86_400_000) },
+      });
+    old = { endpointId: ep.id, delivered: (await row("Delivered", 31)).id, pending: (await row("Pending", 31)).id, recent: (await row("Delivered", 29)).id };
     second = await startServer({
       databaseUrl: process.env.TEST_DATABASE_URL!,
       authSecret: process.env.TEST_AUTH_SECRET!,
@@ -315,4 +324,10 @@ describe("two instances on one database", () => {
     expect(rx.received.some((r) => r.json.data.id === later.id)).toBe(false);
     expect(rx.of("apiKey.expiring")[0].json.data).toMatchObject({ clientId: client.id, keyPrefix: soon.keyPrefix, name: "Soon" });
   }, 60_000);
+
+  it("finished deliveries older than 30 days are pruned; pending and recent ones stay", async () => {
+    await until("pruned", async () => (await db.webhookDelivery.findUnique({ where: { id: old.delivered } })) === null);
+    const left = await db.webhookDelivery.findMany({ where: { endpointId: old.endpointId }, select: { id: true } });
+    expect(left.map((d) => d.id).sort()).toEqual([old.pending, old.recent].sort());
+  });
 });

@@ -167,3 +167,12 @@ export function startWebhookWorker(): void {
   g.__dolfinWebhookExpiry.unref();
   setTimeout(expiry, 500).unref();
 }
+
+/** Delivered and given-up deliveries are kept this long (the log's history), then pruned with their attempts. */
+export const DELIVERY_RETENTION_DAYS = 30;
+
+/** Hourly, beside the usage retention (instrumentation.ts): one DELETE of old finished deliveries. */
+export async function pruneWebhookDeliveries(now = new Date()): Promise<number> {
+  const cutoff = new Date(now.getTime() - DELIVERY_RETENTION_DAYS * 86_400_000);
+  return db().$executeRaw`DELETE FROM "WebhookDelivery" WHERE status <> 'Pending' AND "createdAt" < ${cutoff}`;
+}
