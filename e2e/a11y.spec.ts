@@ -82,6 +82,10 @@ test("every settings page an Owner sees has no accessibility violations", async 
   const asked = await apiWrite(adminPage, "POST", "/api/key-requests", { name: "Payments worker", expiresAt: null, scopes: ["payments:write"], allowedIps: [], reason: "Pays the March bills." });
   expect(asked.status()).toBe(201);
   await adminCtx.close();
+  // A webhook endpoint (nobody listens on port 9: its test delivery fails and shows in the log).
+  const hook = await apiWrite(page, "POST", "/api/webhook-endpoints", { url: "http://127.0.0.1:9/hook", events: ["apiKey.created", "apiKey.revoked"] });
+  expect(hook.status()).toBe(201);
+  expect((await apiWrite(page, "POST", `/api/webhook-endpoints/${(await hook.json()).id}/test`)).status()).toBe(202);
 
   const pages: [string, (p: Page) => Promise<void>][] = [
     ["/settings/api-keys", async (p) => void (await expect(p.getByTestId("key-row")).toHaveCount(2))],
@@ -93,6 +97,7 @@ test("every settings page an Owner sees has no accessibility violations", async 
     ["/settings/audit", async (p) => void (await expect(p.getByTestId("audit-row").first()).toBeVisible())],
     ["/settings/policy", async (p) => void (await expect(p.getByRole("button", { name: /Save/ })).toBeVisible())],
     ["/settings/account", async (p) => void (await expect(p.getByRole("button", { name: /Change password/ })).toBeVisible())],
+    ["/settings/webhooks", async (p) => void (await expect(p.getByTestId("webhook-delivery").first()).toBeVisible())],
   ];
   const found: Record<string, string[]> = {};
   for (const [path, ready] of pages) {

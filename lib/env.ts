@@ -77,6 +77,12 @@ const schema = z.object({
     .optional()
     .transform((v) => v || undefined)
     .refine((v) => v === undefined || v.length >= 32, "must be at least 32 characters"),
+  /** Webhooks: "1" lets endpoints be loopback addresses, over plain http too (development and tests only; private and link-local ranges stay refused). */
+  WEBHOOK_ALLOW_LOOPBACK: z.enum(["0", "1", ""]).default("").transform((v) => v === "1"),
+  /** How often each server looks for webhook deliveries due (ms). */
+  WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
+  /** First retry of a failed delivery after this many ms, doubling each time (at most 12 hours apart); given up 3 days after the event. */
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).default(5_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

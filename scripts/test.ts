@@ -13,6 +13,13 @@ import { build, hasBuild, migrate, randomSecret, startServer, startTestDatabase,
 /** The service token the tests call the verify API with (not a secret: a throwaway server's). */
 const TEST_SERVICE_TOKEN = "test-service-token-0123456789abcdefghijklmnop";
 
+/**
+ * Webhook receivers in the tests are http servers on 127.0.0.1; failures are retried within tens of ms. Every
+ * server on the shared database sends any due delivery, so the servers test files start get these too (through
+ * the test processes' environment): none may refuse a loopback receiver another file set up.
+ */
+const WEBHOOK_TEST_ENV = { WEBHOOK_ALLOW_LOOPBACK: "1", WEBHOOK_RETRY_BASE_MS: "50", WEBHOOK_POLL_INTERVAL_MS: "100" };
+
 const GENEROUS_LIMITS = {
   RATE_LIMIT_KEY_WRITES_PER_MINUTE: "100000",
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: "100000",
@@ -24,6 +31,7 @@ const GENEROUS_LIMITS = {
   VERIFY_SERVICE_TOKENS: TEST_SERVICE_TOKEN,
   // Usage counts reach the database quickly, so tests wait little.
   USAGE_FLUSH_MS: "200",
+  ...WEBHOOK_TEST_ENV,
 };
 
 type Counts = { passed: number; failed: number; skipped: number };
@@ -99,7 +107,7 @@ async function main() {
       // tests/instances.test.ts starts its own servers with small ones.
       server = await startServer({ databaseUrl: db.url, authSecret, logFile, env: GENEROUS_LIMITS });
       console.log(`  server ${server.url}, database ${db.url.replace(/:[^:@/]*@/, ":***@")}`);
-      const env = { TEST_BASE_URL: server.url, TEST_DATABASE_URL: db.url, TEST_AUTH_SECRET: authSecret, TEST_SERVER_LOG: logFile, TEST_SERVICE_TOKEN };
+      const env = { ...WEBHOOK_TEST_ENV, TEST_BASE_URL: server.url, TEST_DATABASE_URL: db.url, TEST_AUTH_SECRET: authSecret, TEST_SERVER_LOG: logFile, TEST_SERVICE_TOKEN };
 
       if (only.includes("integration")) {
         console.log("\n▶ integration tests (HTTP against next start + PostgreSQL)");

@@ -1,9 +1,11 @@
 // Email for real: two app instances with SMTP pointed at a real SMTP server
 // in this test process. An invitation's email is delivered (with its link,
 // what it grants, who invited and until when), a failed send is retried, and
-// two instances never send one row twice.
+// two instances never send one row twice; a webhook endpoint failing for 5 days emails its Owners and Admins.
 // On a database of this file's own: its mail workers and reminder job must
 // never take (or be taken by) another file's rows while files run in parallel.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { hash } from "@node-rs/argon2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaClient, type ClientType, type MemberRole } from "@/lib/generated/prisma/client";
@@ -198,5 +200,40 @@ describe("key expiry reminders", () => {
     expect(weekMail.text).toContain("Turn these reminders off under Your account");
     const claims = await db.keyReminder.findMany({ where: { keyId: { in: [week.id, tomorrow.id, dying.id] } } });
     expect(claims.map((r) => `${r.keyId === week.id ? "week" : r.keyId === tomorrow.id ? "tomorrow" : "dying"}:${r.kind}`).sort()).toEqual(["dying:expiredInUse", "tomorrow:1d", "week:7d"]);
+  }, 60_000);
+
+});
+
+describe("webhook endpoints", () => {
+  it("a webhook endpoint failing for 5 days is turned off and the Client's Owners and Admins are emailed", async () => {
+    const failing = http.createServer((_req, res) => {
+      res.statusCode = 500;
+      res.end();
+    });
+    await new Promise<void>((r) => failing.listen(0, "127.0.0.1", r));
+    try {
+      const c = await makeClient("Sandbox");
+      const o = await makeUser([[c, "Owner"]]);
+      const admin = await makeUser([[c, "Admin"]]);
+      const member = await makeUser([[c, "Member"]]);
+      const url = `http://127.0.0.1:${(failing.address() as AddressInfo).port}/hook`;
+      const created = await fetch(`${a.url}/api/webhook-endpoints`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${o.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ url, events: ["apiKey.created"] }),
+      });
+      expect(created.status).toBe(201);
+      const { id } = (await created.json()) as { id: string };
+      await db.webhookEndpoint.update({ where: { id }, data: { failingSince: new Date(Date.now() - 5 * 86_400_000 - 60_000) } });
+      expect((await fetch(`${b.url}/api/webhook-endpoints/${id}/test`, { method: "POST", headers: { authorization: `Bearer ${o.token}` } })).status).toBe(202);
+      const m = await mail.waitFor((x) => x.to.includes(admin.email) && x.subject.startsWith("Webhook endpoint"), 20_000);
+      expect(m.subject).toBe(`Webhook endpoint of ${c.name} turned off`);
+      expect(m.text).toContain(`The webhook endpoint ${url} of ${c.name} was turned off because every delivery to it has failed for 5 days.`);
+      await mail.waitFor((x) => x.to.includes(o.email) && x.subject.startsWith("Webhook endpoint"), 20_000);
+      expect(mail.messages.filter((x) => x.to.includes(member.email))).toHaveLength(0);
+      expect(await db.webhookEndpoint.findUniqueOrThrow({ where: { id } })).toMatchObject({ enabled: false, disabledReason: "failing" });
+    } finally {
+      await new Promise((r) => failing.close(r));
+    }
   }, 60_000);
 });

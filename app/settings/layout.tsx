@@ -22,6 +22,7 @@ export default async function SettingsLayout({ children }: { children: React.Rea
   if (!noClient && can(user.role, "audit:read")) nav.push({ href: "/settings/audit", label: "Audit log" });
   if (!noClient && can(user.role, "policy:write")) nav.push({ href: "/settings/policy", label: "Key policy" });
   if (!noClient && can(user.role, "members:read")) nav.push({ href: "/settings/members", label: "Members" });
+  if (!noClient && can(user.role, "webhooks:manage")) nav.push({ href: "/settings/webhooks", label: "Webhooks" });
   nav.push({ href: "/settings/account", label: "Account" });
   nav.push({ href: "/docs/api", label: "API reference" });
 

@@ -4,6 +4,7 @@ import "server-only";
 // database lookup; live matches are revoked at once and audited. The answer
 // never says which keys existed.
 import { recordAuditEvent } from "@/lib/audit/record-audit-event";
+import { enqueueWebhookEvent } from "@/lib/webhooks/events";
 import { lockClients } from "@/lib/clients/lock";
 import { db } from "@/lib/db/client";
 import type { RequestMeta } from "@/lib/http/request-meta";
@@ -36,6 +37,7 @@ export async function reportLeakedKeys(keys: string[], meta: RequestMeta): Promi
         meta,
       });
       await closeWidenRequests(tx, { clientId: k.clientId, keyId: k.id, cause: "keyRevoked", actor: { type: "anonymous", label: "leak report" }, meta }, now);
+      await enqueueWebhookEvent(tx, k.clientId, "apiKey.leaked", { id: k.id, keyPrefix: k.keyPrefix, name: k.name, revoked: true });
     }
   });
   revoked.forEach(cacheForgetKey);

@@ -1,6 +1,7 @@
 import "server-only";
 import { limitColumnsSelect, limitsOf } from "./view";
 import { actorOf, recordAuditEvent } from "@/lib/audit/record-audit-event";
+import { enqueueWebhookEvent } from "@/lib/webhooks/events";
 import type { Principal } from "@/lib/auth/principal";
 import { lockClient } from "@/lib/clients/lock";
 import { db } from "@/lib/db/client";
@@ -42,6 +43,7 @@ export async function revokeApiKey(principal: Principal, id: string, meta: Reque
     });
     // A pending request to widen it can never be applied now: closed with it.
     await closeWidenRequests(tx, { clientId: principal.clientId, keyId: key.id, cause: "keyRevoked", actor, meta });
+    await enqueueWebhookEvent(tx, principal.clientId, "apiKey.revoked", { id: key.id, keyPrefix: key.keyPrefix, name: key.name, reason: "Manual" });
     return key.id;
   });
   // After commit, so no request can re-cache the old state; by the id the database holds

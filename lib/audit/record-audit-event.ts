@@ -26,6 +26,13 @@ export const AUDIT_ACTIONS = [
   "keyRequest.denied",
   "keyRequest.claimed",
   "keyRequest.expired",
+  "webhook.created",
+  "webhook.updated",
+  "webhook.deleted",
+  "webhook.secretRotated",
+  "webhook.tested",
+  "webhook.deliveryRetried",
+  "webhook.disabled",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -45,7 +52,7 @@ export type AuditInput = {
   clientId: string;
   action: AuditAction;
   actor: Actor;
-  target: { type: "apiKey" | "client" | "user" | "invite" | "keyRequest"; id: string; label?: string | null };
+  target: { type: "apiKey" | "client" | "user" | "invite" | "keyRequest" | "webhook"; id: string; label?: string | null };
   metadata?: Prisma.InputJsonValue;
   meta: Pick<RequestMeta, "ip" | "userAgent">;
 };

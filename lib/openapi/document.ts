@@ -23,6 +23,7 @@ import { changeRoleSchema, memberPageSchema, memberSchema } from "@/lib/members/
 import { problemSchema } from "@/lib/http/problem";
 import { passkeyPaths } from "@/lib/passkeys/openapi";
 import { keyRequestPaths } from "@/lib/key-requests/openapi";
+import { webhookPaths, WEBHOOKS_TAG } from "@/lib/webhooks/openapi";
 import { twoFactorPaths } from "@/lib/two-factor/openapi";
 import { sessionPaths } from "@/lib/auth/sessions-openapi";
 import { acceptedInviteSchema, acceptInviteSchema, createdInviteSchema, createInviteSchema, invitePageSchema } from "@/lib/invites/schemas";
@@ -131,6 +132,7 @@ export function buildOpenApiDocument() {
       { name: "KeyRequests", description: "Four eyes on powerful keys: while the key policy's `keyApproval` is on, the keys it covers are asked for, approved by a second Owner or Admin, and claimed once by their requester." },
       { name: "ClientInvites", description: "Invite people to the Client. An invitation link works once, for the invited email." },
       { name: "Auth", description: "Who is calling, Bearer tokens, and signing out everywhere." },
+      WEBHOOKS_TAG,
       { name: "Meta", description: "Health checks and this document." },
     ],
     components: {
@@ -508,6 +510,7 @@ export function buildOpenApiDocument() {
       ...sessionPaths(problem, common),
       ...passkeyPaths(problem, common, bodyErrors),
       ...keyRequestPaths(problem, common, bodyErrors),
+      ...webhookPaths(problem, common, bodyErrors),
       "/api/health": {
         get: { operationId: "health", tags: ["Meta"], summary: "Liveness (no database)", security: [{}], responses: { "200": { description: "Up.", content: { "application/json": { schema: healthSchema } } }, default: common.default } },
       },
