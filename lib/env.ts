@@ -57,6 +57,11 @@ const schema = z.object({
   KEY_REMINDER_INTERVAL_MS: z.coerce.number().int().min(100).default(600_000),
   /** Sudo mode: how long (seconds) a person's last proof (sign-in, or POST /api/auth/reauthenticate) covers the sensitive actions (lib/auth/sudo.ts). */
   SUDO_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /**
+   * GitHub secret scanning's public keys, which sign the reports POST /api/api-keys/leaks/github accepts
+   * (fetched on first use, refreshed hourly and on an unknown key identifier, at most once a minute).
+   */
+  GITHUB_SECRET_SCANNING_KEYS_URL: z.url().default("https://api.github.com/meta/public_keys/secret_scanning"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -4,14 +4,14 @@ import { ApiError, Problems } from "./problem";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
-const tooLarge = () =>
-  new ApiError({ status: 413, code: "Request.TooLarge", title: "Request body too large", detail: `The body may be at most ${MAX_BODY_BYTES} bytes.` });
+const tooLargeFor = (max: number) =>
+  new ApiError({ status: 413, code: "Request.TooLarge", title: "Request body too large", detail: `The body may be at most ${max} bytes.` });
 
-export async function readJsonBody(req: Request, opts: { optional?: boolean } = {}): Promise<unknown> {
+/** The body's exact bytes, at most `maxBytes` (413 above it, whatever Content-Length claimed): for signatures over the raw body. */
+export async function readBodyBytes(req: Request, maxBytes: number): Promise<Buffer> {
   const declared = req.headers.get("content-length");
-  if (declared !== null && Number(declared) > MAX_BODY_BYTES) throw tooLarge();
-
-  // Read at most MAX_BODY_BYTES + 1 bytes, whatever the header claimed.
+  if (declared !== null && Number(declared) > maxBytes) throw tooLargeFor(maxBytes);
+  // Read at most maxBytes + 1 bytes.
   const chunks: Uint8Array[] = [];
   let size = 0;
   if (req.body) {
@@ -20,14 +20,33 @@ export async function readJsonBody(req: Request, opts: { optional?: boolean } = 
       const { done, value } = await reader.read();
       if (done) break;
       size += value.byteLength;
-      if (size > MAX_BODY_BYTES) {
+      if (size > maxBytes) {
         await reader.cancel().catch(() => {});
-        throw tooLarge();
+        throw tooLargeFor(maxBytes);
       }
       chunks.push(value);
     }
   }
-  const bytes = Buffer.concat(chunks);
+  return Buffer.concat(chunks);
+}
+
+/** UTF-8 JSON from bytes already read: 400 Request.MalformedJson when it is not. */
+export function parseJsonBytes(bytes: Uint8Array): unknown {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new ApiError({ status: 400, code: "Request.MalformedJson", title: "Malformed JSON", detail: "The body is not valid UTF-8." });
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError({ status: 400, code: "Request.MalformedJson", title: "Malformed JSON", detail: "The body is not valid JSON." });
+  }
+}
+
+export async function readJsonBody(req: Request, opts: { optional?: boolean } = {}): Promise<unknown> {
+  const bytes = await readBodyBytes(req, MAX_BODY_BYTES);
   const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
 
   if (bytes.length === 0) {
@@ -43,15 +62,5 @@ export async function readJsonBody(req: Request, opts: { optional?: boolean } = 
       headers: { accept: "application/json" },
     });
   }
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new ApiError({ status: 400, code: "Request.MalformedJson", title: "Malformed JSON", detail: "The body is not valid UTF-8." });
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ApiError({ status: 400, code: "Request.MalformedJson", title: "Malformed JSON", detail: "The body is not valid JSON." });
-  }
+  return parseJsonBytes(bytes);
 }

@@ -1,0 +1,240 @@
+// GitHub secret scanning's partner endpoint, end to end: a key list served on
+// 127.0.0.1 from this process (a key pair made here stands in for GitHub's),
+// our own server pointed at it (with SMTP to a mail catcher here), reports
+// signed like GitHub signs them. Our live keys are revoked, audited with where
+// they were found, and their Owners and Admins emailed; strangers' tokens are
+// false positives; nothing is revoked without a good signature.
+// Its server sends mail from the shared test database: listed in vitest.config.ts SHARED_DB_MAIL_FILES.
+import { createHash, generateKeyPairSync, sign } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateKey } from "@/lib/api-keys/key-format";
+import { startMailCatcher, type MailCatcher } from "../scripts/lib/mail-catcher";
+import { startServer, type Server } from "../scripts/lib/stack";
+import { api, BASE, createKey, db, makeTenant, makeUser, uid } from "./helpers";
+import { assertMatchesDocument } from "./openapi-validator";
+
+const PATH = "/api/api-keys/leaks/github";
+const github = generateKeyPairSync("ec", { namedCurve: "P-256" }); // "GitHub's" key, in the list
+const forger = generateKeyPairSync("ec", { namedCurve: "P-256" }); // not in the list
+const KEY_ID = createHash("sha256").update("test-github-key").digest("hex");
+const pem = github.publicKey.export({ type: "spki", format: "pem" }).toString();
+
+let keysServer: http.Server;
+let keyFetches = 0;
+let mail: MailCatcher;
+let app: Server; // key list reachable
+let cut: Server; // key list unreachable
+const FAILURES_PER_MINUTE = 3;
+
+beforeAll(async () => {
+  keysServer = http.createServer((req, res) => {
+    if (req.url === "/down") return res.writeHead(502).end("bad gateway");
+    keyFetches++;
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ public_keys: [{ key_identifier: KEY_ID, key: pem, is_current: true }] }));
+  });
+  await new Promise<void>((r) => keysServer.listen(0, "127.0.0.1", r));
+  const keysBase = `http://127.0.0.1:${(keysServer.address() as AddressInfo).port}`;
+  mail = await startMailCatcher({ webPort: null });
+  const env = {
+    SMTP_URL: mail.smtpUrl,
+    MAIL_FROM: "Dolfin <keys@dolfin.test>",
+    MAIL_POLL_INTERVAL_MS: "100",
+    // Each test speaks from addresses of its own (X-Forwarded-For from loopback is believed), so the shared counters never mix.
+    TRUSTED_PROXIES: "loopback",
+    RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: String(FAILURES_PER_MINUTE),
+    RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: "100000",
+  };
+  const { SMTP_URL: _smtp, MAIL_FROM: _from, ...noMail } = env;
+  [app, cut] = await Promise.all([
+    startServer({ databaseUrl: process.env.TEST_DATABASE_URL!, authSecret: process.env.TEST_AUTH_SECRET!, env: { ...env, GITHUB_SECRET_SCANNING_KEYS_URL: `${keysBase}/keys` } }),
+    startServer({ databaseUrl: process.env.TEST_DATABASE_URL!, authSecret: process.env.TEST_AUTH_SECRET!, env: { ...noMail, GITHUB_SECRET_SCANNING_KEYS_URL: `${keysBase}/down` } }),
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([app?.stop(), cut?.stop()]);
+  await mail?.stop();
+  keysServer?.closeAllConnections();
+  keysServer?.close();
+}, 60_000);
+
+/** A documentation address of its own for each caller. */
+const address = () => {
+  const u = uid();
+  return `2001:db8::${u.slice(0, 4)}:${u.slice(4, 8)}`;
+};
+
+type Match = { token: string; type: string; url?: string; source?: string };
+const signed = (body: string, key = github.privateKey, id = KEY_ID) => ({
+  "github-public-key-identifier": id,
+  "github-public-key-signature": sign("sha256", Buffer.from(body), { key, dsaEncoding: "der" }).toString("base64"),
+});
+
+/** POST a raw body to a server of ours; the answer is checked against the served OpenAPI document. */
+async function post(server: Server, body: string, headers: Record<string, string>, ip = address()) {
+  const r = await fetch(server.url + PATH, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": ip, ...headers }, body });
+  const text = await r.text();
+  const parsed = text ? JSON.parse(text) : null;
+  await assertMatchesDocument(BASE, "POST", PATH, r.status, r.headers.get("content-type"), parsed);
+  return { status: r.status, headers: r.headers, body: parsed };
+}
+const report = (matches: Match[], ip?: string) => {
+  const body = JSON.stringify(matches);
+  return post(app, body, signed(body), ip);
+};
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+const keyRow = (id: string) => db.apiKey.findUniqueOrThrow({ where: { id } });
+const leakEvents = (id: string) => db.auditEvent.findMany({ where: { targetId: id, action: "apiKey.reportedLeaked" } });
+/** A checksum that does not match: the shape of our keys, but never one we issued. */
+const badChecksum = (k: string) => k.slice(0, -1) + (k.endsWith("A") ? "B" : "A");
+
+describe("GitHub secret scanning reports", () => {
+  it("revokes our live keys (Live and Sandbox), audits where they were found, emails Owners and Admins, and labels every match", async () => {
+    const live = await makeTenant("Live");
+    const admin = await makeUser([[live.client, "Admin"]]);
+    const member = await makeUser([[live.client, "Member"]]);
+    const second = await createKey({ token: live.owner.token }, { name: `ci ${uid()}` });
+    const sandbox = await makeTenant("Sandbox");
+    const dead = await createKey({ token: live.owner.token });
+    expect((await api(`/api/api-keys/${dead.id}/revoke`, { method: "POST", token: live.owner.token })).status).toBe(204);
+    const stranger = generateKey("Live").rawKey; // well-formed, never issued
+    const matches: Match[] = [
+      { token: live.key.rawKey, type: "dolfin_live_api_key", url: "https://github.com/octocat/hello/blob/abc/.env", source: "content" },
+      { token: second.rawKey, type: "dolfin_live_api_key", url: "https://github.com/octocat/hello/commit/abc", source: "commit" },
+      { token: sandbox.key.rawKey, type: "dolfin_test_api_key", url: "", source: "issue_comment" },
+      { token: dead.rawKey, type: "dolfin_live_api_key", url: "https://gist.github.com/x", source: "gist_content" },
+      { token: stranger, type: "dolfin_live_api_key", url: "https://github.com/a/b", source: "content" },
+      { token: badChecksum(generateKey("Live").rawKey), type: "dolfin_live_api_key", url: "https://github.com/a/c", source: "content" },
+      { token: "dol_live_not-even-close", type: "dolfin_live_api_key" },
+      { token: live.key.rawKey, type: "dolfin_live_api_key", url: "https://github.com/octocat/fork/blob/abc/.env", source: "content" }, // found twice
+    ];
+    const r = await report(matches);
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual(
+      matches.map((m, i) => ({ token_hash: sha256(m.token), token_type: m.type, label: [0, 1, 2, 3, 7].includes(i) ? "true_positive" : "false_positive" })),
+    );
+
+    for (const k of [live.key, second, sandbox.key]) expect(await keyRow(k.id)).toMatchObject({ revokedReason: "Leaked", revokedAt: expect.any(Date) });
+    // The instance that revoked refuses the key at once.
+    expect((await fetch(`${app.url}/api/me`, { headers: { "x-dolfin-api-key": live.key.rawKey, "x-forwarded-for": address() } })).status).toBe(401);
+    expect((await keyRow(dead.id)).revokedReason).toBe("Manual"); // already dead: labelled ours, left as it was
+    expect(await leakEvents(dead.id)).toHaveLength(0);
+
+    const [event] = await leakEvents(live.key.id);
+    expect(event).toMatchObject({
+      actorType: "Anonymous",
+      actorLabel: "GitHub secret scanning",
+      metadata: { keyPrefix: live.key.keyPrefix, url: "https://github.com/octocat/hello/blob/abc/.env", source: "content" },
+    });
+    expect((await leakEvents(sandbox.key.id))[0].metadata).toMatchObject({ url: null, source: "issue_comment" }); // an empty url is none
+
+    // One email per Owner and Admin of each Client, naming its keys and where they were found; none to a Member.
+    const toOwner = await mail.waitFor((m) => m.to.includes(live.owner.email));
+    const toAdmin = await mail.waitFor((m) => m.to.includes(admin.email));
+    for (const m of [toOwner, toAdmin]) {
+      expect(m.subject).toBe(`2 API keys of ${live.client.name} were found in public and revoked`);
+      expect(m.text).toContain(`${live.key.keyPrefix}…`);
+      expect(m.text).toContain("found at https://github.com/octocat/hello/blob/abc/.env (content)");
+      expect(m.text).toContain(`${second.keyPrefix}…`);
+      expect(m.text).toContain("GitHub secret scanning reported 2 API keys");
+    }
+    const toSandbox = await mail.waitFor((m) => m.to.includes(sandbox.owner.email));
+    expect(toSandbox.subject).toContain(`(Sandbox) was found in public and revoked`);
+    expect(toSandbox.text).toContain("found in issue_comment");
+    expect(mail.messages.filter((m) => m.to.includes(member.email))).toHaveLength(0);
+    expect(mail.messages.filter((m) => m.to.includes(live.owner.email))).toHaveLength(1);
+
+    // Reported again (GitHub finds it in another push): still ours, nothing more revoked, audited or emailed.
+    const again = await report([matches[0]]);
+    expect(again.body).toEqual([{ token_hash: sha256(live.key.rawKey), token_type: "dolfin_live_api_key", label: "true_positive" }]);
+    expect(await leakEvents(live.key.id)).toHaveLength(1);
+  });
+
+  it("strangers' and malformed tokens are false positives and write nothing", async () => {
+    const before = await db.auditEvent.count({ where: { action: "apiKey.reportedLeaked" } });
+    const outbox = await db.emailOutbox.count();
+    const tokens = [generateKey("Live").rawKey, generateKey("Sandbox").rawKey, "ghp_somebodyelse", ""];
+    const r = await report(tokens.map((token) => ({ token, type: "dolfin_live_api_key" })));
+    expect(r.status).toBe(200);
+    expect(r.body.map((f: { label: string }) => f.label)).toEqual(["false_positive", "false_positive", "false_positive", "false_positive"]);
+    expect(await db.auditEvent.count({ where: { action: "apiKey.reportedLeaked" } })).toBe(before);
+    expect(await db.emailOutbox.count()).toBe(outbox);
+    expect((await report([])).body).toEqual([]);
+  });
+
+  it("refuses anything not signed by a key in GitHub's list: 401, nothing revoked", async () => {
+    const t = await makeTenant("Live");
+    const body = JSON.stringify([{ token: t.key.rawKey, type: "dolfin_live_api_key", url: "https://github.com/x/y", source: "content" }]);
+    const cases: [Record<string, string>, string][] = [
+      [{}, "SecretScanning.SignatureRequired"],
+      [{ "github-public-key-identifier": KEY_ID }, "SecretScanning.SignatureRequired"],
+      [signed(body, forger.privateKey), "SecretScanning.InvalidSignature"], // GitHub's identifier, another key
+      [signed(body.replace("content", "commit")), "SecretScanning.InvalidSignature"], // signed over other bytes
+      [{ ...signed(body), "github-public-key-signature": "bm90IGEgc2lnbmF0dXJl" }, "SecretScanning.InvalidSignature"],
+      [signed(body, github.privateKey, "f".repeat(64)), "SecretScanning.UnknownKey"],
+    ];
+    for (const [headers, code] of cases) {
+      const r = await post(app, body, headers);
+      expect(r.status, code).toBe(401);
+      expect(r.body.code).toBe(code);
+    }
+    expect((await keyRow(t.key.id)).revokedAt).toBeNull();
+    expect(await leakEvents(t.key.id)).toHaveLength(0);
+  });
+
+  it("unknown identifiers never make us fetch GitHub's list more than once a minute", async () => {
+    await report([]); // the list is in memory
+    const before = keyFetches;
+    for (let i = 0; i < 10; i++) {
+      const body = `[{"token":"x${i}","type":"dolfin_live_api_key"}]`;
+      expect((await post(app, body, signed(body, github.privateKey, `unknown-${uid()}`))).status).toBe(401);
+    }
+    expect(keyFetches - before).toBeLessThanOrEqual(1); // one refresh at most, if the last fetch is a minute old by now
+  });
+
+  it("a signed body that is not a report is 400; a body over 1 MiB is 413; nothing revoked", async () => {
+    for (const [body, code] of [
+      ['{"token":"x"}', "Request.Invalid"],
+      ['[{"type":"dolfin_live_api_key"}]', "Request.Invalid"],
+      ["[{]", "Request.MalformedJson"],
+    ] as const) {
+      const r = await post(app, body, signed(body));
+      expect(r.status, body).toBe(400);
+      expect(r.body.code).toBe(code);
+    }
+    const huge = JSON.stringify([{ token: "x".repeat(1024 * 1024), type: "dolfin_live_api_key" }]);
+    const r = await post(app, huge, signed(huge));
+    expect(r.status).toBe(413);
+    expect(r.body.code).toBe("Request.TooLarge");
+  });
+
+  it("failed signatures are limited per address; GitHub's own reports are not", async () => {
+    const forgerIp = address();
+    const body = "[]";
+    for (let i = 0; i < FAILURES_PER_MINUTE; i++) expect((await post(app, body, signed(body, forger.privateKey), forgerIp)).status).toBe(401);
+    expect((await post(app, body, signed(body, forger.privateKey), forgerIp)).status).toBe(429); // the failure past the budget
+    const blocked = await post(app, body, signed(body), forgerIp); // then the address is refused before any check
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.code).toBe("RateLimit.Exceeded");
+    const githubIp = address();
+    for (let i = 0; i < FAILURES_PER_MINUTE + 3; i++) expect((await report([{ token: "x", type: "dolfin_live_api_key" }], githubIp)).status).toBe(200);
+  });
+
+  it("GitHub's key list unreachable: 503 with a clear code, nothing revoked", async () => {
+    const t = await makeTenant("Live");
+    const body = JSON.stringify([{ token: t.key.rawKey, type: "dolfin_live_api_key", url: "", source: "content" }]);
+    const r = await post(cut, body, signed(body));
+    expect(r.status).toBe(503);
+    expect(r.body.code).toBe("SecretScanning.KeysUnavailable");
+    expect(Number(r.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await keyRow(t.key.id)).revokedAt).toBeNull();
+    expect((await fetch(`${cut.url}/api/me`, { headers: { "x-dolfin-api-key": t.key.rawKey, "x-forwarded-for": address() } })).status).toBe(200);
+  });
+
+  it("answers only POST", async () => {
+    const r = await fetch(app.url + PATH);
+    expect(r.status).toBe(405);
+  });
+});
