@@ -1,7 +1,7 @@
 // Runs once when the server starts (not during `next build`): a bad
 // environment fails the boot with a clear message instead of the first request;
 // then the email outbox worker starts (when SMTP is configured), and the
-// hourly pruning of old usage rows (and old sessions), and the key expiry reminders (with SMTP).
+// hourly pruning of old usage rows (and old sessions), and the key expiry reminders (with SMTP), and the webhook sender (always).
 export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
     const { env } = await import("./lib/env");
@@ -13,5 +13,7 @@ export async function register() {
     startUsageRetention([{ what: "sessions", prune: pruneSessions }]); // sessions ended or expired 30 days ago, in the same hourly pass
     const { startKeyReminders } = await import("./lib/api-keys/reminders");
     startKeyReminders();
+    const { startWebhookWorker } = await import("./lib/webhooks/worker");
+    startWebhookWorker(); // with or without SMTP
   }
 }

@@ -62,6 +62,12 @@ const schema = z.object({
    * (fetched on first use, refreshed hourly and on an unknown key identifier, at most once a minute).
    */
   GITHUB_SECRET_SCANNING_KEYS_URL: z.url().default("https://api.github.com/meta/public_keys/secret_scanning"),
+  /** Webhooks: "1" lets endpoints be loopback addresses, over plain http too (development and tests only; private and link-local ranges stay refused). */
+  WEBHOOK_ALLOW_LOOPBACK: z.enum(["0", "1", ""]).default("").transform((v) => v === "1"),
+  /** How often each server looks for webhook deliveries due (ms). */
+  WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
+  /** First retry of a failed delivery after this many ms, doubling each time (at most 12 hours apart); given up 3 days after the event. */
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).default(5_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -23,6 +23,10 @@ const GENEROUS_LIMITS = {
   VERIFY_SERVICE_TOKENS: TEST_SERVICE_TOKEN,
   // Usage counts reach the database quickly, so tests wait little.
   USAGE_FLUSH_MS: "200",
+  // Webhook receivers in the tests are http servers on 127.0.0.1; failures are retried within tens of ms.
+  WEBHOOK_ALLOW_LOOPBACK: "1",
+  WEBHOOK_RETRY_BASE_MS: "50",
+  WEBHOOK_POLL_INTERVAL_MS: "100",
 };
 
 type Counts = { passed: number; failed: number; skipped: number };

@@ -9,6 +9,7 @@ import { sqlQuery, sqlTransaction } from "@/lib/db/tx";
 import { uuidv7 } from "@/lib/db/uuid";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { ApiError } from "@/lib/http/problem";
+import { webhookDeliveriesSql, webhookPayload } from "@/lib/webhooks/events";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { assertCanGrant } from "./grant";
 import { generateKey } from "./key-format";
@@ -105,7 +106,7 @@ export function limitReached(active: number, max: number): ApiError {
 }
 
 /**
- * The insert of a key and its audit event, as CTEs `k` and `audit` of one
+ * The insert of a key, its audit event and its webhook deliveries, as CTEs `k`, `audit` and `hooks` of one
  * statement; rows come only through `gate` (a CTE named `c` that yields the
  * Client's id when the key may be made, and nothing otherwise).
  */
@@ -123,7 +124,7 @@ function insertKeySql(gate: Prisma.Sql, id: string, principal: Principal, input:
       SELECT ${uuidv7(now.getTime())}::uuid, ${a.clientId}::uuid, ${a.action}, ${a.actorType}::"ActorType", ${a.actorUserId}::uuid, ${a.actorApiKeyId}::uuid,
              ${a.actorLabel}, ${a.targetType}, k.id, ${a.targetLabel}, ${JSON.stringify(a.metadata)}::jsonb, ${a.ip}, ${a.userAgent}, ${now}::timestamptz
       FROM k
-    )
+    ), hooks AS (${webhookDeliveriesSql(a.clientId, "apiKey.created", webhookPayload("apiKey.created", { id, clientId: a.clientId, keyPrefix: key.keyPrefix, name: input.name, expiresAt: input.expiresAt?.toISOString() ?? null, fullAccess: input.scopes === null, scopes: input.scopes ?? [] }, now), { when: Prisma.sql`EXISTS (SELECT 1 FROM k)` })})
     SELECT count(*)::int AS n FROM k`;
 }
 

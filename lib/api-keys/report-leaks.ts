@@ -3,9 +3,10 @@ import "server-only";
 // POST /api/api-keys/leaks (anyone), and GitHub secret scanning's signed
 // reports (github-secret-scanning.ts). Both end in revokeLeakedKeys: live
 // keys we issued are revoked at once, audited, and their Client's Owners and
-// Admins emailed, in one transaction. Strings that are not well-formed Dolfin
+// Admins emailed, and apiKey.leaked queued for its webhooks, in one transaction. Strings that are not well-formed Dolfin
 // keys (format + checksum) never reach the database.
 import { recordAuditEvent } from "@/lib/audit/record-audit-event";
+import { enqueueWebhookEvent } from "@/lib/webhooks/events";
 import { lockClients } from "@/lib/clients/lock";
 import { db, type Tx } from "@/lib/db/client";
 import { env } from "@/lib/env";
@@ -61,6 +62,8 @@ export async function revokeLeakedKeys(hashes: string[], meta: RequestMeta, by: 
           metadata: { keyPrefix: k.keyPrefix, ...(place ? { url: place.url, source: place.source } : {}) },
           meta,
         });
+        // Where it was found, when the reporter says (GitHub): the receiver can go and take it down.
+        await enqueueWebhookEvent(tx, k.clientId, "apiKey.leaked", { id: k.id, keyPrefix: k.keyPrefix, name: k.name, revoked: true, url: place?.url ?? undefined, source: place?.source ?? undefined });
         byClient.set(k.clientId, [...(byClient.get(k.clientId) ?? []), { name: k.name, keyPrefix: k.keyPrefix, url: place?.url ?? null, source: place?.source ?? null }]);
       }
       if (mailConfigured()) await emailOwnersAndAdmins(tx, byClient, by.reporter);

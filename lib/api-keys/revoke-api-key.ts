@@ -1,5 +1,6 @@
 import "server-only";
 import { actorOf, recordAuditEvent } from "@/lib/audit/record-audit-event";
+import { enqueueWebhookEvent } from "@/lib/webhooks/events";
 import type { Principal } from "@/lib/auth/principal";
 import { lockClient } from "@/lib/clients/lock";
 import { db } from "@/lib/db/client";
@@ -37,6 +38,7 @@ export async function revokeApiKey(principal: Principal, id: string, meta: Reque
       metadata: { keyPrefix: key.keyPrefix },
       meta,
     });
+    await enqueueWebhookEvent(tx, principal.clientId, "apiKey.revoked", { id: key.id, keyPrefix: key.keyPrefix, name: key.name, reason: "Manual" });
     return key.id;
   });
   // After commit, so no request can re-cache the old state; by the id the database holds

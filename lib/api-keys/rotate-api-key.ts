@@ -2,6 +2,7 @@ import "server-only";
 import { keyNeedsSudo } from "@/lib/auth/permissions";
 import { assertRecentProof } from "@/lib/auth/sudo";
 import { actorOf, recordAuditEvent } from "@/lib/audit/record-audit-event";
+import { enqueueWebhookEvent } from "@/lib/webhooks/events";
 import type { Principal } from "@/lib/auth/principal";
 import { db } from "@/lib/db/client";
 import { ApiError, Problems } from "@/lib/http/problem";
@@ -112,6 +113,23 @@ export async function rotateApiKey(principal: Principal, id: string, input: Rota
       target: { type: "apiKey", id: created.id, label: created.name ?? created.keyPrefix },
       metadata: { keyPrefix: created.keyPrefix, name: created.name, expiresAt: created.expiresAt?.toISOString() ?? null, rotatedFromId: old.id, ...access },
       meta,
+    });
+    await enqueueWebhookEvent(tx, client.id, "apiKey.rotated", {
+      id: old.id,
+      keyPrefix: old.keyPrefix,
+      name: old.name,
+      newKeyId: created.id,
+      newKeyPrefix: created.keyPrefix,
+      expiresAt: oldExpiresAt.toISOString(),
+    });
+    await enqueueWebhookEvent(tx, client.id, "apiKey.created", {
+      id: created.id,
+      keyPrefix: created.keyPrefix,
+      name: created.name,
+      expiresAt: created.expiresAt?.toISOString() ?? null,
+      fullAccess: old.fullAccess,
+      scopes: old.fullAccess ? [] : old.scopes,
+      rotatedFromId: old.id,
     });
     // Built inside the transaction: if the answer cannot be given, nothing is committed.
     return { response: toCreatedResponse(created, key.rawKey), oldId: old.id };

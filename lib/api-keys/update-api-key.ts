@@ -2,6 +2,7 @@ import "server-only";
 import { widensAccess } from "@/lib/auth/permissions";
 import { assertRecentProof } from "@/lib/auth/sudo";
 import { actorOf, recordAuditEvent } from "@/lib/audit/record-audit-event";
+import { enqueueWebhookEvent } from "@/lib/webhooks/events";
 import type { Principal } from "@/lib/auth/principal";
 import { lockClient } from "@/lib/clients/lock";
 import { db } from "@/lib/db/client";
@@ -72,6 +73,14 @@ export async function updateApiKey(principal: Principal, id: string, input: Upda
       target: { type: "apiKey", id: key.id, label },
       metadata: { keyPrefix: key.keyPrefix, before, after },
       meta,
+    });
+    await enqueueWebhookEvent(tx, principal.clientId, "apiKey.accessChanged", {
+      id: key.id,
+      keyPrefix: key.keyPrefix,
+      name: input.name !== undefined ? input.name : key.name,
+      scopes: after.scopes,
+      allowedIps: [...after.allowedIps],
+      widened: widensAccess(before, after),
     });
   }, KEY_WRITE_TX);
   if (changesAccess) cacheForgetKey(id);

@@ -19,6 +19,13 @@ export const AUDIT_ACTIONS = [
   "invite.revoked",
   "invite.accepted",
   "user.twoFactorReset",
+  "webhook.created",
+  "webhook.updated",
+  "webhook.deleted",
+  "webhook.secretRotated",
+  "webhook.tested",
+  "webhook.deliveryRetried",
+  "webhook.disabled",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -38,7 +45,7 @@ export type AuditInput = {
   clientId: string;
   action: AuditAction;
   actor: Actor;
-  target: { type: "apiKey" | "client" | "user" | "invite"; id: string; label?: string | null };
+  target: { type: "apiKey" | "client" | "user" | "invite" | "webhook"; id: string; label?: string | null };
   metadata?: Prisma.InputJsonValue;
   meta: Pick<RequestMeta, "ip" | "userAgent">;
 };

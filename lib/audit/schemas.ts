@@ -5,7 +5,7 @@ export const auditEventSchema = z
   .strictObject({
     id: z.uuid(),
     clientId: z.uuid(),
-    action: z.string().describe("apiKey.created, apiKey.rotated, apiKey.revoked, apiKey.renamed, apiKey.accessChanged, apiKey.reportedLeaked, client.policyChanged, member.roleChanged, member.removed, invite.created, invite.resent, invite.revoked, invite.accepted, user.twoFactorReset"),
+    action: z.string().describe("apiKey.created, apiKey.rotated, apiKey.revoked, apiKey.renamed, apiKey.accessChanged, apiKey.reportedLeaked, client.policyChanged, member.roleChanged, member.removed, invite.created, invite.resent, invite.revoked, invite.accepted, user.twoFactorReset, webhook.created, webhook.updated, webhook.deleted, webhook.secretRotated, webhook.tested, webhook.deliveryRetried, webhook.disabled"),
     actor: z.strictObject({
       type: z.enum(["user", "apiKey", "anonymous"]),
       id: z.uuid().nullable(),

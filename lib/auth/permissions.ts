@@ -17,6 +17,8 @@ export const PERMISSIONS = {
   "members:write": ["Owner", "Admin"],
   /** Invite people (only an Owner may invite an Owner: lib/members/rules.ts), resend and revoke invitations. */
   "invites:write": ["Owner", "Admin"],
+  /** Webhook endpoints: create, read (deliveries too), change, rotate, test, retry. People only (withUser). */
+  "webhooks:manage": ["Owner", "Admin"],
   // One's own account (sessions, password) is no Client's and no role's: lib/http/route.ts withAccount.
 } as const satisfies Record<string, readonly Role[]>;
 

@@ -8,6 +8,7 @@ import "server-only";
 import { createHash, randomBytes } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
 import { actorOf, recordAuditEvent, type Actor } from "@/lib/audit/record-audit-event";
+import { enqueueWebhookEvent } from "@/lib/webhooks/events";
 import type { UserPrincipal } from "@/lib/auth/principal";
 import { can, type Role } from "@/lib/auth/permissions";
 import { assertRecentProof } from "@/lib/auth/sudo";
@@ -184,6 +185,7 @@ export async function createInvite(inviter: Inviter, clientId: string, input: Cr
       metadata: { email: row.email, role: row.role, expiresAt: row.expiresAt.toISOString() },
       meta,
     });
+    await enqueueWebhookEvent(tx, clientId, "invitation.created", { id: row.id, email: row.email, role: row.role, expiresAt: row.expiresAt.toISOString() });
     const emailQueued = await queueInviteEmail(tx, row, clientId, invitedBy, url);
     return created(inviter, row, url, emailQueued);
   });
@@ -238,6 +240,7 @@ export async function resendInvite(principal: UserPrincipal, id: string, meta: R
       metadata: { email: row.email, role: row.role, expiresAt: row.expiresAt.toISOString() },
       meta,
     });
+    await enqueueWebhookEvent(tx, principal.clientId, "invitation.resent", { id: row.id, email: row.email, role: row.role, expiresAt: row.expiresAt.toISOString() });
     const emailQueued = await queueInviteEmail(tx, row, principal.clientId, principal.name || principal.email, url);
     return created({ type: "user", principal }, row, url, emailQueued);
   });
@@ -258,6 +261,7 @@ export async function revokeInvite(principal: UserPrincipal, id: string, meta: R
       metadata: { email: row.email, role: row.role },
       meta,
     });
+    await enqueueWebhookEvent(tx, principal.clientId, "invitation.revoked", { id: row.id, email: row.email, role: row.role, reason: "revoked" });
   });
 }
 
@@ -293,6 +297,12 @@ export async function revokeInvitesOnMemberChange(
       target: { type: "invite", id: i.id, label: i.email },
       metadata: { email: i.email, role: i.role, reason: i.invitedByUserId === target.userId ? (newRole === null ? "inviterRemoved" : "inviterDemoted") : "memberRemoved" },
       meta,
+    });
+    await enqueueWebhookEvent(tx, clientId, "invitation.revoked", {
+      id: i.id,
+      email: i.email,
+      role: i.role,
+      reason: i.invitedByUserId === target.userId ? (newRole === null ? "inviterRemoved" : "inviterDemoted") : "memberRemoved",
     });
   }
   return doomed.length;
@@ -398,6 +408,8 @@ export async function acceptInvite(input: AcceptInviteData, meta: RequestMeta, s
         metadata: { email: inv.email, role, newAccount: newAccount !== null },
         meta,
       });
+      await enqueueWebhookEvent(tx, inv.clientId, "invitation.accepted", { id: inv.id, email: inv.email, role, userId: uid });
+      if (!existing) await enqueueWebhookEvent(tx, inv.clientId, "member.added", { id: uid, email: inv.email, role, invitationId: inv.id });
       return acceptedInviteSchema.parse({ clientId: inv.clientId, userId: uid, email: inv.email, role, newAccount: newAccount !== null });
     });
   } catch (err) {

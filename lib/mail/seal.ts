@@ -5,7 +5,7 @@ import "server-only";
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { env } from "@/lib/env";
 
-export type SealPurpose = "email secret link" | "totp secret" | "sign-in continuation" | "re-authentication";
+export type SealPurpose = "email secret link" | "totp secret" | "sign-in continuation" | "re-authentication" | "webhook secret";
 
 function key(secret = env().AUTH_SECRET, purpose: SealPurpose = "email secret link"): Buffer {
   return Buffer.from(hkdfSync("sha256", secret, "dolfin-outbox", purpose, 32));

@@ -138,3 +138,22 @@ ${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join("\n")}
 </body></html>`;
   return { subject: clip(`New sign-in to your Dolfin account: ${clip(s.device, SUBJECT_NAME_MAX)}`, SUBJECT_MAX), text: [...lines, "", foot].join("\n"), html };
 }
+
+/** A webhook endpoint was turned off by itself: 5 days of failed deliveries, or its receiver answered 410 Gone. */
+export function webhookDisabledEmail(w: { url: string; reason: "failing" | "gone"; clientName: string; appUrl: string | null }): Email {
+  const url = clip(w.url, NAME_MAX);
+  const client = clip(w.clientName, NAME_MAX);
+  const subject = clip(`Webhook endpoint of ${clip(w.clientName, SUBJECT_NAME_MAX)} turned off`, SUBJECT_MAX);
+  const why = w.reason === "gone" ? "its receiver answered 410 Gone (it asked us to stop)" : "every delivery to it has failed for 5 days";
+  const page = w.appUrl ? `${w.appUrl.replace(/\/$/, "")}/settings/webhooks` : null;
+  const lead = `The webhook endpoint ${url} of ${client} was turned off because ${why}. Events are no longer sent to it.`;
+  const next = "Fix the receiver, then turn the endpoint back on and retry the deliveries you need from its log.";
+  const text = [lead, "", next, page ? `Webhooks: ${page}` : "Open Webhooks in Dolfin's settings.", "", "You get this because you are an Owner or Admin of this Client."].join("\n");
+  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#0f172a;line-height:1.5">
+<p>${escapeHtml(lead)}</p>
+<p>${escapeHtml(next)}</p>
+${page ? `<p><a href="${escapeHtml(page)}" style="display:inline-block;background:#1d4ed8;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none">Open Webhooks</a></p>` : ""}
+<p style="color:#475569">You get this because you are an Owner or Admin of this Client.</p>
+</body></html>`;
+  return { subject, text, html };
+}

@@ -4,6 +4,7 @@ import "server-only";
 // Client without an Owner.
 import { lockClient } from "@/lib/clients/lock";
 import { actorOf, recordAuditEvent } from "@/lib/audit/record-audit-event";
+import { enqueueWebhookEvent } from "@/lib/webhooks/events";
 import type { UserPrincipal } from "@/lib/auth/principal";
 import type { Role } from "@/lib/auth/permissions";
 import { db, type Tx } from "@/lib/db/client";
@@ -60,6 +61,7 @@ export async function changeMemberRole(principal: UserPrincipal, userId: string,
       metadata: { before: target.role, after: role },
       meta,
     });
+    await enqueueWebhookEvent(tx, principal.clientId, "member.roleChanged", { id: target.user.id, email: target.user.email, before: target.role, role });
     return view(updated);
   });
 }
@@ -80,5 +82,6 @@ export async function removeMember(principal: UserPrincipal, userId: string, met
       metadata: { role: target.role },
       meta,
     });
+    await enqueueWebhookEvent(tx, principal.clientId, "member.removed", { id: target.user.id, email: target.user.email, role: target.role });
   });
 }

@@ -23,6 +23,7 @@ import { changeRoleSchema, memberPageSchema, memberSchema } from "@/lib/members/
 import { problemSchema } from "@/lib/http/problem";
 import { passkeyPaths } from "@/lib/passkeys/openapi";
 import { githubSecretScanningPaths } from "@/lib/api-keys/github-openapi";
+import { webhookPaths, WEBHOOKS_TAG } from "@/lib/webhooks/openapi";
 import { twoFactorPaths } from "@/lib/two-factor/openapi";
 import { sessionPaths } from "@/lib/auth/sessions-openapi";
 import { acceptedInviteSchema, acceptInviteSchema, createdInviteSchema, createInviteSchema, invitePageSchema } from "@/lib/invites/schemas";
@@ -128,6 +129,7 @@ export function buildOpenApiDocument() {
       { name: "Clients", description: "The Client's key policy and its members." },
       { name: "ClientInvites", description: "Invite people to the Client. An invitation link works once, for the invited email." },
       { name: "Auth", description: "Who is calling, Bearer tokens, and signing out everywhere." },
+      WEBHOOKS_TAG,
       { name: "Meta", description: "Health checks and this document." },
     ],
     components: {
@@ -498,6 +500,7 @@ export function buildOpenApiDocument() {
       ...twoFactorPaths(problem, common, bodyErrors),
       ...sessionPaths(problem, common),
       ...passkeyPaths(problem, common, bodyErrors),
+      ...webhookPaths(problem, common, bodyErrors),
       "/api/health": {
         get: { operationId: "health", tags: ["Meta"], summary: "Liveness (no database)", security: [{}], responses: { "200": { description: "Up.", content: { "application/json": { schema: healthSchema } } }, default: common.default } },
       },
