@@ -8,6 +8,7 @@
 import { createHash, generateKeyPairSync, sign } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKey } from "@/lib/api-keys/key-format";
 import { startMailCatcher, type MailCatcher } from "../scripts/lib/mail-catcher";
@@ -45,6 +46,10 @@ beforeAll(async () => {
     TRUSTED_PROXIES: "loopback",
     RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: String(FAILURES_PER_MINUTE),
     RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: "100000",
+    // Webhook receivers here are http servers on 127.0.0.1.
+    WEBHOOK_ALLOW_LOOPBACK: "1",
+    WEBHOOK_POLL_INTERVAL_MS: "100",
+    WEBHOOK_RETRY_BASE_MS: "50",
   };
   const { SMTP_URL: _smtp, MAIL_FROM: _from, ...noMail } = env;
   [app, cut] = await Promise.all([
@@ -231,6 +236,42 @@ describe("GitHub secret scanning reports", () => {
     expect(Number(r.headers.get("retry-after"))).toBeGreaterThan(0);
     expect((await keyRow(t.key.id)).revokedAt).toBeNull();
     expect((await fetch(`${cut.url}/api/me`, { headers: { "x-dolfin-api-key": t.key.rawKey, "x-forwarded-for": address() } })).status).toBe(200);
+  });
+
+  it("delivers apiKey.leaked, signed, to the Client's webhook endpoints, with where the key was found", async () => {
+    const t = await makeTenant("Live");
+    const got: { headers: Record<string, string>; body: string }[] = [];
+    let arrived: () => void = () => {};
+    const delivered = new Promise<void>((r) => (arrived = r));
+    const receiver = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        got.push({ headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])), body: Buffer.concat(chunks).toString("utf8") });
+        res.writeHead(204).end();
+        arrived();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+      const ep = await api("/api/webhook-endpoints", { token: t.owner.token, body: { url, events: ["apiKey.leaked"] } });
+      expect(ep.status).toBe(201);
+      const r = await report([{ token: t.key.rawKey, type: "dolfin_live_api_key", url: "https://github.com/octocat/leak/blob/1/config.yml", source: "commit" }]);
+      expect(r.body[0].label).toBe("true_positive");
+      await delivered;
+      expect(got).toHaveLength(1);
+      const event = new Webhook(ep.body.secret).verify(got[0].body, got[0].headers) as { type: string; data: Record<string, unknown> };
+      expect(event).toMatchObject({
+        type: "apiKey.leaked",
+        data: { id: t.key.id, clientId: t.client.id, keyPrefix: t.key.keyPrefix, revoked: true, url: "https://github.com/octocat/leak/blob/1/config.yml", source: "commit" },
+      });
+      expect(got[0].body).not.toContain(t.key.rawKey);
+      expect(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString("base64")}`).verify(got[0].body, got[0].headers)).toThrow(); // signed with this endpoint's secret
+    } finally {
+      receiver.closeAllConnections();
+      receiver.close();
+    }
   });
 
   it("answers only POST", async () => {
