@@ -13,6 +13,8 @@ const schema = z.object({
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   RATE_LIMIT_LEAK_REPORTS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  /** GitHub secret-scanning reports we could not check (key list unreachable, identifier not in it yet), per source IP. */
+  RATE_LIMIT_GITHUB_UNVERIFIED_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /**
    * The app's public origin (https://keys.example.com): the links we email and the same-origin check.
    * Required in production (links are never built from a request's Host there); elsewhere the request's Host.

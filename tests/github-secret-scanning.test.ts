@@ -24,14 +24,25 @@ const pem = github.publicKey.export({ type: "spki", format: "pem" }).toString();
 
 let keysServer: http.Server;
 let keyFetches = 0;
+// The list the `rot` server fetches: GitHub publishing a new key is a push here.
+const rotation = generateKeyPairSync("ec", { namedCurve: "P-256" });
+const ROTATED_ID = createHash("sha256").update("test-github-key-2").digest("hex");
+const rotList = [{ key_identifier: KEY_ID, key: pem, is_current: true }];
+let rotFetches = 0;
 let mail: MailCatcher;
 let app: Server; // key list reachable
 let cut: Server; // key list unreachable
+let rot: Server; // key list GitHub rotates during a test (rotList)
 const FAILURES_PER_MINUTE = 3;
+const UNVERIFIED_PER_MINUTE = 5;
 
 beforeAll(async () => {
   keysServer = http.createServer((req, res) => {
     if (req.url === "/down") return res.writeHead(502).end("bad gateway");
+    if (req.url === "/rot") {
+      rotFetches++;
+      return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ public_keys: rotList }));
+    }
     keyFetches++;
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ public_keys: [{ key_identifier: KEY_ID, key: pem, is_current: true }] }));
   });
@@ -45,6 +56,7 @@ beforeAll(async () => {
     // Each test speaks from addresses of its own (X-Forwarded-For from loopback is believed), so the shared counters never mix.
     TRUSTED_PROXIES: "loopback",
     RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: String(FAILURES_PER_MINUTE),
+    RATE_LIMIT_GITHUB_UNVERIFIED_PER_MINUTE: String(UNVERIFIED_PER_MINUTE),
     RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: "100000",
     // Webhook receivers here are http servers on 127.0.0.1.
     WEBHOOK_ALLOW_LOOPBACK: "1",
@@ -52,14 +64,15 @@ beforeAll(async () => {
     WEBHOOK_RETRY_BASE_MS: "50",
   };
   const { SMTP_URL: _smtp, MAIL_FROM: _from, ...noMail } = env;
-  [app, cut] = await Promise.all([
+  [app, cut, rot] = await Promise.all([
     startServer({ databaseUrl: process.env.TEST_DATABASE_URL!, authSecret: process.env.TEST_AUTH_SECRET!, env: { ...env, GITHUB_SECRET_SCANNING_KEYS_URL: `${keysBase}/keys` } }),
     startServer({ databaseUrl: process.env.TEST_DATABASE_URL!, authSecret: process.env.TEST_AUTH_SECRET!, env: { ...noMail, GITHUB_SECRET_SCANNING_KEYS_URL: `${keysBase}/down` } }),
+    startServer({ databaseUrl: process.env.TEST_DATABASE_URL!, authSecret: process.env.TEST_AUTH_SECRET!, env: { ...noMail, GITHUB_SECRET_SCANNING_KEYS_URL: `${keysBase}/rot` } }),
   ]);
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all([app?.stop(), cut?.stop()]);
+  await Promise.all([app?.stop(), cut?.stop(), rot?.stop()]);
   await mail?.stop();
   keysServer?.closeAllConnections();
   keysServer?.close();
@@ -178,13 +191,17 @@ describe("GitHub secret scanning reports", () => {
       [signed(body, forger.privateKey), "SecretScanning.InvalidSignature"], // GitHub's identifier, another key
       [signed(body.replace("content", "commit")), "SecretScanning.InvalidSignature"], // signed over other bytes
       [{ ...signed(body), "github-public-key-signature": "bm90IGEgc2lnbmF0dXJl" }, "SecretScanning.InvalidSignature"],
-      [signed(body, github.privateKey, "f".repeat(64)), "SecretScanning.UnknownKey"],
     ];
     for (const [headers, code] of cases) {
       const r = await post(app, body, headers);
       expect(r.status, code).toBe(401);
       expect(r.body.code).toBe(code);
     }
+    // An identifier not in the list fetched within the minute: maybe one GitHub has just published; come back after Retry-After.
+    const later = await post(app, body, signed(body, github.privateKey, "f".repeat(64)));
+    expect(later.status).toBe(503);
+    expect(later.body.code).toBe("SecretScanning.KeyNotYetKnown");
+    expect(Number(later.headers.get("retry-after"))).toBeGreaterThan(0);
     expect((await keyRow(t.key.id)).revokedAt).toBeNull();
     expect(await leakEvents(t.key.id)).toHaveLength(0);
   });
@@ -194,7 +211,7 @@ describe("GitHub secret scanning reports", () => {
     const before = keyFetches;
     for (let i = 0; i < 10; i++) {
       const body = `[{"token":"x${i}","type":"dolfin_live_api_key"}]`;
-      expect((await post(app, body, signed(body, github.privateKey, `unknown-${uid()}`))).status).toBe(401);
+      expect([401, 503]).toContain((await post(app, body, signed(body, github.privateKey, `unknown-${uid()}`))).status);
     }
     expect(keyFetches - before).toBeLessThanOrEqual(1); // one refresh at most, if the last fetch is a minute old by now
   });
@@ -225,6 +242,52 @@ describe("GitHub secret scanning reports", () => {
     expect(blocked.body.code).toBe("RateLimit.Exceeded");
     const githubIp = address();
     for (let i = 0; i < FAILURES_PER_MINUTE + 3; i++) expect((await report([{ token: "x", type: "dolfin_live_api_key" }], githubIp)).status).toBe(200);
+  });
+
+  it("a made-up identifier once a minute does not make GitHub's newly published key fail: its reports get 503 to retry, never a failure; the old key still works", async () => {
+    const t = await makeTenant("Live");
+    const attacker = address();
+    const first = await post(rot, "[]", signed("[]", forger.privateKey, `made-up-${uid()}`), attacker); // fetches the list: not in it
+    expect(first.status).toBe(401);
+    expect(first.body.code).toBe("SecretScanning.UnknownKey");
+    expect(rotFetches).toBe(1);
+    for (let i = 0; i < FAILURES_PER_MINUTE; i++) {
+      const again = await post(rot, "[]", signed("[]", forger.privateKey, `made-up-${uid()}`), attacker); // within the minute: not fetched, not a failure
+      expect(again.status).toBe(503);
+      expect(again.body.code).toBe("SecretScanning.KeyNotYetKnown");
+    }
+    rotList.push({ key_identifier: ROTATED_ID, key: rotation.publicKey.export({ type: "spki", format: "pem" }).toString(), is_current: true }); // GitHub rotates
+    const githubIp = address();
+    const body = JSON.stringify([{ token: t.key.rawKey, type: "dolfin_live_api_key", url: "https://github.com/x/rotated", source: "content" }]);
+    for (let i = 0; i < UNVERIFIED_PER_MINUTE; i++) {
+      const r = await post(rot, body, signed(body, rotation.privateKey, ROTATED_ID), githubIp);
+      expect(r.status).toBe(503); // not 401, not counted: GitHub retries
+      expect(r.body.code).toBe("SecretScanning.KeyNotYetKnown");
+      expect(Number(r.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(Number(r.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+    }
+    expect(rotFetches).toBe(1); // still at most once a minute
+    expect((await keyRow(t.key.id)).revokedAt).toBeNull();
+    // The same address's report signed with the key it had: verified and revoked, not refused.
+    const old = await post(rot, body, signed(body), githubIp);
+    expect(old.status).toBe(200);
+    expect(old.body[0].label).toBe("true_positive");
+    expect((await keyRow(t.key.id)).revokedReason).toBe("Leaked");
+    // The attacker's unknown identifiers never spent its failures (3): a real bad signature is its first.
+    expect((await post(rot, "[]", signed("[]", forger.privateKey), attacker)).status).toBe(401);
+  });
+
+  it("with the list unreachable, one address's unverifiable reports are limited and the warning is logged at most once a minute", async () => {
+    const warnings = () => cut.logs().split("\n").filter((l) => l.includes("github keys unavailable")).length;
+    const ip = address();
+    const body = JSON.stringify([{ token: generateKey("Live").rawKey, type: "dolfin_live_api_key" }]);
+    const before = warnings();
+    const statuses: number[] = [];
+    for (let i = 0; i < UNVERIFIED_PER_MINUTE + 3; i++) statuses.push((await post(cut, body, signed(body), ip)).status);
+    expect(statuses).toEqual([...Array(UNVERIFIED_PER_MINUTE).fill(503), 429, 429, 429]);
+    expect((await post(cut, body, signed(body))).status).toBe(503); // another address is not limited by this one
+    expect(warnings()).toBeGreaterThanOrEqual(1);
+    expect(warnings() - before).toBeLessThanOrEqual(1);
   });
 
   it("GitHub's key list unreachable: 503 with a clear code, nothing revoked", async () => {
@@ -272,6 +335,50 @@ describe("GitHub secret scanning reports", () => {
       receiver.closeAllConnections();
       receiver.close();
     }
+  });
+
+  it("reads at most 2 bodies at once per address and 16 in all: more are refused at once, unread; the bodies under way finish", async () => {
+    const body = `[${" ".repeat(2000)}]`; // a report with no matches, sent in two halves
+    const half = (ip: string) => {
+      const req = http.request(app.url + PATH, {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": String(body.length), "x-forwarded-for": ip, ...signed(body) },
+      });
+      const answered = new Promise<number>((resolve, reject) => {
+        req.on("response", (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode!));
+        });
+        req.on("error", reject);
+      });
+      req.write(body.slice(0, 100));
+      return { finish: () => (req.end(body.slice(100)), answered) };
+    };
+    /** Reports from `ip()` until one is refused with `status` (the halves may take a moment to reach their read). */
+    const refusedWhileReading = async (ip: () => string, status: number) => {
+      await new Promise((res) => setTimeout(res, 300)); // let the halves reach their read first: a report read meanwhile would take a slot
+      for (let i = 0; i < 50; i++) {
+        const r = await post(app, body, signed(body), ip());
+        if (r.status === status) return r;
+        expect(r.status).toBe(200);
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      throw new Error(`never ${status}`);
+    };
+
+    const ip = address();
+    const mine = [half(ip), half(ip)];
+    const refused = await refusedWhileReading(() => ip, 429);
+    expect(refused.body.code).toBe("RateLimit.Exceeded");
+    expect(await Promise.all(mine.map((h) => h.finish()))).toEqual([200, 200]);
+    expect((await post(app, body, signed(body), ip)).status).toBe(200); // its slots are free again
+
+    const many = Array.from({ length: 8 }, () => address()).flatMap((a) => [half(a), half(a)]);
+    const busy = await refusedWhileReading(address, 503);
+    expect(busy.body.code).toBe("Service.Busy");
+    expect(Number(busy.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await Promise.all(many.map((h) => h.finish()))).toEqual(Array(16).fill(200));
+    expect((await report([])).status).toBe(200);
   });
 
   it("answers only POST", async () => {

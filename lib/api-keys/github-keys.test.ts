@@ -57,14 +57,34 @@ describe("the key list's fetches", () => {
     const { l, advance } = list();
     await l.lookup("k1");
     listed = [{ id: "k1", key: k1 }, { id: "k2", key: k2 }]; // GitHub rotates
-    for (let i = 0; i < 20; i++) expect((await l.lookup(`forged-${i}`)).status).toBe("unknown");
-    expect((await l.lookup("k2")).status).toBe("unknown"); // still within the minute: the list we have is current enough
+    for (let i = 0; i < 20; i++) expect(await l.lookup(`forged-${i}`)).toMatchObject({ status: "unavailable", reason: "refreshTooSoon" });
+    expect(await l.lookup("k2")).toMatchObject({ status: "unavailable", reason: "refreshTooSoon", retryAfterSeconds: 60 }); // not fetched: maybe new, come back
     expect(l.fetches).toBe(1);
     advance(MIN_REFRESH_MS);
     expect((await l.lookup("k2")).status).toBe("found");
     expect(l.fetches).toBe(2);
-    expect((await l.lookup("forged-again")).status).toBe("unknown");
+    expect((await l.lookup("forged-again")).status).toBe("unavailable");
     expect(l.fetches).toBe(2);
+    advance(MIN_REFRESH_MS);
+    expect((await l.lookup("forged-again")).status).toBe("unknown"); // fetched for this lookup, and not there
+    expect(l.fetches).toBe(3);
+  });
+
+  it("a made-up identifier once a minute cannot make GitHub's newly published key unknown: its reports are told to come back", async () => {
+    mode = "ok";
+    listed = [{ id: "k1", key: k1 }];
+    const { l, advance } = list();
+    await l.lookup("k1");
+    advance(MIN_REFRESH_MS);
+    expect((await l.lookup("made-up")).status).toBe("unknown"); // the attacker's minute: the list is "just fetched"
+    advance(1_000);
+    listed = [{ id: "k1", key: k1 }, { id: "k2", key: k2 }]; // GitHub publishes k2 a second later
+    const told = await l.lookup("k2");
+    expect(told).toEqual({ status: "unavailable", reason: "refreshTooSoon", retryAfterSeconds: 59 });
+    expect((await l.lookup("k1")).status).toBe("found"); // the old key still verifies meanwhile
+    advance(told.status === "unavailable" ? told.retryAfterSeconds * 1000 : 0); // GitHub retries after Retry-After
+    expect((await l.lookup("k2")).status).toBe("found");
+    expect(l.fetches).toBe(3);
   });
 
   it("concurrent lookups share one fetch", async () => {
@@ -80,7 +100,7 @@ describe("the key list's fetches", () => {
     mode = m;
     const { l, advance } = list();
     const first = await l.lookup("k1");
-    expect(first).toMatchObject({ status: "unavailable" });
+    expect(first).toMatchObject({ status: "unavailable", reason: "unreachable" });
     expect(first.status === "unavailable" && first.retryAfterSeconds).toBe(60);
     expect(l.lastError).toBeTruthy();
     advance(30_000);
@@ -102,7 +122,7 @@ describe("the key list's fetches", () => {
     mode = "500";
     expect((await l.lookup("k1")).status).toBe("found");
     expect(l.fetches).toBe(2);
-    expect(await l.lookup("k2")).toMatchObject({ status: "unavailable" }); // unknown, and we could not look
+    expect(await l.lookup("k2")).toMatchObject({ status: "unavailable", reason: "unreachable" }); // unknown, and we could not look
     expect(l.fetches).toBe(2);
   });
 

@@ -12,9 +12,14 @@
 //   never more than once per MIN_REFRESH_MS, whatever anyone sends: an attacker
 //   cannot make us fetch more than once a minute;
 // each fetch with a timeout and a size limit, one at a time (concurrent callers
-// share it). Unreachable list and an unknown identifier: `unavailable` (the
-// caller answers 503, nothing revoked); a list we have and an identifier not in
-// it: `unknown` (401).
+// share it). An identifier we do not have is `unknown` (401) only when this
+// very lookup fetched the list (or waited for a fetch under way) and it is not
+// there. When no fetch is allowed yet it is `unavailable` ("refreshTooSoon",
+// 503 with Retry-After): an attacker sending a made-up identifier once a minute
+// keeps the list "just fetched", and GitHub's first reports signed with a key
+// it has just published must be retried, not refused. An unreachable list and
+// an identifier we do not have: `unavailable` ("unreachable"). The caller
+// revokes nothing on either.
 // No "server-only" import: unit-tested on its own (lib/api-keys/github-keys.test.ts).
 import { createPublicKey, verify, type KeyObject } from "node:crypto";
 
@@ -25,7 +30,10 @@ export const FETCH_TIMEOUT_MS = 5_000;
 /** GitHub's list is about 1 KB; anything this big is not it. */
 export const MAX_LIST_BYTES = 64 * 1024;
 
-export type KeyLookup = { status: "found"; key: KeyObject } | { status: "unknown" } | { status: "unavailable"; retryAfterSeconds: number };
+export type KeyLookup =
+  | { status: "found"; key: KeyObject }
+  | { status: "unknown" }
+  | { status: "unavailable"; reason: "unreachable" | "refreshTooSoon"; retryAfterSeconds: number };
 
 type Options = { url: string; now?: () => number; timeoutMs?: number; fetchImpl?: typeof fetch };
 
@@ -56,12 +64,13 @@ export class GitHubKeyList {
     const mayFetch = now - this.attemptedAt >= MIN_REFRESH_MS;
     const known = this.keys?.get(identifier);
     if (known && now - this.fetchedAt < MAX_AGE_MS) return { status: "found", key: known };
-    if (mayFetch || this.inFlight) await this.refresh().catch(() => {}); // kept in lastError; the answer below says unavailable
+    const fetched = mayFetch || this.inFlight !== null;
+    if (fetched) await this.refresh().catch(() => {}); // kept in lastError; the answer below says unavailable
     const key = this.keys?.get(identifier);
     if (key) return { status: "found", key }; // fresh, or stale because GitHub is unreachable: better than refusing GitHub
-    if (this.keys === null || this.lastFailed) {
-      return { status: "unavailable", retryAfterSeconds: Math.max(1, Math.ceil((this.attemptedAt + MIN_REFRESH_MS - this.now()) / 1000)) };
-    }
+    const retryAfterSeconds = Math.max(1, Math.ceil((this.attemptedAt + MIN_REFRESH_MS - this.now()) / 1000));
+    if (this.keys === null || this.lastFailed) return { status: "unavailable", reason: "unreachable", retryAfterSeconds };
+    if (!fetched) return { status: "unavailable", reason: "refreshTooSoon", retryAfterSeconds }; // maybe a key GitHub published since
     return { status: "unknown" };
   }
 

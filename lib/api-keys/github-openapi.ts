@@ -40,11 +40,18 @@ export function githubSecretScanningPaths(problem: (description: string) => Resp
           "200": { description: "GitHub's feedback: one entry per match, in order.", content: { "application/json": { schema: githubFeedbackSchema } } },
           "400": problem("`Request.MalformedJson` or `Request.Invalid`: signed, but not an array of `{ token, type, url, source }`. Nothing revoked."),
           "401": problem(
-            "Nothing revoked: `SecretScanning.SignatureRequired` (a header missing), `SecretScanning.UnknownKey` (the identifier is not in GitHub's list, fetched within the last minute), `SecretScanning.InvalidSignature`.",
+            "Nothing revoked: `SecretScanning.SignatureRequired` (a header missing), `SecretScanning.UnknownKey` (the identifier is not in GitHub's list, fetched for this very report), `SecretScanning.InvalidSignature`. Missing and invalid signatures count against the address's `RATE_LIMIT_AUTH_FAILURES_PER_MINUTE`.",
           ),
           "413": problem(`\`Request.TooLarge\`: the body is over ${GITHUB_REPORT_MAX_BYTES / 1024 / 1024} MiB.`),
-          "429": problem("`RateLimit.Exceeded`: too many failed signatures from this address (`RATE_LIMIT_AUTH_FAILURES_PER_MINUTE`)."),
-          "503": problem("`SecretScanning.KeysUnavailable`: GitHub's key list cannot be fetched, so the signature cannot be checked; nothing revoked, retry after `Retry-After`. `Service.Unavailable`: the database."),
+          "429": problem(
+            "`RateLimit.Exceeded`: too many failed signatures from this address (`RATE_LIMIT_AUTH_FAILURES_PER_MINUTE`; then every report is refused before its body is read), " +
+              "too many reports we could not check (`RATE_LIMIT_GITHUB_UNVERIFIED_PER_MINUTE`; only such reports are refused), or more than 2 bodies being read at once for this address.",
+          ),
+          "503": problem(
+            "Nothing revoked, retry after `Retry-After`: `SecretScanning.KeysUnavailable`: GitHub's key list cannot be fetched, so the signature cannot be checked. " +
+              "`SecretScanning.KeyNotYetKnown`: the identifier is not in the list as last fetched and the list is fetched at most once a minute (GitHub may have just published the key). " +
+              "`Service.Busy`: too many bodies being read at once. `Service.Unavailable`: the database.",
+          ),
           default: common.default,
         },
       },

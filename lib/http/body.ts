@@ -7,10 +7,15 @@ export const MAX_BODY_BYTES = 16 * 1024;
 const tooLargeFor = (max: number) =>
   new ApiError({ status: 413, code: "Request.TooLarge", title: "Request body too large", detail: `The body may be at most ${max} bytes.` });
 
-/** The body's exact bytes, at most `maxBytes` (413 above it, whatever Content-Length claimed): for signatures over the raw body. */
-export async function readBodyBytes(req: Request, maxBytes: number): Promise<Buffer> {
+/** 413 at once, before reading a byte, when Content-Length says the body is over `maxBytes`. */
+export function assertDeclaredSize(req: Request, maxBytes: number): void {
   const declared = req.headers.get("content-length");
   if (declared !== null && Number(declared) > maxBytes) throw tooLargeFor(maxBytes);
+}
+
+/** The body's exact bytes, at most `maxBytes` (413 above it, whatever Content-Length claimed): for signatures over the raw body. */
+export async function readBodyBytes(req: Request, maxBytes: number): Promise<Buffer> {
+  assertDeclaredSize(req, maxBytes);
   // Read at most maxBytes + 1 bytes.
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -28,6 +33,53 @@ export async function readBodyBytes(req: Request, maxBytes: number): Promise<Buf
     }
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * At most `total` bodies read at once, at most `perAddress` of them for one
+ * address (in this process): a sender of slow, half-sent bodies holds a bounded
+ * amount of memory (each read ends within REQUEST_TIMEOUT_MS anyway). `enter`
+ * answers a release function, or throws at once, reading nothing: 429 for the
+ * address's share spent, 503 when every slot is taken.
+ */
+export class BodyReadGate {
+  private reading = 0;
+  private readonly byAddress = new Map<string, number>();
+
+  constructor(private readonly limits: { total: number; perAddress: number }) {}
+
+  enter(address: string | null): () => void {
+    const mine = address === null ? 0 : (this.byAddress.get(address) ?? 0);
+    if (address !== null && mine >= this.limits.perAddress) {
+      throw new ApiError({
+        status: 429,
+        code: "RateLimit.Exceeded",
+        title: "Too many requests",
+        detail: `At most ${this.limits.perAddress} bodies are read at once per address. Retry when one is done.`,
+        headers: { "retry-after": "1" },
+      });
+    }
+    if (this.reading >= this.limits.total) {
+      throw new ApiError({ status: 503, code: "Service.Busy", title: "Busy", detail: "Too many bodies are being read at once. Retry shortly.", headers: { "retry-after": "1" } });
+    }
+    this.reading++;
+    if (address !== null) this.byAddress.set(address, mine + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.reading--;
+      if (address === null) return;
+      const n = (this.byAddress.get(address) ?? 1) - 1;
+      if (n <= 0) this.byAddress.delete(address);
+      else this.byAddress.set(address, n);
+    };
+  }
+
+  /** Bodies being read now (for tests). */
+  get size(): number {
+    return this.reading;
+  }
 }
 
 /** UTF-8 JSON from bytes already read: 400 Request.MalformedJson when it is not. */
