@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 const alias = { "@": import.meta.dirname };
 
 /** Integration files that start servers with SMTP on the shared test database (see the integration-mail project). */
-const SHARED_DB_MAIL_FILES = ["tests/two-factor.test.ts", "tests/account-sessions.test.ts", "tests/passkeys.test.ts"];
+const SHARED_DB_MAIL_FILES = ["tests/two-factor.test.ts", "tests/account-sessions.test.ts", "tests/passkeys.test.ts", "tests/github-secret-scanning.test.ts"];
 
 export default defineConfig({
   resolve: { alias },

@@ -13,6 +13,8 @@ const schema = z.object({
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   RATE_LIMIT_LEAK_REPORTS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  /** GitHub secret-scanning reports we could not check (key list unreachable, identifier not in it yet), per source IP. */
+  RATE_LIMIT_GITHUB_UNVERIFIED_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /**
    * The app's public origin (https://keys.example.com): the links we email and the same-origin check.
    * Required in production (links are never built from a request's Host there); elsewhere the request's Host.
@@ -77,6 +79,11 @@ const schema = z.object({
     .optional()
     .transform((v) => v || undefined)
     .refine((v) => v === undefined || v.length >= 32, "must be at least 32 characters"),
+  /**
+   * GitHub secret scanning's public keys, which sign the reports POST /api/api-keys/leaks/github accepts
+   * (fetched on first use, refreshed hourly and on an unknown key identifier, at most once a minute).
+   */
+  GITHUB_SECRET_SCANNING_KEYS_URL: z.url().default("https://api.github.com/meta/public_keys/secret_scanning"),
   /** Webhooks: "1" lets endpoints be loopback addresses, over plain http too (development and tests only; private and link-local ranges stay refused). */
   WEBHOOK_ALLOW_LOOPBACK: z.enum(["0", "1", ""]).default("").transform((v) => v === "1"),
   /** How often each server looks for webhook deliveries due (ms). */

@@ -112,7 +112,7 @@ describe("the served document agrees with the seed contract (create API key)", (
     for (const op of [
       "POST /api/api-keys/verify", "POST /api/client-invites", "POST /api/client-invites/accept",
       "POST /api/api-keys", "GET /api/api-keys", "GET /api/api-keys/{id}", "PATCH /api/api-keys/{id}", "POST /api/api-keys/{id}/revoke", "POST /api/api-keys/{id}/rotate",
-      "POST /api/api-keys/leaks", "GET /api/audit-events", "GET /api/key-policy", "PUT /api/key-policy", "GET /api/me", "POST /api/auth/token", "POST /api/auth/sessions/end", "GET /api/members", "PATCH /api/members/{userId}", "DELETE /api/members/{userId}",
+      "POST /api/api-keys/leaks", "POST /api/api-keys/leaks/github", "GET /api/audit-events", "GET /api/key-policy", "PUT /api/key-policy", "GET /api/me", "POST /api/auth/token", "POST /api/auth/sessions/end", "GET /api/members", "PATCH /api/members/{userId}", "DELETE /api/members/{userId}",
     ]) expect(ops).toContain(op);
     const create = doc.paths["/api/api-keys"].post;
     expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(["201", "400", "401", "403", "409", "413", "415", "429"]));

@@ -62,8 +62,10 @@ function describe(e: AuditEventView): string {
       };
       return `${target}: ${side(m.before)} → ${side(m.after)}`;
     }
-    case "apiKey.reportedLeaked":
-      return `${target} was found in public and revoked automatically`;
+    case "apiKey.reportedLeaked": {
+      const where = typeof m.url === "string" && m.url ? ` at ${m.url}${m.source ? ` (${m.source})` : ""}` : "";
+      return `${target} was found in public${where} and revoked automatically`;
+    }
     case "client.policyChanged": {
       const a = (m.after ?? {}) as { keysMustExpire?: boolean; maxKeyLifetimeDays?: number | null; maxActiveKeys?: number; keyApproval?: string };
       const approval = a.keyApproval && a.keyApproval !== "none" ? ` · approval: ${a.keyApproval === "write" ? "full access or write" : "full access"}` : "";

@@ -7,7 +7,7 @@ import { env } from "@/lib/env";
 import { logger } from "@/lib/log";
 import { ApiError } from "./problem";
 
-export type LimitName = "keyWrites" | "authFailures" | "leakReports" | "signInFailures" | "signInAccount" | "invites" | "passkeyOptions";
+export type LimitName = "keyWrites" | "authFailures" | "leakReports" | "signInFailures" | "signInAccount" | "invites" | "passkeyOptions" | "githubUnverified";
 
 const g = globalThis as unknown as { __dolfinLimiters?: Map<LimitName, RateLimiterPostgres>; __dolfinLimiterPool?: pg.Pool };
 
@@ -31,11 +31,12 @@ function points(name: LimitName): number {
     signInAccount: e.RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT,
     invites: e.RATE_LIMIT_INVITES_PER_HOUR,
     passkeyOptions: e.RATE_LIMIT_PASSKEY_OPTIONS_PER_MINUTE,
+    githubUnverified: e.RATE_LIMIT_GITHUB_UNVERIFIED_PER_MINUTE,
   }[name];
 }
 
 /** The window of each limit, in seconds. */
-const WINDOW: Record<LimitName, number> = { keyWrites: 60, authFailures: 60, leakReports: 60, signInFailures: 60, signInAccount: 900, invites: 3600, passkeyOptions: 60 };
+const WINDOW: Record<LimitName, number> = { keyWrites: 60, authFailures: 60, leakReports: 60, signInFailures: 60, signInAccount: 900, invites: 3600, passkeyOptions: 60, githubUnverified: 60 };
 
 function limiter(name: LimitName): RateLimiterPostgres {
   g.__dolfinLimiters ??= new Map();

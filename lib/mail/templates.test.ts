@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clip, inviteEmail, keyReminderEmail, newSignInEmail, SUBJECT_MAX } from "./templates";
+import { clip, inviteEmail, keyReminderEmail, leakedKeysEmail, newSignInEmail, SUBJECT_MAX } from "./templates";
 
 describe("bounded names and subjects", () => {
   it("clip cuts at a character count with an ellipsis, never inside a surrogate pair", () => {
@@ -32,5 +32,23 @@ describe("bounded names and subjects", () => {
     expect(m.text.split("\n")[0]).toHaveLength("Hello ,".length + 200);
     expect(m.html).not.toContain("<b>N");
     expect(m.text).toMatch(/Your account → “Where you’re signed in”/);
+  });
+});
+
+describe("the leaked-keys email", () => {
+  it("bounds names, escapes what the reporter sent, shows only web links, and lists at most 50 keys", () => {
+    const key = (i: number) => ({ name: `<i>${"K".repeat(300)}`, keyPrefix: `dol_live_${String(i).padStart(8, "0")}`, url: "https://github.com/o/r/blob/1/.env?<x>", source: "content" });
+    const m = leakedKeysEmail({ clientName: "Ñ".repeat(200), clientType: "Sandbox", reporter: "GitHub secret scanning", keys: Array.from({ length: 60 }, (_, i) => key(i)), appUrl: "https://keys.example.com/" });
+    expect(Array.from(m.subject).length).toBeLessThanOrEqual(SUBJECT_MAX);
+    expect(m.subject).toMatch(/^60 API keys of Ñ+… \(Sandbox\) were found in public and revoked$/);
+    expect(m.text).toContain("found at https://github.com/o/r/blob/1/.env?<x> (content)");
+    expect(m.text).toContain("and 10 more (see the audit log)");
+    expect(m.text).toContain("https://keys.example.com/settings/api-keys");
+    expect(m.html).not.toContain("<i>");
+    expect(m.html).not.toContain("<x>");
+    const one = leakedKeysEmail({ clientName: "Acme", clientType: "Live", reporter: "A secret scanner", keys: [{ name: null, keyPrefix: "dol_live_abcdefgh", url: "javascript:alert(1)", source: null }], appUrl: null });
+    expect(one.subject).toBe("API key dol_live_abcdefgh… of Acme was found in public and revoked");
+    expect(one.text).toContain("- dol_live_abcdefgh…: found in public");
+    expect(one.text).not.toContain("javascript:");
   });
 });

@@ -86,6 +86,42 @@ ${page ? `<p><a href="${escapeHtml(page)}" style="display:inline-block;backgroun
   return { subject, text, html };
 }
 
+export type LeakedKey = { name: string | null; keyPrefix: string; url: string | null; source: string | null };
+
+/** Keys of one Client found in public and revoked at once (a leak report, GitHub secret scanning): which, where, what now. */
+export function leakedKeysEmail(l: { clientName: string; clientType: "Live" | "Sandbox"; reporter: string; keys: LeakedKey[]; appUrl: string | null }): Email {
+  const sandbox = l.clientType === "Sandbox" ? " (Sandbox)" : "";
+  const labelOf = (k: LeakedKey, max: number) => (k.name ? `“${clip(k.name, max)}” (${k.keyPrefix}…)` : `${k.keyPrefix}…`);
+  const client = `${clip(l.clientName, NAME_MAX)}${sandbox}`;
+  const shown = l.keys.slice(0, 50);
+  const where = (k: LeakedKey) => {
+    const url = k.url && /^https?:\/\//.test(k.url) ? clip(k.url, 500) : null;
+    const source = k.source ? clip(k.source, 40) : null;
+    return url ? `found at ${url}${source ? ` (${source})` : ""}` : source ? `found in ${source}` : "found in public";
+  };
+  const lines = shown.map((k) => `- ${labelOf(k, NAME_MAX)}: ${where(k)}`);
+  if (l.keys.length > shown.length) lines.push(`- and ${l.keys.length - shown.length} more (see the audit log)`);
+  const subject = clip(
+    l.keys.length === 1
+      ? `API key ${labelOf(l.keys[0], SUBJECT_NAME_MAX)} of ${clip(l.clientName, SUBJECT_NAME_MAX)}${sandbox} was found in public and revoked`
+      : `${l.keys.length} API keys of ${clip(l.clientName, SUBJECT_NAME_MAX)}${sandbox} were found in public and revoked`,
+    SUBJECT_MAX,
+  );
+  const lead = `${clip(l.reporter, 60)} reported ${l.keys.length === 1 ? "an API key" : `${l.keys.length} API keys`} of ${client} in a public place. We revoked ${l.keys.length === 1 ? "it" : "them"} at once: anything still using ${l.keys.length === 1 ? "it" : "them"} is now refused.`;
+  const next = "Create a new key for each integration that used one, and remove the key from where it was published (it stays in the repository's history: treat it as public for good).";
+  const page = l.appUrl ? `${l.appUrl.replace(/\/$/, "")}/settings/api-keys` : null;
+  const foot = "You get this because you are an Owner or Admin of this Client.";
+  const text = [lead, "", ...lines, "", next, page ? `API keys: ${page}` : "Open API keys in Dolfin's settings.", "", foot].join("\n");
+  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#0f172a;line-height:1.5">
+<p>${escapeHtml(lead)}</p>
+<ul>${lines.map((x) => `<li>${escapeHtml(x.slice(2))}</li>`).join("")}</ul>
+<p>${escapeHtml(next)}</p>
+${page ? `<p><a href="${escapeHtml(page)}" style="display:inline-block;background:#1d4ed8;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none">Open API keys</a></p>` : ""}
+<p style="color:#475569">${escapeHtml(foot)}</p>
+</body></html>`;
+  return { subject, text, html };
+}
+
 /** A sign-in from a device or address the person has not used lately: what, where, when, and what to do if it was not them. */
 export function newSignInEmail(s: { name: string; device: string; ip: string | null; when: Date }): Email {
   const when = s.when.toUTCString().replace("GMT", "UTC");

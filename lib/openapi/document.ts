@@ -23,6 +23,7 @@ import { changeRoleSchema, memberPageSchema, memberSchema } from "@/lib/members/
 import { problemSchema } from "@/lib/http/problem";
 import { passkeyPaths } from "@/lib/passkeys/openapi";
 import { keyRequestPaths } from "@/lib/key-requests/openapi";
+import { githubSecretScanningPaths } from "@/lib/api-keys/github-openapi";
 import { webhookPaths, WEBHOOKS_TAG } from "@/lib/webhooks/openapi";
 import { twoFactorPaths } from "@/lib/two-factor/openapi";
 import { sessionPaths } from "@/lib/auth/sessions-openapi";
@@ -245,12 +246,13 @@ export function buildOpenApiDocument() {
           operationId: "reportLeakedApiKeys",
           tags: ["ApiKeys"],
           summary: "Report leaked API keys",
-          description: "For secret scanners; no authentication. Live keys that match are revoked at once. The answer never says which keys existed.",
+          description: "For secret scanners; no authentication. Live keys that match are revoked at once, audited, and (with mail) their Client's Owners and Admins emailed. The answer never says which keys existed. GitHub secret scanning has its own signed endpoint: `POST /api/api-keys/leaks/github`.",
           security: [{}],
           requestBody: { required: true, content: { "application/json": { schema: leakReportSchema, examples: { found: { value: { keys: ["dol_live_3xT9aB2qK7mN4pR8sV1wY6zC0dF5gH2jL9nQ3tX7uA1b2C3d"] } } } } } },
           responses: { "202": { description: "Accepted for checking.", content: { "application/json": { schema: leakReportResponseSchema } } }, "400": problem("`Request.Invalid`."), ...bodyErrors, ...common },
         },
       },
+      ...githubSecretScanningPaths(problem, common),
       "/api/audit-events": {
         get: {
           operationId: "listAuditEvents",
