@@ -181,6 +181,33 @@ describe("delivery", () => {
     expect(rx.of("apiKey.created").map((r) => r.json.data.id)).toEqual([key.id, rotated.body.id, leaked.id]);
   });
 
+  it("key request events (four eyes) arrive: created, approved, claimed, denied; no reason text or key in them", async () => {
+    const { client, owner } = await makeTenant();
+    const admin = await makeUser([[client, "Admin"]]);
+    const rx = await receiver();
+    const ep = await addEndpoint(owner.token, rx.url, ["keyRequest.created", "keyRequest.approved", "keyRequest.denied", "keyRequest.claimed"]);
+    expect((await api("/api/key-policy", { method: "PUT", token: owner.token, body: { keysMustExpire: false, maxKeyLifetimeDays: null, maxActiveKeys: 100, keyApproval: "write" } })).status).toBe(200);
+    const ask = (name: string) => api("/api/key-requests", { token: admin.token, body: { name, expiresAt: null, scopes: ["payments:write"], allowedIps: [], reason: "Pays the March bills." } });
+    const first = await ask("Payments worker");
+    expect(first.status, first.text).toBe(201);
+    expect((await api(`/api/key-requests/${first.body.id}/approve`, { token: owner.token, method: "POST" })).status).toBe(200);
+    const claimed = await api(`/api/key-requests/${first.body.id}/claim`, { token: admin.token, method: "POST" });
+    expect(claimed.status, claimed.text).toBe(201);
+    const second = await ask("Second worker");
+    expect((await api(`/api/key-requests/${second.body.id}/deny`, { token: owner.token, body: { reason: "Use the first one." } })).status).toBe(200);
+
+    await until("key request events", () => rx.of("keyRequest.created").length === 2 && ["keyRequest.approved", "keyRequest.claimed", "keyRequest.denied"].every((t) => rx.of(t).length === 1));
+    expect(rx.of("keyRequest.created")[0].json.data).toMatchObject({ id: first.body.id, clientId: client.id, kind: "create", scopes: ["payments:write"], requestedBy: admin.email });
+    expect(rx.of("keyRequest.approved")[0].json.data).toMatchObject({ id: first.body.id, approvedBy: owner.email });
+    expect(rx.of("keyRequest.claimed")[0].json.data).toMatchObject({ id: first.body.id, keyId: claimed.body.id, keyPrefix: claimed.body.keyPrefix });
+    expect(rx.of("keyRequest.denied")[0].json.data).toMatchObject({ id: second.body.id, withdrawn: false });
+    for (const r of rx.received) {
+      expect(() => new Webhook(ep.secret).verify(r.body, r.headers)).not.toThrow();
+      expect(r.body).not.toContain(claimed.body.rawKey);
+      expect(r.body).not.toContain("March bills");
+    }
+  });
+
   it("retries failures with backoff until delivered, one webhook-id throughout, and the log shows each attempt", async () => {
     const { owner } = await makeTenant();
     const rx = await receiver();

@@ -9,6 +9,7 @@ import "server-only";
 // "Expired" is computed whenever a request is read, and written (and audited)
 // by expireKeyRequests: before every decision or claim, and by the hourly sweep.
 import { limitColumnsSelect, limitsOf } from "@/lib/api-keys/view";
+import { enqueueWebhookEvent } from "@/lib/webhooks/events";
 import { countActiveKeys, createApprovedApiKey, checkExpiryPolicy, assertExpiryInFuture, limitReached, KEY_WRITE_TX } from "@/lib/api-keys/create-api-key";
 import { assertCanGrant, assertCanManage } from "@/lib/api-keys/grant";
 import type { CreateApiKeyData, CreateApiKeyResponse } from "@/lib/api-keys/schemas";
@@ -211,6 +212,17 @@ export async function expireKeyRequests(clientId: string | null = null, now = ne
   });
 }
 
+/** A request in a webhook event: what was asked, never the reason's free text beyond what the audit log shows. */
+const requestEvent = (r: { id: string; name: string | null; widen: boolean; keyId: string | null; fullAccess: boolean; scopes: string[]; allowedIps: string[]; expiresAt: Date | null }) => ({
+  id: r.id,
+  kind: r.widen ? "widen" : "create",
+  name: r.name,
+  keyId: r.keyId,
+  scopes: r.fullAccess ? null : r.scopes,
+  allowedIps: r.allowedIps,
+  expiresAt: r.expiresAt?.toISOString() ?? null,
+});
+
 // ---- create ---------------------------------------------------------------------------------------------------
 
 /** Owners and Admins of the Client other than `exceptUserIds`. */
@@ -283,6 +295,7 @@ export async function createKeyRequest(principal: UserPrincipal, input: CreateKe
       metadata: { kind: r.widen ? "widen" : "create", keyId: r.keyId, name: r.name, expiresAt: iso(r.expiresAt), scopes: r.fullAccess ? null : r.scopes, allowedIps: r.allowedIps, reason: r.reason },
       meta,
     });
+    await enqueueWebhookEvent(tx, locked.id, "keyRequest.created", { ...requestEvent(r), requestedBy: principal.email });
     if (mailConfigured()) {
       const email = keyRequestedEmail({ ...(await factsOf(tx, r)), requester: principal.name ? `${principal.name} (${principal.email})` : principal.email });
       for (const a of approvers) await enqueueEmail(tx, { ...email, to: a.user.email, subjectId: r.id });
@@ -387,6 +400,7 @@ export async function approveKeyRequest(principal: UserPrincipal, id: string, me
       metadata: { kind: r.widen ? "widen" : "create", keyId: r.keyId, requestedBy: r.requestedByLabel },
       meta,
     });
+    await enqueueWebhookEvent(tx, principal.clientId, "keyRequest.approved", { ...requestEvent(r), requestedBy: r.requestedByLabel, approvedBy: principal.email });
     const updated = await tx.keyRequest.findUniqueOrThrow({ where: { id: r.id }, select });
     const to = requesterEmail(updated);
     if (mailConfigured() && to) {
@@ -427,6 +441,7 @@ export async function denyKeyRequest(principal: UserPrincipal, id: string, input
       metadata: { kind: r.widen ? "widen" : "create", keyId: r.keyId, requestedBy: r.requestedByLabel, reason: input.reason, withdrawn },
       meta,
     });
+    await enqueueWebhookEvent(tx, principal.clientId, "keyRequest.denied", { ...requestEvent(r), requestedBy: r.requestedByLabel, deniedBy: principal.email, withdrawn });
     const updated = await tx.keyRequest.findUniqueOrThrow({ where: { id: r.id }, select });
     const to = requesterEmail(updated);
     if (mailConfigured() && to && !withdrawn) {
@@ -483,6 +498,7 @@ export async function claimKeyRequest(principal: UserPrincipal, id: string, meta
       metadata: { keyId: created.id, keyPrefix: created.keyPrefix, approvedBy: r.decidedByLabel },
       meta,
     });
+    await enqueueWebhookEvent(tx, locked.id, "keyRequest.claimed", { ...requestEvent(r), keyId: created.id, keyPrefix: created.keyPrefix, requestedBy: r.requestedByLabel });
     return created;
   }, KEY_WRITE_TX);
 }

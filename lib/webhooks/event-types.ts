@@ -17,6 +17,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "keyRequest.created",
   "keyRequest.approved",
   "keyRequest.denied",
+  "keyRequest.claimed",
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -39,5 +40,6 @@ export const WEBHOOK_EVENT_LABELS: Record<WebhookEventType, string> = {
   "invitation.accepted": "An invitation was accepted",
   "keyRequest.created": "A key was requested",
   "keyRequest.approved": "A key request was approved",
-  "keyRequest.denied": "A key request was denied",
+  "keyRequest.denied": "A key request was denied or withdrawn",
+  "keyRequest.claimed": "An approved key request's key was created",
 };
