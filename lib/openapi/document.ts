@@ -474,7 +474,7 @@ export function buildOpenApiDocument() {
           security: [{ SessionCookie: [] }],
           requestBody: {
             required: true,
-            content: { "application/json": { schema: reauthenticateSchema, examples: { password: { value: { password: "correct horse battery staple" } }, code: { value: { otp: "123456" } }, passkey: { value: { passkey: { id: "…", rawId: "…", type: "public-key", response: { clientDataJSON: "…", authenticatorData: "…", signature: "…" }, clientExtensionResults: {} } } } } } },
+            content: { "application/json": { schema: reauthenticateSchema, examples: { password: { value: { password: "correct horse battery staple" } }, code: { value: { otp: "123456" } }, passkey: { value: { passkey: { id: "q1Zb9yH4TjK2", rawId: "q1Zb9yH4TjK2", type: "public-key", response: { clientDataJSON: "eyJ0eXBlIjoid2ViYXV0aG4uZ2V0In0", authenticatorData: "SZYN5YgO", signature: "MEUCIQ" }, clientExtensionResults: {} } } } } } },
           },
           responses: {
             "200": { description: "Proven: sensitive actions are allowed until `sudoUntil`.", content: { "application/json": { schema: reauthenticateResponseSchema } } },
