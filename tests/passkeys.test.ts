@@ -36,7 +36,7 @@ async function signInOptions() {
 }
 
 /** Sign in through next-auth's `passkey` (or `credentials`) provider, like the browser; the session cookie or null. */
-async function callback(provider: "passkey" | "credentials", fields: Record<string, string>): Promise<{ status: number; cookie: string | null }> {
+async function callback(provider: "passkey" | "credentials", fields: Record<string, string>): Promise<{ status: number; location: string; cookie: string | null }> {
   const csrf = await fetch(`${BASE}/api/auth/csrf`);
   const { csrfToken } = (await csrf.json()) as { csrfToken: string };
   const jar = csrf.headers.getSetCookie().map((c) => c.split(";")[0]);
@@ -47,7 +47,7 @@ async function callback(provider: "passkey" | "credentials", fields: Record<stri
     redirect: "manual",
   });
   await r.text();
-  return { status: r.status, cookie: r.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("authjs.session-token=")) ?? null };
+  return { status: r.status, location: r.headers.get("location") ?? "", cookie: r.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("authjs.session-token=")) ?? null };
 }
 
 async function sessionOf(cookie: string) {
@@ -161,6 +161,7 @@ describe("signing in with a passkey", () => {
       auth.assert(await signInOptions(), { uv: false }),
       new SoftAuthenticator(BASE).assert(await signInOptions()),
       { ...auth.assert(await signInOptions()), response: { clientDataJSON: "bm90IGpzb24", authenticatorData: "AAAA", signature: "AAAA" } },
+      withHandle(auth, (await makeUser([[client, "Member"]])).id, await signInOptions()), // another person's userHandle (WebAuthn §7.2)
     ];
     for (const answer of cases) {
       const r = await callback("passkey", { response: JSON.stringify(answer) });
@@ -215,6 +216,17 @@ async function staleCookie(u: TestUser): Promise<string> {
 
 const renewedCookie = (r: { headers: Headers }) => r.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("authjs.session-token="));
 
+/** `auth`'s answer naming another person's user handle. */
+function withHandle(auth: SoftAuthenticator, userId: string, options: { challenge: string }) {
+  const own = auth.userHandle;
+  auth.userHandle = Buffer.from(userId).toString("base64url");
+  try {
+    return auth.assert(options);
+  } finally {
+    auth.userHandle = own;
+  }
+}
+
 async function reauthOptions(cookie: string) {
   const o = await api("/api/auth/reauthenticate/passkey-options", { method: "POST", cookie });
   expect(o.status, o.text).toBe(200);
@@ -259,7 +271,7 @@ describe("proving it is you again with a passkey (sudo mode)", () => {
     expect([none.status, none.body.code]).toEqual([404, "Passkey.NotFound"]);
   });
 
-  it("refuses another person's passkey, options made for someone else, a replayed answer, a bad signature or origin (401, no renewed session), each counted like a wrong password", async () => {
+  it("refuses another person's passkey, options made for someone else, a sign-in's challenge, another person's userHandle, a replayed answer, a bad signature or origin (401, no renewed session); these never spend the account's password budget", async () => {
     const u = await makeUser([[client, "Member"]]);
     const other = await makeUser([[client, "Member"]]);
     const { auth } = await addPasskey(u);
@@ -269,26 +281,96 @@ describe("proving it is you again with a passkey (sudo mode)", () => {
 
     const good = auth.assert(await reauthOptions(cookie));
     expect((await api("/api/auth/reauthenticate", { cookie, body: { passkey: good } })).status).toBe(200);
+    // Each answer made just before it is sent (a person holds 5 live challenges at most).
     const wrong = [
-      good, // replayed: its challenge is spent
-      theirs.assert(await reauthOptions(cookie)), // another person's passkey on my options
-      auth.assert(await reauthOptions(othersCookie)), // my passkey on options made for someone else
-      auth.assert(await reauthOptions(cookie), { tamper: true }),
-      auth.assert(await reauthOptions(cookie), { origin: "http://evil.example" }),
-      auth.assert(await reauthOptions(cookie), { uv: false }),
+      async () => good, // replayed: its challenge is spent
+      async () => theirs.assert(await reauthOptions(cookie)), // another person's passkey on my options
+      async () => auth.assert(await reauthOptions(othersCookie)), // my passkey on options made for someone else
+      async () => auth.assert(await reauthOptions(cookie), { tamper: true }),
+      async () => auth.assert(await reauthOptions(cookie), { origin: "http://evil.example" }),
+      async () => auth.assert(await reauthOptions(cookie), { uv: false }),
+      async () => auth.assert(await signInOptions()), // an anonymous sign-in's challenge is no re-authentication
+      async () => withHandle(auth, other.id, await reauthOptions(cookie)), // a userHandle that is not the passkey's owner's (WebAuthn §7.2)
     ];
-    for (const [i, passkey] of wrong.entries()) {
-      const r = await api("/api/auth/reauthenticate", { cookie, body: { passkey } });
+    for (const [i, answer] of wrong.entries()) {
+      const r = await api("/api/auth/reauthenticate", { cookie, body: { passkey: await answer() } });
       expect([r.status, r.body.code], `case ${i}`).toEqual([401, "Auth.InvalidProof"]);
       expect(r.body.errors.passkey[0]).toContain("not accepted");
       expect(renewedCookie(r)).toBeUndefined();
     }
-    // Their account is untouched by my failures; mine has spent 6 of its 10 (RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT).
-    for (let i = 0; i < 4; i++) expect((await api("/api/auth/reauthenticate", { cookie, body: { passkey: auth.assert(await reauthOptions(cookie), { tamper: true }) } })).status).toBe(401);
-    const spent = await api("/api/auth/reauthenticate", { cookie, body: { passkey: auth.assert(await reauthOptions(cookie)) } });
-    expect([spent.status, spent.body.code]).toEqual([429, "RateLimit.Exceeded"]);
-    expect(Number(spent.headers.get("retry-after"))).toBeGreaterThan(0);
+    // A passkey answer is no guess at a secret: past the account's 10 (RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT) failed answers,
+    // the right passkey and the right password still work (failed answers count per address only).
+    for (let i = 0; i < 3; i++) expect((await api("/api/auth/reauthenticate", { cookie, body: { passkey: auth.assert(await reauthOptions(cookie), { tamper: true }) } })).status).toBe(401);
+    expect((await api("/api/auth/reauthenticate", { cookie, body: { passkey: auth.assert(await reauthOptions(cookie)) } })).status).toBe(200);
+    expect((await api("/api/auth/reauthenticate", { cookie, body: { password: PASSWORD } })).status).toBe(200);
     expect((await api("/api/auth/reauthenticate", { cookie: othersCookie, body: { passkey: theirs.assert(await reauthOptions(othersCookie)) } })).status).toBe(200);
+  });
+
+  it("someone spending the account's password failures (from anywhere) blocks its password, never its owner's passkey", async () => {
+    const u = await makeUser([[client, "Member"]]);
+    const { auth } = await addPasskey(u);
+    const cookie = await staleCookie(u);
+    const guesses: number[] = [];
+    for (let i = 0; i < 11; i++) guesses.push((await api("/api/auth/token", { body: { email: u.email, password: `wrong ${i}` } })).status);
+    expect(guesses.at(-1)).toBe(429); // RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT (10) spent
+    const byPassword = await api("/api/auth/reauthenticate", { cookie, body: { password: PASSWORD } });
+    expect([byPassword.status, byPassword.body.code]).toEqual([429, "RateLimit.Exceeded"]);
+    const byPasskey = await api("/api/auth/reauthenticate", { cookie, body: { passkey: auth.assert(await reauthOptions(cookie)) } });
+    expect(byPasskey.status, byPasskey.text).toBe(200);
+    expect((await sessionOf(renewedCookie(byPasskey)!))?.amr).toEqual(["pwd", "hwk"]);
+  });
+
+  it("a re-authentication's challenge works for re-authentication only: not for a sign-in, nor a second step", async () => {
+    const u = await makeUser([[client, "Member"]]);
+    const { auth } = await addPasskey(u);
+    const cookie = await staleCookie(u);
+    const o = await reauthOptions(cookie);
+    expect(await db.webAuthnChallenge.count({ where: { challenge: o.challenge, purpose: "reauthenticate", userId: u.id } })).toBe(1);
+    expect((await callback("passkey", { response: JSON.stringify(auth.assert(o)) })).cookie).toBeNull();
+    const o2 = await reauthOptions(cookie);
+    const t = await api("/api/auth/token", { body: { email: u.email, password: PASSWORD, passkey: auth.assert(o2) } });
+    expect([t.status, t.body.code]).toEqual([401, "Auth.InvalidSecondFactor"]);
+  });
+
+  it("a person holds at most 5 live re-authentication challenges: a new one deletes their oldest", async () => {
+    const u = await makeUser([[client, "Member"]]);
+    const { auth } = await addPasskey(u);
+    const cookie = await staleCookie(u);
+    const first = await reauthOptions(cookie);
+    const more = [];
+    for (let i = 0; i < 6; i++) more.push(await reauthOptions(cookie));
+    expect(await db.webAuthnChallenge.count({ where: { userId: u.id } })).toBe(5);
+    expect(await db.webAuthnChallenge.count({ where: { challenge: first.challenge } })).toBe(0);
+    expect((await api("/api/auth/reauthenticate", { cookie, body: { passkey: auth.assert(first) } })).status).toBe(401);
+    expect((await api("/api/auth/reauthenticate", { cookie, body: { passkey: auth.assert(more.at(-1)!) } })).status).toBe(200);
+  });
+
+  it("a challenge that is not base64url of 32 bytes (a NUL byte, junk, too long or short) is 400 Passkey.MalformedResponse on every passkey door, never a 500", async () => {
+    const u = await makeUser([[client, "Member"]]);
+    const { auth } = await addPasskey(u);
+    const cookie = await staleCookie(u);
+    const good = auth.assert(await reauthOptions(cookie));
+    const withChallenge = <T extends { response: object }>(answer: T, challenge: unknown, type = "webauthn.get"): T => ({
+      ...answer,
+      response: { ...answer.response, clientDataJSON: Buffer.from(JSON.stringify({ type, challenge, origin: BASE, crossOrigin: false })).toString("base64url") },
+    });
+    const bad: unknown[] = ["ab\u0000cd", "\u0000".repeat(43), "x".repeat(42), "x".repeat(44), "x".repeat(42) + "=", "ab%cdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ", { a: 1 }, 43];
+    for (const challenge of bad) {
+      const what = JSON.stringify(challenge);
+      const r = await api("/api/auth/reauthenticate", { cookie, body: { passkey: withChallenge(good, challenge) } });
+      expect([r.status, r.body.code], what).toEqual([400, "Passkey.MalformedResponse"]);
+      const add = await api("/api/account/passkeys", { token: u.token, body: { name: "x", response: withChallenge(new SoftAuthenticator(BASE).register(await api("/api/account/passkeys/options", { method: "POST", token: u.token }).then((o) => o.body)), challenge, "webauthn.create") } });
+      expect([add.status, add.body.code], what).toEqual([400, "Passkey.MalformedResponse"]);
+      const t = await api("/api/auth/token", { body: { email: u.email, password: PASSWORD, passkey: withChallenge(good, challenge) } });
+      expect([t.status, t.body.code], what).toEqual([401, "Auth.InvalidSecondFactor"]);
+      const signIn = await callback("passkey", { response: JSON.stringify(withChallenge(good, challenge)) });
+      expect(signIn.cookie, what).toBeNull();
+      expect(signIn.status, what).toBeLessThan(500);
+      expect(signIn.location, what).toContain("error=");
+      expect(signIn.location, what).not.toContain("Configuration"); // a failed sign-in, not a server fault
+    }
+    // The right answer still works afterwards.
+    expect((await api("/api/auth/reauthenticate", { cookie, body: { passkey: auth.assert(await reauthOptions(cookie)) } })).status).toBe(200);
   });
 
   it("a malformed passkey answer is 400 Passkey.MalformedResponse, renews nothing and is not counted as a guess", async () => {
@@ -351,6 +433,21 @@ describe("new recovery codes", () => {
     const key = await createKey({ token: u.token }, { scopes: ["bills:read"] });
     const byKey = await api("/api/account/two-factor/recovery-codes", { method: "POST", apiKey: key.rawKey });
     expect([byKey.status, byKey.body.code]).toEqual([403, "Auth.NotUserScopedToken"]);
+  });
+});
+
+describe("new recovery codes at the same time", () => {
+  it("three requests at once are taken one after the other: each answers 201, ten codes stay, and exactly one answer's codes (the last) work", async () => {
+    const u = await makeUser([[client, "Member"]]);
+    await addPasskey(u);
+    const answers = await Promise.all([1, 2, 3].map(() => api("/api/account/two-factor/recovery-codes", { method: "POST", token: u.token })));
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201]);
+    const sets = answers.map((a) => a.body.recoveryCodes as string[]);
+    expect(new Set(sets.flat()).size).toBe(30);
+    expect(await db.recoveryCode.count({ where: { userId: u.id } })).toBe(10);
+    const works: boolean[] = [];
+    for (const codes of sets) works.push((await api("/api/auth/token", { body: { email: u.email, password: PASSWORD, recoveryCode: codes[0] } })).status === 200);
+    expect(works.filter(Boolean)).toHaveLength(1);
   });
 });
 
@@ -496,6 +593,43 @@ describe("with mail and low limits (a server of its own)", () => {
     expect(((await r.json()) as { code: string }).code).toBe("RateLimit.Exceeded");
     expect(await db.webAuthnChallenge.count({ where: { purpose: "authenticate", userId: null } })).toBeLessThanOrEqual(before); // the refused ask stored nothing
     expect((await ask(`192.0.2.${(Number(ip.split(".")[3]) % 250) + 2}`)).status).toBe(200);
+  });
+
+  it("per-address limits count an IPv6 address by its /64 (an IPv4-mapped one as its IPv4 address): sign-in challenges and failed sign-ins", async () => {
+    const hextet = () => Math.floor(Math.random() * 0xfffe + 1).toString(16);
+    const net = `2001:db8:${hextet()}:${hextet()}`;
+    const ask = (from: string) => fetch(`${s.url}/api/auth/passkey/options`, { method: "POST", headers: { "x-forwarded-for": from } }).then((r) => r.status);
+    for (let i = 0; i < OPTIONS_CAP; i++) expect(await ask(`${net}:${hextet()}::${(i + 1).toString(16)}`)).toBe(200);
+    expect(await ask(`${net}:ffff:ffff:ffff:ffff`)).toBe(429);
+    expect(await ask(`2001:db8:${hextet()}:${hextet()}::1`)).toBe(200); // another /64
+    const v4 = `100.64.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 1}`;
+    for (let i = 0; i < OPTIONS_CAP; i++) expect(await ask(i % 2 ? v4 : `::ffff:${v4}`)).toBe(200);
+    expect(await ask(v4)).toBe(429);
+    expect(await ask(`::ffff:${v4}`)).toBe(429);
+
+    // RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE is 3 here: three wrong passwords from three addresses of one /64 lock out a fourth.
+    const u = await makeUser([[client, "Member"]]);
+    const net2 = `2001:db8:${hextet()}:${hextet()}`;
+    const token = (from: string, password: string) =>
+      fetch(`${s.url}/api/auth/token`, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": from }, body: JSON.stringify({ email: u.email, password }) }).then((r) => r.status);
+    for (let i = 0; i < 3; i++) expect(await token(`${net2}::${i + 1}`, "wrong password")).toBe(401);
+    expect(await token(`${net2}:1:2:3:4`, PASSWORD)).toBe(429);
+    expect(await token(`2001:db8:${hextet()}:${hextet()}::1`, PASSWORD)).toBe(200);
+  });
+
+  it("re-authentication challenges are capped per person: 429 with Retry-After past RATE_LIMIT_PASSKEY_OPTIONS_PER_MINUTE, other people unaffected", async () => {
+    const [u, other] = [await makeUser([[client, "Member"]]), await makeUser([[client, "Member"]])];
+    await addPasskey(u);
+    await addPasskey(other);
+    const ask = async (who: TestUser) =>
+      fetch(`${s.url}/api/auth/reauthenticate/passkey-options`, { method: "POST", headers: { cookie: await staleCookie(who), origin: s.url, "x-forwarded-for": `100.65.${Math.floor(Math.random() * 250)}.1` } });
+    for (let i = 0; i < OPTIONS_CAP; i++) expect((await ask(u)).status).toBe(200);
+    const r = await ask(u);
+    expect(r.status).toBe(429);
+    expect(Number(r.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await r.json()) as { code: string }).code).toBe("RateLimit.Exceeded");
+    expect(await db.webAuthnChallenge.count({ where: { userId: u.id } })).toBeLessThanOrEqual(5);
+    expect((await ask(other)).status).toBe(200);
   });
 
   it("new recovery codes email the person", async () => {

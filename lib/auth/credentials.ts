@@ -66,20 +66,25 @@ export async function verifySignIn(input: unknown, ip: string | null): Promise<S
 
 /**
  * The one check of a fresh proof by a signed-in person (sudo mode): their password, a code from their
- * authenticator app, a recovery code, or an assertion by one of their passkeys (to options made for them:
- * another person's passkey, or a spent or expired challenge, is simply wrong). Counted like a sign-in
- * (limitPasswordCheck: spent before the check, given back when right; 429 when spent). Returns how it was
- * proved (RFC 8176), or null when wrong. A passkey answer that is not WebAuthn-shaped: 400 Passkey.MalformedResponse.
+ * authenticator app, a recovery code, or an assertion by one of their passkeys (to options made for their
+ * re-authentication: another person's passkey, a sign-in's challenge, or a spent or expired one, is simply
+ * wrong). Counted like a sign-in (limitPasswordCheck: spent before the check, given back when right; 429
+ * when spent): a password or code per address and per account; a passkey per address only, like a passkey
+ * sign-in (an assertion is not a secret to guess, so someone spending the account's password budget
+ * cannot block its owner's passkey, nor does a passkey spend it). Returns how it was proved (RFC 8176),
+ * or null when wrong. A passkey answer that is not WebAuthn-shaped: 400 Passkey.MalformedResponse.
  */
 export async function verifyProof(user: { id: string; email: string }, proof: Proof, ip: string | null): Promise<"pwd" | "otp" | "rc" | "hwk" | null> {
-  // A malformed passkey answer is the caller's bad request (400), not a guess: refused before the limits count it.
-  if ("passkey" in proof) readAssertion(proof.passkey);
+  if ("passkey" in proof) {
+    // A malformed passkey answer is the caller's bad request (400), not a guess: refused before the limit counts it.
+    readAssertion(proof.passkey);
+    return limitPasswordCheck(ip, null, async () => ((await verifyPasskeyAssertion(user.id, proof.passkey, "reauthenticate")) ? "hwk" : null));
+  }
   return limitPasswordCheck(ip, user.email, async () => {
     if ("password" in proof) {
       const u = await db().user.findUnique({ where: { id: user.id }, select: { passwordHash: true } });
       return u && (await verify(u.passwordHash, proof.password).catch(() => false)) ? "pwd" : null;
     }
-    if ("passkey" in proof) return (await verifyPasskeyAssertion(user.id, proof.passkey)) ? "hwk" : null;
     return verifySecondFactor(user, proof, ip);
   });
 }

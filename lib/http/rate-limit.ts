@@ -5,9 +5,16 @@ import pg from "pg";
 import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/log";
+import { addressKey } from "./address";
 import { ApiError } from "./problem";
 
-export type LimitName = "keyWrites" | "authFailures" | "leakReports" | "signInFailures" | "signInAccount" | "invites" | "passkeyOptions" | "githubUnverified";
+export type LimitName = "keyWrites" | "authFailures" | "leakReports" | "signInFailures" | "signInAccount" | "invites" | "passkeyOptions" | "reauthOptions" | "githubUnverified";
+
+/** The limits keyed by the caller's address: their keys go through addressKey. */
+const PER_ADDRESS: ReadonlySet<LimitName> = new Set<LimitName>(["authFailures", "leakReports", "signInFailures", "passkeyOptions", "githubUnverified"]);
+
+/** The key a limit counts under: the address's bucket for the per-address limits, else the key itself. */
+const keyFor = (name: LimitName, key: string): string => (PER_ADDRESS.has(name) ? addressKey(key) : key);
 
 const g = globalThis as unknown as { __dolfinLimiters?: Map<LimitName, RateLimiterPostgres>; __dolfinLimiterPool?: pg.Pool };
 
@@ -31,12 +38,13 @@ function points(name: LimitName): number {
     signInAccount: e.RATE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT,
     invites: e.RATE_LIMIT_INVITES_PER_HOUR,
     passkeyOptions: e.RATE_LIMIT_PASSKEY_OPTIONS_PER_MINUTE,
+    reauthOptions: e.RATE_LIMIT_PASSKEY_OPTIONS_PER_MINUTE,
     githubUnverified: e.RATE_LIMIT_GITHUB_UNVERIFIED_PER_MINUTE,
   }[name];
 }
 
 /** The window of each limit, in seconds. */
-const WINDOW: Record<LimitName, number> = { keyWrites: 60, authFailures: 60, leakReports: 60, signInFailures: 60, signInAccount: 900, invites: 3600, passkeyOptions: 60, githubUnverified: 60 };
+const WINDOW: Record<LimitName, number> = { keyWrites: 60, authFailures: 60, leakReports: 60, signInFailures: 60, signInAccount: 900, invites: 3600, passkeyOptions: 60, reauthOptions: 60, githubUnverified: 60 };
 
 function limiter(name: LimitName): RateLimiterPostgres {
   g.__dolfinLimiters ??= new Map();
@@ -82,7 +90,7 @@ const state = (limit: number, r: RateLimiterRes): RateLimitState => ({
 export async function consume(name: LimitName, key: string): Promise<RateLimitState> {
   const limit = points(name);
   try {
-    return state(limit, await limiter(name).consume(key, 1));
+    return state(limit, await limiter(name).consume(keyFor(name, key), 1));
   } catch (err) {
     if (err instanceof RateLimiterRes) throw exceeded(name, state(limit, err));
     throw err; // database trouble: the error handler answers 503
@@ -95,6 +103,7 @@ const blockedUntil = new Map<string, number>();
 
 /** Throws 429 when `key` already used up its `name` failures budget (memory only: no I/O on the hot path). */
 export function assertNotBlocked(name: LimitName, key: string): void {
+  key = keyFor(name, key);
   const until = blockedUntil.get(`${name}:${key}`);
   if (until === undefined) return;
   const ms = until - Date.now();
@@ -107,6 +116,7 @@ export function assertNotBlocked(name: LimitName, key: string): void {
 
 /** Count a failure (bad key, bad token, bad password); throws 429 once the budget is spent. */
 export async function recordFailure(name: LimitName, key: string): Promise<void> {
+  key = keyFor(name, key);
   try {
     await consume(name, key);
   } catch (err) {
@@ -141,7 +151,7 @@ export async function limitPasswordCheck<T>(ip: string | null, account: string |
 }
 
 async function refundSignInFailure(ip: string | null, account: string | null): Promise<void> {
-  await Promise.all([ip !== null ? limiter("signInFailures").reward(ip, 1) : null, account !== null ? limiter("signInAccount").reward(account, 1) : null]).catch((err) =>
+  await Promise.all([ip !== null ? limiter("signInFailures").reward(keyFor("signInFailures", ip), 1) : null, account !== null ? limiter("signInAccount").reward(account, 1) : null]).catch((err) =>
     logger.warn({ err }, "could not give back a sign-in's reserved failure"),
   );
 }

@@ -480,7 +480,7 @@ export function buildOpenApiDocument() {
           tags: ["Auth"],
           summary: "Prove it is you again (sudo mode)",
           description:
-            "For the browser's session: send one proof (your password, a code from your authenticator app, a recovery code, or one of your passkeys' answer to `POST /api/auth/reauthenticate/passkey-options`) and the session may do the sensitive actions for `SUDO_MAX_AGE_SECONDS` (answered as `sudoUntil`); the renewed session cookie comes back in Set-Cookie, and its `amr` gains the method (a passkey: `hwk`). A wrong proof (for a passkey: not one of yours, or a spent or expired challenge) counts like a failed sign-in (per address and account). A Bearer token is renewed by getting a new one (`POST /api/auth/token`): `400 Auth.ReauthenticateWithToken`.",
+            "For the browser's session: send one proof (your password, a code from your authenticator app, a recovery code, or one of your passkeys' answer to `POST /api/auth/reauthenticate/passkey-options`) and the session may do the sensitive actions for `SUDO_MAX_AGE_SECONDS` (answered as `sudoUntil`); the renewed session cookie comes back in Set-Cookie, and its `amr` gains the method (a passkey: `hwk`). A wrong proof counts like a failed sign-in: a password or code per address and per account; a passkey (not one of yours, or a challenge not made for your re-authentication, spent or expired) per address only, and a passkey is never refused because the account's password failures are spent. A Bearer token is renewed by getting a new one (`POST /api/auth/token`): `400 Auth.ReauthenticateWithToken`.",
           security: [{ SessionCookie: [] }],
           requestBody: {
             required: true,

@@ -77,7 +77,7 @@ export function passkeyPaths(problem: (description: string) => Response, common:
         tags: ["Auth"],
         summary: "Options for proving it is you with a passkey",
         description:
-          "WebAuthn authentication options for sudo mode: `allowCredentials` lists your passkeys, user verification is required, and the challenge is yours only, works once and for 5 minutes. Send the answer to `POST /api/auth/reauthenticate` as `{ \"passkey\": … }`. For the browser's session (a Bearer token gets `400 Auth.ReauthenticateWithToken`: get a new token instead).",
+          "WebAuthn authentication options for sudo mode: `allowCredentials` lists your passkeys, user verification is required, and the challenge is yours only, for re-authentication only (not a sign-in), works once and for 5 minutes; you may ask `RATE_LIMIT_PASSKEY_OPTIONS_PER_MINUTE` times a minute (then `429` with `Retry-After`) and hold at most 5 live challenges (a new one replaces your oldest). Send the answer to `POST /api/auth/reauthenticate` as `{ \"passkey\": … }`. For the browser's session (a Bearer token gets `400 Auth.ReauthenticateWithToken`: get a new token instead).",
         security: [{ SessionCookie: [] }],
         responses: {
           "200": { description: "The options.", content: { "application/json": { schema: requestOptions } } },
@@ -93,7 +93,7 @@ export function passkeyPaths(problem: (description: string) => Response, common:
         tags: ["Auth"],
         summary: "Options for signing in with a passkey",
         description:
-          "WebAuthn authentication options with an empty `allowCredentials` (the authenticator offers this site's passkeys: no email needed) and user verification required. The challenge works once, for 5 minutes. The browser then signs in through next-auth's `passkey` credentials provider with the answer as JSON text in `response`. Each address may ask `RATE_LIMIT_PASSKEY_OPTIONS_PER_MINUTE` times a minute (default 30; then `429` with `Retry-After`).",
+          "WebAuthn authentication options with an empty `allowCredentials` (the authenticator offers this site's passkeys: no email needed) and user verification required. The challenge works once, for 5 minutes. The browser then signs in through next-auth's `passkey` credentials provider with the answer as JSON text in `response`. Each address (an IPv6 address: its /64) may ask `RATE_LIMIT_PASSKEY_OPTIONS_PER_MINUTE` times a minute (default 30; then `429` with `Retry-After`).",
         security: [{}],
         responses: { "200": { description: "The options.", content: { "application/json": { schema: requestOptions } } }, "429": common["429"], "503": common["503"], default: common.default },
       },

@@ -25,7 +25,16 @@ import { authenticationResponseSchema, registrationResponseSchema, type Authenti
 
 const CHALLENGE_MS = 5 * 60 * 1000;
 const MAX_PASSKEYS = 20;
-type Purpose = "register" | "authenticate";
+/** Live challenges kept per person (options made for them): a new one past this deletes their oldest. */
+const MAX_CHALLENGES_PER_USER = 5;
+/** The challenges this app makes: 32 random bytes, base64url without padding (@simplewebauthn/server's default). */
+const CHALLENGE_RE = /^[A-Za-z0-9_-]{43}$/;
+/**
+ * What a challenge is for: "register" (adding a passkey, the person's), "authenticate" (a sign-in or
+ * its second step: made for anybody, userId null), "reauthenticate" (sudo mode: the person's only).
+ * A challenge serves only its own purpose.
+ */
+export type Purpose = "register" | "authenticate" | "reauthenticate";
 
 /** The relying party: APP_URL (http://localhost:PORT in development without it). */
 export function relyingParty(): { id: string; origin: string; name: string } {
@@ -35,24 +44,36 @@ export function relyingParty(): { id: string; origin: string; name: string } {
 
 async function storeChallenge(challenge: string, purpose: Purpose, userId: string | null): Promise<void> {
   await db().webAuthnChallenge.deleteMany({ where: { expiresAt: { lt: new Date() } } });
+  if (userId) {
+    // A person holds a handful of live challenges at most: the oldest beyond that go (ids are UUIDv7, time-ordered).
+    const older = await db().webAuthnChallenge.findMany({ where: { userId }, orderBy: { id: "desc" }, skip: MAX_CHALLENGES_PER_USER - 1, select: { id: true } });
+    if (older.length > 0) await db().webAuthnChallenge.deleteMany({ where: { id: { in: older.map((c) => c.id) } } });
+  }
   await db().webAuthnChallenge.create({ data: { challenge, purpose, userId, expiresAt: new Date(Date.now() + CHALLENGE_MS) } });
 }
 
-/** The challenge a response was made for (from its clientDataJSON), or a 400 when that is unreadable. */
-function challengeOf(clientDataJSON: string): string {
+/**
+ * The challenge a response was made for (from its clientDataJSON), or a 400 when that is unreadable or is
+ * not one this app could have made (base64url of 32 bytes): nothing else reaches the database.
+ */
+export function challengeOf(clientDataJSON: string): string {
   try {
-    const c = JSON.parse(Buffer.from(clientDataJSON, "base64url").toString("utf8")) as { challenge?: unknown };
-    if (typeof c.challenge === "string" && c.challenge.length > 0 && c.challenge.length <= 512) return c.challenge;
+    const c = JSON.parse(Buffer.from(clientDataJSON, "base64url").toString("utf8")) as { challenge?: unknown } | null;
+    if (c !== null && typeof c === "object" && typeof c.challenge === "string" && CHALLENGE_RE.test(c.challenge)) return c.challenge;
   } catch {
     // fall through
   }
   throw PasskeyProblems.malformed("clientDataJSON is not base64url JSON with a challenge.");
 }
 
-/** Spend a challenge once: true only for the first caller, within its time, for its purpose and person. */
+/**
+ * Spend a challenge once: true only for the first caller, within its time, for its purpose and person.
+ * A sign-in's ("authenticate") was made for anybody (userId null); a registration's or a
+ * re-authentication's only for that person, so a sign-in challenge never proves it is you again.
+ */
 async function spendChallenge(challenge: string, purpose: Purpose, userId: string | null): Promise<boolean> {
-  // One made for a person serves only them; one made for anybody (a sign-in) serves anybody's.
-  const where = { challenge, purpose, expiresAt: { gt: new Date() }, ...(userId ? { OR: [{ userId }, { userId: null }] } : { userId: null }) };
+  const where = { challenge, purpose, expiresAt: { gt: new Date() }, userId: purpose === "authenticate" ? null : userId };
+  if (purpose !== "authenticate" && !userId) return false;
   return (await db().webAuthnChallenge.deleteMany({ where })).count === 1;
 }
 
@@ -162,9 +183,10 @@ export async function hasPasskey(userId: string): Promise<boolean> {
 
 /**
  * Options for proving it is you with a passkey (navigator.credentials.get).
- * userId null: a sign-in by a discoverable passkey (empty allowCredentials:
- * the authenticator offers the site's passkeys). With a userId (a second step
- * or a re-authentication): that person's passkeys, and the challenge is theirs only.
+ * userId null: a sign-in (or its second step) by a discoverable passkey (empty
+ * allowCredentials: the authenticator offers the site's passkeys). With a
+ * userId (a re-authentication): that person's passkeys, and the challenge is
+ * theirs only, for re-authentication only.
  */
 export async function passkeyAuthenticationOptions(userId: string | null): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const mine = userId ? await db().userFactor.findMany({ where: { userId, type: "Passkey" }, select: { credentialId: true, transports: true } }) : [];
@@ -174,7 +196,7 @@ export async function passkeyAuthenticationOptions(userId: string | null): Promi
     timeout: CHALLENGE_MS,
     allowCredentials: mine.filter((f) => f.credentialId).map((f) => ({ id: f.credentialId!, transports: f.transports as AuthenticatorTransportFuture[] })),
   });
-  await storeChallenge(options.challenge, "authenticate", userId);
+  await storeChallenge(options.challenge, userId ? "reauthenticate" : "authenticate", userId);
   return options;
 }
 
@@ -189,22 +211,34 @@ export function readAssertion(input: unknown): { response: AuthenticationRespons
  * Verify a passkey assertion (sign-in, a second step, or a re-authentication).
  * userId: the person who must own the passkey, or null for a sign-in by any
  * discoverable passkey. The challenge is the one the options request stored
- * (read from the response's clientDataJSON, spent here, once; one made for a
- * person is accepted only for that person). On success the signature counter
+ * (read from the response's clientDataJSON, spent here, once): purpose
+ * "authenticate" (sign-in, second step) spends only a sign-in's challenge,
+ * "reauthenticate" only one made for this person's re-authentication. A
+ * userHandle, when given, must be the passkey's owner's (WebAuthn §7.2). On success the signature counter
  * and lastUsedAt move forward. Throws a 400 ApiError (Passkey.MalformedResponse)
  * for a response that is not WebAuthn-shaped; answers null for one that does
  * not verify (unknown credential, someone else's, wrong origin or RP, spent or
  * expired challenge, bad signature, counter gone backwards: callers answer 401).
  */
-export async function verifyPasskeyAssertion(userId: string | null, input: unknown): Promise<{ userId: string; factorId: string } | null> {
+export async function verifyPasskeyAssertion(
+  userId: string | null,
+  input: unknown,
+  purpose: "authenticate" | "reauthenticate" = "authenticate",
+): Promise<{ userId: string; factorId: string } | null> {
   const { response, challenge } = readAssertion(input);
   const f = await db().userFactor.findUnique({
     where: { credentialId: response.id },
     select: { id: true, userId: true, type: true, publicKey: true, signCount: true, transports: true, confirmedAt: true },
   });
   // Spend the challenge whatever follows: a response is tried once.
-  const spent = await spendChallenge(challenge, "authenticate", userId);
+  const spent = await spendChallenge(challenge, purpose, userId);
   if (!spent || !f || f.type !== "Passkey" || !f.publicKey || !f.confirmedAt || (userId !== null && f.userId !== userId)) return null;
+  // The handle the authenticator names (the userID given at registration: the owner's id) must be the owner's.
+  const handle = response.response.userHandle;
+  if (handle !== undefined && Buffer.from(handle, "base64url").toString("utf8") !== f.userId) {
+    logger.info({ event: "passkey assertion refused", factorId: f.id, reason: "userHandle is not the owner's" }, "passkey assertion refused");
+    return null;
+  }
   const rp = relyingParty();
   try {
     const v = await verifyAuthenticationResponse({

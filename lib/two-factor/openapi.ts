@@ -75,7 +75,7 @@ export function twoFactorPaths(problem: (description: string) => Response, commo
         tags: ["Auth"],
         summary: "New recovery codes",
         description:
-          "Ten new single-use recovery codes, shown in this answer only, for a person with a second factor (an authenticator app or a passkey, which stays as it is). Every old code stops working at once. Needs a recent proof (`403 Auth.ReauthenticationRequired` otherwise). Recorded in the audit log of each of your Clients; you are emailed.",
+          "Ten new single-use recovery codes, shown in this answer only, for a person with a second factor (an authenticator app or a passkey, which stays as it is). Every old code stops working at once: the new codes replace the old ones, and requests at the same time are taken one after the other, so only the last answer's codes work. Needs a recent proof (`403 Auth.ReauthenticationRequired` otherwise). Recorded in the audit log of each of your Clients; you are emailed.",
         security: people,
         responses: {
           "201": { description: "The new codes; keep them safe.", content: { "application/json": { schema: recoveryCodesSchema } } },

@@ -170,7 +170,9 @@ export async function removeTotp(user: { userId: string; email: string }): Promi
 /**
  * Ten new recovery codes for a person with a second factor (the caller has a recent proof): every old
  * code, used or not, stops working in the same transaction; each of their Clients' audit trails records
- * it and they are emailed. Answers the codes (shown once; only their hashes are kept).
+ * it and they are emailed. Answers the codes (shown once; only their hashes are kept). The new codes
+ * replace the old ones: requests at once wait for each other on the person's row lock (lockUser), so each
+ * answer's codes were the valid set when answered and the last one stays.
  */
 export async function regenerateRecoveryCodes(user: { userId: string; email: string }, meta: Pick<RequestMeta, "ip" | "userAgent">): Promise<{ recoveryCodes: string[] }> {
   const codes = newRecoveryCodes();
