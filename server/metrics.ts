@@ -41,6 +41,11 @@ const BACKLOGS: { kind: string; sql: string }[] = [
     kind: "email",
     sql: `SELECT count(*)::int AS n, COALESCE(EXTRACT(EPOCH FROM now() - min("createdAt")), 0)::float8 AS age FROM "EmailOutbox" WHERE status = 'Pending'`,
   },
+  {
+    // Pending deliveries (waiting for their first send or a retry), by the (status, nextAttemptAt) index.
+    kind: "webhook",
+    sql: `SELECT count(*)::int AS n, COALESCE(EXTRACT(EPOCH FROM now() - min("createdAt")), 0)::float8 AS age FROM "WebhookDelivery" WHERE status = 'Pending'`,
+  },
 ];
 const BACKLOG_TIMEOUT_MS = 1_000;
 
@@ -59,7 +64,7 @@ async function backlogs(): Promise<{ kind: string; n: number; age: number }[]> {
       timeout,
     ]);
   } catch (err) {
-    logger.warn({ err }, "metrics: could not read the outbox backlog");
+    logger.warn({ err }, "metrics: could not read the outbox and webhook backlogs");
     return [];
   } finally {
     clearTimeout(timer);
