@@ -43,7 +43,7 @@ export const metrics: MetricsState = (g.__dolfinMetrics ??= {
 });
 
 /** Refusal reasons (lib/api-keys/verify-api-key.ts RefusalReason) -> the code the verify API answers. */
-export const REFUSAL_CODES: Record<string, string> = {
+export const REFUSAL_CODES = {
   unknown: "ApiKey.Invalid",
   expired: "ApiKey.Expired",
   revoked: "ApiKey.Revoked",
@@ -51,12 +51,12 @@ export const REFUSAL_CODES: Record<string, string> = {
   scope: "ApiKey.InsufficientScope",
   rateLimited: "ApiKey.RateLimited",
   quotaExceeded: "ApiKey.QuotaExceeded",
-};
+} as const;
 
 /** One verification's outcome: `valid`, a refusal reason (counted under its ApiKey.* code), or `unavailable`. */
 export function countVerification(path: VerifyPath, outcome: { ok: true; stale?: boolean } | { ok: false; reason: string; stale?: boolean } | "unavailable"): void {
   const o = metrics.verifications[path];
-  const label = outcome === "unavailable" ? "unavailable" : outcome.ok ? "valid" : (REFUSAL_CODES[outcome.reason] ?? outcome.reason);
+  const label = outcome === "unavailable" ? "unavailable" : outcome.ok ? "valid" : ((REFUSAL_CODES as Record<string, string>)[outcome.reason] ?? outcome.reason);
   o[label] = (o[label] ?? 0) + 1;
   if (outcome !== "unavailable" && outcome.stale) metrics.stale[path]++;
 }
