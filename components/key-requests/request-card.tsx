@@ -77,7 +77,7 @@ export const RequestCard = forwardRef<
           {!widen && (r.rateLimit || r.quota) && (
             <>
               {" "}
-              <span className="rounded bg-violet-50 px-1.5 py-0.5 font-medium text-violet-800 ring-1 ring-inset ring-violet-100" data-testid="request-limits">
+              <span className="inline-block rounded bg-violet-50 px-1.5 py-0.5 font-medium text-violet-800 ring-1 ring-inset ring-violet-100" data-testid="request-limits">
                 <span className="sr-only">Limits: </span>
                 {[r.rateLimit && rateLimitText(r.rateLimit), r.quota && `quota ${quotaText(r.quota)}`].filter(Boolean).join(" · ")}
               </span>
