@@ -70,6 +70,13 @@ test("an Admin requests a payments key, an Owner approves it in another browser,
   await ask.click();
   await expect(adminPage.getByText("Say why you need this key")).toBeVisible();
   await adminPage.getByRole("textbox", { name: "Why do you need it?" }).fill("The payments worker pays suppliers' bills for the March run.");
+  // Limits are part of what is asked (and approved).
+  await adminPage.getByRole("checkbox", { name: "Limit requests" }).check();
+  await adminPage.getByRole("spinbutton", { name: "Requests allowed per window" }).fill("100");
+  await adminPage.getByRole("combobox", { name: "per" }).first().selectOption({ label: "minute" });
+  await adminPage.getByRole("checkbox", { name: "Quota" }).check();
+  await adminPage.getByRole("spinbutton", { name: "Requests allowed per period" }).fill("10000");
+  await adminPage.getByRole("combobox", { name: "per" }).nth(1).selectOption("day");
   for (const width of [1280, 375]) {
     await adminPage.setViewportSize({ width, height: 900 });
     await note.scrollIntoViewIfNeeded();
@@ -102,6 +109,7 @@ test("an Admin requests a payments key, an Owner approves it in another browser,
   await expect(ownerPage).toHaveURL(/view=requests/);
   const theirs = ownerPage.locator(`[data-request-id="${requestId}"]`);
   await expect(theirs.getByTestId("request-grants")).toContainText("Payments (write)");
+  await expect(theirs.getByTestId("request-limits")).toHaveText("Limits: 100 a minute · quota 10,000 a day");
   await expect(theirs.getByTestId("request-by")).toHaveText("Ada Admin");
   await expect(theirs.getByTestId("request-reason")).toContainText("pays suppliers' bills");
   for (const width of [1280, 375]) {
@@ -138,7 +146,9 @@ test("an Admin requests a payments key, an Owner approves it in another browser,
   await expect(mine.getByRole("button", { name: "Create key" })).toHaveCount(0);
 
   const made = await factory.db.apiKey.findMany({ where: { clientId: client.clientId } });
-  expect(made.map((k) => [k.name, k.scopes])).toEqual([["Payments worker", ["payments:write", "bankDetails:read"]]]);
+  expect(made.map((k) => [k.name, k.scopes, k.rateLimitRequests, k.rateLimitWindowSeconds, k.quotaRequests, k.quotaPeriod])).toEqual([
+    ["Payments worker", ["payments:write", "bankDetails:read"], 100, 60, 10_000, "day"],
+  ]);
   // The copied key works; a second claim makes nothing.
   expect((await request.get("/api/me", { headers: { "x-dolfin-api-key": rawKey } })).status()).toBe(200);
   const again = await apiWrite(adminPage, "POST", `/api/key-requests/${requestId}/claim`);

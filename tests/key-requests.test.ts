@@ -542,3 +542,75 @@ describe("bad input", () => {
     expect((await db.apiKey.findUniqueOrThrow({ where: { id: k.id } })).revokedAt).toBeNull();
   }, 120_000);
 });
+
+describe("limits on a request", () => {
+  it("a new key's rateLimit and quota are part of the request, bound by the approval, and the claimed key has exactly them", async () => {
+    const t = await team("write");
+    const limits = { rateLimit: { requests: 100, windowSeconds: 60 }, quota: { requests: 10_000, period: "day" } };
+    const r = await ask(t.admin.token, { name: "Limited sync", scopes: ["payments:write"], ...limits });
+    expect(r.status, r.text).toBe(201);
+    expect(r.body).toMatchObject({ kind: "create", ...limits });
+    const row = await db.keyRequest.findUniqueOrThrow({ where: { id: r.body.id } });
+    expect(row).toMatchObject({ rateLimitRequests: 100, rateLimitWindowSeconds: 60, quotaRequests: 10_000, quotaPeriod: "day" });
+    const created = await db.auditEvent.findFirstOrThrow({ where: { targetId: r.body.id, action: "keyRequest.created" } });
+    expect(created.metadata).toMatchObject(limits);
+
+    const ok = await approve(t.owner.token, r.body.id);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ status: "approved", ...limits });
+    const c = await claim(t.admin.token, r.body.id);
+    expect(c.status, c.text).toBe(201);
+    const key = await api(`/api/api-keys/${c.body.id}`, { token: t.owner.token });
+    expect(key.status).toBe(200);
+    expect(key.body.rateLimit).toEqual(limits.rateLimit);
+    expect(key.body.quota).toEqual(limits.quota);
+
+    // Without limits: none asked, none given (absent and null alike).
+    const plain = await ask(t.admin.token, { name: "Unlimited", scopes: ["payments:write"], rateLimit: null });
+    expect(plain.status, plain.text).toBe(201);
+    expect(plain.body).toMatchObject({ rateLimit: null, quota: null });
+    expect((await approve(t.owner.token, plain.body.id)).status).toBe(200);
+    const c2 = await claim(t.admin.token, plain.body.id);
+    const key2 = await api(`/api/api-keys/${c2.body.id}`, { token: t.owner.token });
+    expect(key2.body).toMatchObject({ rateLimit: null, quota: null });
+  });
+
+  it("a bad limit is 400 Request.Invalid naming the field, with create's checks, and nothing is written", async () => {
+    const t = await team("write");
+    const before = await db.keyRequest.count({ where: { clientId: t.client.id } });
+    const bad: [Record<string, unknown>, string][] = [
+      [{ rateLimit: { requests: 100, windowSeconds: 0 } }, "rateLimit.windowSeconds"],
+      [{ rateLimit: { requests: 100, windowSeconds: 86_401 } }, "rateLimit.windowSeconds"],
+      [{ rateLimit: { requests: 1.5, windowSeconds: 60 } }, "rateLimit.requests"],
+      [{ rateLimit: { requests: 100 } }, "rateLimit.windowSeconds"],
+      [{ rateLimit: 100 }, "rateLimit"],
+      [{ quota: { requests: 10, period: "week" } }, "quota.period"],
+      [{ quota: { requests: 0, period: "day" } }, "quota.requests"],
+      [{ quota: { requests: 10, period: "day", burst: 2 } }, "quota"],
+    ];
+    for (const [limit, field] of bad) {
+      const res = await ask(t.admin.token, { name: "Bad limit", scopes: ["payments:write"], ...limit });
+      expect(res.status, JSON.stringify(limit)).toBe(400);
+      expect(res.body.code).toBe("Request.Invalid");
+      expect(Object.keys(res.body.errors ?? {}).some((k) => k.startsWith(field)), `${JSON.stringify(limit)}: ${JSON.stringify(res.body.errors)}`).toBe(true);
+    }
+    expect(await db.keyRequest.count({ where: { clientId: t.client.id } })).toBe(before);
+    expect(await db.auditEvent.count({ where: { clientId: t.client.id, action: "keyRequest.created" } })).toBe(0);
+  });
+
+  it("a widening request carries no limits: rateLimit or quota with keyId (even null) is 400, nothing written", async () => {
+    const t = await team("write");
+    const k = await createKey({ token: t.owner.token }, { scopes: ["invoices:read"] });
+    for (const limit of [{ rateLimit: { requests: 10, windowSeconds: 1 } }, { quota: { requests: 10, period: "month" } }, { rateLimit: null }]) {
+      const res = await ask(t.admin.token, { keyId: k.id, scopes: ["invoices:write"], ...limit });
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe("Request.Invalid");
+      const field = Object.keys(limit)[0];
+      expect(res.body.errors?.[field]?.[0]).toMatch(/does not change its limits.*PATCH/);
+    }
+    expect(await db.keyRequest.count({ where: { clientId: t.client.id } })).toBe(0);
+    const fine = await ask(t.admin.token, { keyId: k.id, scopes: ["invoices:write"] });
+    expect(fine.status).toBe(201);
+    expect(fine.body).toMatchObject({ kind: "widen", rateLimit: null, quota: null });
+  });
+});

@@ -7,6 +7,7 @@ import { AccessDescription } from "@/components/api-keys/access-fields";
 import { Button } from "@/components/ui/button";
 import { ClientOnly } from "@/components/ui/client-only";
 import { formatDate, formatDateTime, relativeTime } from "@/components/ui/dates";
+import { quotaText, rateLimitText } from "@/lib/api-keys/limit-text";
 import type { KeyRequestStatus, KeyRequestView } from "@/lib/key-requests/schemas";
 
 const STATUS: Record<KeyRequestStatus, { label: string; tone: "amber" | "green" | "red" | "slate" | "blue" }> = {
@@ -73,6 +74,15 @@ export const RequestCard = forwardRef<
           <span className="font-medium text-slate-900">{widen ? "Would hold: " : "Grants: "}</span>
           <AccessDescription scopes={r.scopes} allowedIps={r.allowedIps} />{" "}
           {!widen && <ClientOnly>{r.expiresAt ? `Expires on ${formatDate(r.expiresAt)}.` : "Never expires."}</ClientOnly>}
+          {!widen && (r.rateLimit || r.quota) && (
+            <>
+              {" "}
+              <span className="inline-block rounded bg-violet-50 px-1.5 py-0.5 font-medium text-violet-800 ring-1 ring-inset ring-violet-100" data-testid="request-limits">
+                <span className="sr-only">Limits: </span>
+                {[r.rateLimit && rateLimitText(r.rateLimit), r.quota && `quota ${quotaText(r.quota)}`].filter(Boolean).join(" · ")}
+              </span>
+            </>
+          )}
         </p>
         {widen && r.before && (
           <p className="text-xs text-slate-600">

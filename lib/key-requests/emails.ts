@@ -2,6 +2,8 @@
 // (what is asked, why, and a link), and to the requester when it is approved or
 // denied (with the reason). The link is no secret: it opens the request on the
 // API keys page, where the person signs in as usual.
+import { quotaText, rateLimitText } from "@/lib/api-keys/limit-text";
+import type { Quota, RateLimit } from "@/lib/api-keys/schemas";
 import { clip, escapeHtml, SUBJECT_MAX, type Email } from "@/lib/mail/templates";
 
 const NAME_MAX = 200;
@@ -16,6 +18,9 @@ export type RequestFacts = {
   scopes: string[] | null;
   allowedIps: string[];
   expiresAt: Date | null;
+  /** A new key's limits as asked (a widening: null, its limits do not change). */
+  rateLimit: RateLimit | null;
+  quota: Quota | null;
   reason: string;
   link: string | null;
 };
@@ -29,7 +34,9 @@ function describe(f: RequestFacts): string[] {
     f.kind === "create" ? `A new API key: ${key}` : `More access for the API key ${key}`,
     `Access: ${f.scopes === null ? "full access (everything this Client's keys can do)" : listOf(f.scopes)}`,
     `From: ${f.allowedIps.length === 0 ? "any address" : listOf(f.allowedIps)}`,
-    ...(f.kind === "create" ? [`Expires: ${f.expiresAt ? when(f.expiresAt) : "never"}`] : []),
+    ...(f.kind === "create"
+      ? [`Expires: ${f.expiresAt ? when(f.expiresAt) : "never"}`, `Limits: ${f.rateLimit || f.quota ? `rate ${rateLimitText(f.rateLimit)}, quota ${quotaText(f.quota)}` : "none (not rate-limited, no quota)"}`]
+      : []),
     `Reason: ${clip(f.reason, 500)}`,
   ];
 }

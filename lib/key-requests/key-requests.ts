@@ -8,7 +8,7 @@ import "server-only";
 // so two approvers or two claims race safely: one wins, the other gets a 409.
 // "Expired" is computed whenever a request is read, and written (and audited)
 // by expireKeyRequests: before every decision or claim, and by the hourly sweep.
-import { limitColumnsSelect, limitsOf } from "@/lib/api-keys/view";
+import { limitColumns, limitColumnsSelect, limitsOf } from "@/lib/api-keys/view";
 import { enqueueWebhookEvent } from "@/lib/webhooks/events";
 import { countActiveKeys, createApprovedApiKey, checkExpiryPolicy, assertExpiryInFuture, limitReached, KEY_WRITE_TX } from "@/lib/api-keys/create-api-key";
 import { assertCanGrant, assertCanManage } from "@/lib/api-keys/grant";
@@ -61,6 +61,7 @@ const select = {
   beforeFullAccess: true,
   beforeScopes: true,
   beforeAllowedIps: true,
+  ...limitColumnsSelect,
   reason: true,
   requestedByUserId: true,
   requestedByLabel: true,
@@ -103,6 +104,7 @@ function view(r: Row, now = Date.now()): KeyRequestView {
     expiresAt: iso(r.expiresAt),
     scopes: r.fullAccess ? null : r.scopes,
     allowedIps: r.allowedIps,
+    ...limitsOf(r),
     before: r.widen ? { scopes: r.beforeFullAccess ? null : r.beforeScopes, allowedIps: r.beforeAllowedIps } : null,
     reason: r.reason,
     requestedBy: { id: r.requestedBy?.id ?? null, name: r.requestedBy?.name ?? null, email: r.requestedBy?.email ?? r.requestedByLabel },
@@ -170,6 +172,7 @@ async function factsOf(tx: Tx, r: Row): Promise<RequestFacts> {
     scopes: r.fullAccess ? null : r.scopes,
     allowedIps: r.allowedIps,
     expiresAt: r.expiresAt,
+    ...limitsOf(r),
     reason: r.reason,
     link: linkTo(r.id),
   };
@@ -213,7 +216,7 @@ export async function expireKeyRequests(clientId: string | null = null, now = ne
 }
 
 /** A request in a webhook event: what was asked, never the reason's free text beyond what the audit log shows. */
-const requestEvent = (r: { id: string; name: string | null; widen: boolean; keyId: string | null; fullAccess: boolean; scopes: string[]; allowedIps: string[]; expiresAt: Date | null }) => ({
+const requestEvent = (r: Row) => ({
   id: r.id,
   kind: r.widen ? "widen" : "create",
   name: r.name,
@@ -246,7 +249,7 @@ export async function createKeyRequest(principal: UserPrincipal, input: CreateKe
   if (input.kind === "create") {
     // Create's own checks, now (and again at claim time: the policy may have tightened).
     assertExpiryInFuture(input.expiresAt, now);
-    assertCanGrant(principal, { scopes: input.scopes, allowedIps: input.allowedIps, expiresAt: input.expiresAt });
+    assertCanGrant(principal, { scopes: input.scopes, allowedIps: input.allowedIps, expiresAt: input.expiresAt, rateLimit: input.rateLimit, quota: input.quota });
   }
   return db().$transaction(async (tx) => {
     const locked = await lockClient(tx, principal.clientId);
@@ -257,7 +260,15 @@ export async function createKeyRequest(principal: UserPrincipal, input: CreateKe
       if (!needsApproval(locked.keyApproval, input.scopes)) throw P.notRequired(locked.keyApproval);
       const active = await countActiveKeys(tx, locked.id, now);
       if (active >= locked.maxActiveKeys) throw limitReached(active, locked.maxActiveKeys);
-      data = { ...base, name: input.name, expiresAt: input.expiresAt, fullAccess: input.scopes === null, scopes: input.scopes ?? [], allowedIps: input.allowedIps };
+      data = {
+        ...base,
+        name: input.name,
+        expiresAt: input.expiresAt,
+        fullAccess: input.scopes === null,
+        scopes: input.scopes ?? [],
+        allowedIps: input.allowedIps,
+        ...limitColumns({ rateLimit: input.rateLimit, quota: input.quota }),
+      };
     } else {
       const key = await tx.apiKey.findFirst({
         where: { id: input.keyId, clientId: locked.id },
@@ -292,7 +303,16 @@ export async function createKeyRequest(principal: UserPrincipal, input: CreateKe
       action: "keyRequest.created",
       actor: actorOf(principal),
       target: { type: "keyRequest", id: r.id, label: r.name ?? principal.email },
-      metadata: { kind: r.widen ? "widen" : "create", keyId: r.keyId, name: r.name, expiresAt: iso(r.expiresAt), scopes: r.fullAccess ? null : r.scopes, allowedIps: r.allowedIps, reason: r.reason },
+      metadata: {
+        kind: r.widen ? "widen" : "create",
+        keyId: r.keyId,
+        name: r.name,
+        expiresAt: iso(r.expiresAt),
+        scopes: r.fullAccess ? null : r.scopes,
+        allowedIps: r.allowedIps,
+        ...limitsOf(r),
+        reason: r.reason,
+      },
       meta,
     });
     await enqueueWebhookEvent(tx, locked.id, "keyRequest.created", { ...requestEvent(r), requestedBy: principal.email });
@@ -485,7 +505,8 @@ export async function claimKeyRequest(principal: UserPrincipal, id: string, meta
       tx,
       locked,
       principal,
-      { name: r.name, expiresAt: r.expiresAt, scopes: (r.fullAccess ? null : r.scopes) as CreateApiKeyData["scopes"], allowedIps: r.allowedIps, rateLimit: null, quota: null },
+      // Exactly what was approved, its limits too (nothing about a request changes after it was made).
+      { name: r.name, expiresAt: r.expiresAt, scopes: (r.fullAccess ? null : r.scopes) as CreateApiKeyData["scopes"], allowedIps: r.allowedIps, ...limitsOf(r) },
       meta,
       r.id,
     );

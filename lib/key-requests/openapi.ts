@@ -25,7 +25,7 @@ export function keyRequestPaths(problem: (description: string) => Response, comm
         operationId: "createKeyRequest",
         tags: ["KeyRequests"],
         summary: "Ask for a key that needs approval",
-        description: `While the Client's key policy has \`keyApproval\` on, a key it covers (full access, or every \`:write\` scope, which grants the same; with \`write\`, also any write scope) cannot be created directly (\`403 ApiKey.ApprovalRequired\`): ask for it here with create's body and a \`reason\`. Or name \`keyId\` to widen an existing key into the covered class, or a key already covered (applied on approval). A widening states the full target of each field it names (\`scopes\`, \`allowedIps\`); a field left out is the key's value now; the key's access now is recorded in \`before\`, and approval applies only while the key still has exactly that (and its expiry). Create's rules are checked now (expiry, the policy's lifetime, the cap, no escalation) and again when the key is claimed. The other Owners and Admins are emailed. Owner/Admin. ${PEOPLE}`,
+        description: `While the Client's key policy has \`keyApproval\` on, a key it covers (full access, or every \`:write\` scope, which grants the same; with \`write\`, also any write scope) cannot be created directly (\`403 ApiKey.ApprovalRequired\`): ask for it here with create's body (its \`rateLimit\` and \`quota\` included: bound by the approval, the claimed key has exactly them) and a \`reason\`. Or name \`keyId\` to widen an existing key into the covered class, or a key already covered (applied on approval). A widening states the full target of each field it names (\`scopes\`, \`allowedIps\`); a field left out is the key's value now; the key's access now is recorded in \`before\`, and approval applies only while the key still has exactly that (and its expiry). Create's rules are checked now (expiry, the policy's lifetime, the cap, no escalation) and again when the key is claimed. The other Owners and Admins are emailed. Owner/Admin. ${PEOPLE}`,
         security: people,
         requestBody: {
           required: true,
@@ -33,7 +33,17 @@ export function keyRequestPaths(problem: (description: string) => Response, comm
             "application/json": {
               schema: createKeyRequestSchema,
               examples: {
-                newKey: { value: { name: "Payments sync", expiresAt: "2027-01-31T23:59:59Z", scopes: ["payments:write", "invoices:read"], allowedIps: ["203.0.113.0/24"], reason: "The nightly payment run for our ERP." } },
+                newKey: {
+                  value: {
+                    name: "Payments sync",
+                    expiresAt: "2027-01-31T23:59:59Z",
+                    scopes: ["payments:write", "invoices:read"],
+                    allowedIps: ["203.0.113.0/24"],
+                    rateLimit: { requests: 100, windowSeconds: 60 },
+                    quota: { requests: 10000, period: "day" },
+                    reason: "The nightly payment run for our ERP.",
+                  },
+                },
                 widen: { value: { keyId: "01937a1c-5d2e-7c4b-9a3f-2b1e8d7c6a5f", scopes: ["invoices:write"], reason: "It must now mark invoices paid." } },
               },
             },
@@ -41,7 +51,7 @@ export function keyRequestPaths(problem: (description: string) => Response, comm
         },
         responses: {
           "201": { description: "Asked: `status` is `pending`. `Location` points at it.", content: { "application/json": { schema: keyRequestSchema } } },
-          "400": problem("`Request.Invalid` (with `errors`: e.g. `reason` missing or over 500 characters, `name` with `keyId`), `ApiKey.ExpiresAtInPast`, `ApiKey.ExpiryRequired`, `ApiKey.ExpiresAtBeyondPolicy`."),
+          "400": problem("`Request.Invalid` (with `errors`: e.g. `reason` missing or over 500 characters, a bad `rateLimit` or `quota` (create's checks), `name`, `expiresAt`, `rateLimit` or `quota` with `keyId`), `ApiKey.ExpiresAtInPast`, `ApiKey.ExpiryRequired`, `ApiKey.ExpiresAtBeyondPolicy`."),
           "404": problem("`ApiKey.NotFound`: `keyId` is not one of this Client's keys."),
           "409": problem("`KeyRequest.NotRequired`: the policy does not cover what is asked (create or change the key directly). `KeyRequest.KeyNotActive`: `keyId` is revoked, expired or rotated. `ApiKey.LimitReached`. `Policy.NotEnoughApprovers`: nobody besides you could approve it."),
           ...bodyErrors,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ALL_SCOPES } from "@/lib/api-keys/access";
+import { keyRequestApprovedEmail, type RequestFacts } from "./emails";
 import { createKeyRequestSchema, denyKeyRequestSchema, needsApproval, wideningNeedsApproval } from "./schemas";
 
 describe("needsApproval", () => {
@@ -30,7 +31,7 @@ describe("needsApproval", () => {
 describe("createKeyRequestSchema", () => {
   it("a new key: create's body with create's defaults, plus a trimmed reason", () => {
     const r = createKeyRequestSchema.parse({ reason: "  why  " });
-    expect(r).toEqual({ kind: "create", name: null, expiresAt: null, scopes: null, allowedIps: [], reason: "why" });
+    expect(r).toEqual({ kind: "create", name: null, expiresAt: null, scopes: null, allowedIps: [], rateLimit: null, quota: null, reason: "why" });
   });
   it("a widening: keyId with scopes or allowedIps only; what is absent stays undefined (unchanged)", () => {
     const id = "01937a1c-5d2e-7c4b-9a3f-2b1e8d7c6a5f";
@@ -52,5 +53,44 @@ describe("createKeyRequestSchema", () => {
       expect(createKeyRequestSchema.safeParse({ reason }).success).toBe(false);
       expect(denyKeyRequestSchema.safeParse({ reason }).success).toBe(false);
     }
+  });
+});
+
+describe("limits on a request", () => {
+  const id = "01937a1c-5d2e-7c4b-9a3f-2b1e8d7c6a5f";
+  it("a new key carries create's rateLimit and quota (absent and null: none), checked as create checks them", () => {
+    const limits = { rateLimit: { requests: 100, windowSeconds: 60 }, quota: { requests: 10_000, period: "day" as const } };
+    expect(createKeyRequestSchema.parse({ ...limits, reason: "r" })).toMatchObject({ kind: "create", ...limits });
+    expect(createKeyRequestSchema.parse({ rateLimit: null, quota: null, reason: "r" })).toMatchObject({ rateLimit: null, quota: null });
+    for (const bad of [{ rateLimit: { requests: 1, windowSeconds: 86_401 } }, { rateLimit: { requests: 0, windowSeconds: 1 } }, { quota: { requests: 5, period: "year" } }, { quota: 5 }]) {
+      expect(createKeyRequestSchema.safeParse({ ...bad, reason: "r" }).success, JSON.stringify(bad)).toBe(false);
+    }
+  });
+  it("a widening refuses rateLimit and quota, even null", () => {
+    for (const extra of [{ rateLimit: { requests: 1, windowSeconds: 1 } }, { quota: { requests: 1, period: "month" } }, { rateLimit: null }, { quota: null }]) {
+      const res = createKeyRequestSchema.safeParse({ keyId: id, scopes: ["bills:write"], ...extra, reason: "r" });
+      expect(res.success).toBe(false);
+      expect(res.error!.issues[0].path).toEqual([Object.keys(extra)[0]]);
+    }
+  });
+  it("the emails state a new key's limits", () => {
+    const f: RequestFacts = {
+      clientName: "Acme",
+      clientType: "Live",
+      kind: "create",
+      keyName: "Sync",
+      keyPrefix: null,
+      scopes: ["bills:write"],
+      allowedIps: [],
+      expiresAt: null,
+      rateLimit: { requests: 100, windowSeconds: 60 },
+      quota: { requests: 10_000, period: "day" },
+      reason: "r",
+      link: null,
+    };
+    const mail = keyRequestApprovedEmail({ ...f, approver: "Ann", claimBy: null });
+    expect(mail.text).toContain("Limits: rate 100 a minute, quota 10,000 a day");
+    expect(mail.html).toContain("Limits: rate 100 a minute, quota 10,000 a day");
+    expect(keyRequestApprovedEmail({ ...f, rateLimit: null, quota: null, approver: "Ann", claimBy: null }).text).toContain("Limits: none");
   });
 });

@@ -15,6 +15,7 @@
 //
 // Endpoints (people only: an API key gets 403 Auth.NotUserScopedToken on every one):
 //   POST /api/key-requests                 body createKeyRequestSchema -> 201 KeyRequest (status "pending"); Owner/Admin
+//                                          (a new key's rateLimit/quota as create takes them; with keyId: 400 if sent)
 //                                          (a Member: 403 Member.Forbidden). The other Owners and Admins are emailed.
 //   GET  /api/key-requests?Status=&Cursor=&Limit=   -> 200 KeyRequestPage (newest first; any member)
 //   GET  /api/key-requests/{id}            -> 200 KeyRequest
@@ -44,7 +45,7 @@
 //   409 ApiKey.LimitReached (checked when the request is made and again at claim: the policy may have tightened).
 import { z } from "zod";
 import { ALL_SCOPES, grantsFullAccess } from "@/lib/api-keys/access";
-import { allowedIpsSchema, expiresAtSchema, keyNameSchema, listQuerySchema, pageSchema, scopesSchema } from "@/lib/api-keys/schemas";
+import { allowedIpsSchema, expiresAtSchema, keyNameSchema, listQuerySchema, pageSchema, quotaSchema, rateLimitSchema, scopesSchema } from "@/lib/api-keys/schemas";
 
 export const KEY_APPROVAL_POLICIES = ["none", "fullAccess", "write"] as const;
 export type KeyApprovalPolicy = (typeof KEY_APPROVAL_POLICIES)[number];
@@ -109,11 +110,12 @@ export const reasonSchema = z
   .refine((s) => [...s].length <= REASON_MAX, `At most ${REASON_MAX} characters.`);
 
 /**
- * POST /api/key-requests. A new key: create's body (name, expiresAt, scopes, allowedIps; the same defaults) plus
- * `reason`. Or, with `keyId`, a widening of that key: `scopes` and/or `allowedIps`, each the full target (not an
- * addition); an absent field is the key's value when asked, recorded with the rest in `before`. Approval applies
- * the target only while the key still equals `before` (else 409 KeyRequest.KeyChanged), so nothing absent resets.
- * Plus `reason`; no name or expiresAt then.
+ * POST /api/key-requests. A new key: create's body (name, expiresAt, scopes, allowedIps, rateLimit, quota; the same
+ * defaults and checks) plus `reason`; the limits are bound by the approval and the claimed key has exactly them.
+ * Or, with `keyId`, a widening of that key: `scopes` and/or `allowedIps`, each the full target (not an addition);
+ * an absent field is the key's value when asked, recorded with the rest in `before`. Approval applies the target
+ * only while the key still equals `before` (else 409 KeyRequest.KeyChanged), so nothing absent resets.
+ * Plus `reason`; no name, expiresAt, rateLimit or quota then (a key's limits change by PATCH, no approval needed).
  */
 export const createKeyRequestSchema = z
   .strictObject(
@@ -123,6 +125,9 @@ export const createKeyRequestSchema = z
       expiresAt: expiresAtSchema.optional(),
       scopes: scopesSchema.optional(),
       allowedIps: allowedIpsSchema.optional(),
+      // Create's own fields (the same checks and messages): absent or null is no limit.
+      rateLimit: rateLimitSchema.optional(),
+      quota: quotaSchema.optional(),
       reason: reasonSchema.meta({ description: "Why the key is needed, for the approver (up to 500 characters)." }),
     },
     objectError,
@@ -131,6 +136,8 @@ export const createKeyRequestSchema = z
     if (b.keyId === undefined) return;
     if (b.name !== undefined) ctx.addIssue({ code: "custom", path: ["name"], message: "A request to widen a key changes only scopes and allowedIps: rename it directly." });
     if (b.expiresAt !== undefined) ctx.addIssue({ code: "custom", path: ["expiresAt"], message: "A key's expiry never changes: ask for a new key instead." });
+    for (const f of ["rateLimit", "quota"] as const)
+      if (b[f] !== undefined) ctx.addIssue({ code: "custom", path: [f], message: `A request to widen a key does not change its limits: change ${f} on the key directly (PATCH /api/api-keys/{id}).` });
     if (b.scopes === undefined && b.allowedIps === undefined) ctx.addIssue({ code: "custom", path: ["scopes"], message: "Say what the key should hold: scopes and/or allowedIps." });
   })
   .transform((b) =>
@@ -142,13 +149,15 @@ export const createKeyRequestSchema = z
           expiresAt: b.expiresAt ? new Date(b.expiresAt) : null,
           scopes: b.scopes ?? null,
           allowedIps: b.allowedIps ?? [],
+          rateLimit: b.rateLimit ?? null,
+          quota: b.quota ?? null,
           reason: b.reason,
         },
   )
   .meta({
     id: "CreateKeyRequestRequest",
     description:
-      "A new key: the body of `POST /api/api-keys` plus `reason`. Or `keyId` with `scopes` and/or `allowedIps` (what is absent stays as it is) plus `reason`: a request to widen that key, applied when approved.",
+      "A new key: the body of `POST /api/api-keys` (with its `rateLimit` and `quota`) plus `reason`. Or `keyId` with `scopes` and/or `allowedIps` (what is absent stays as it is) plus `reason`: a request to widen that key, applied when approved (no `rateLimit` or `quota`: a key's limits change by `PATCH /api/api-keys/{id}`).",
   });
 
 export type CreateKeyRequestInput = z.input<typeof createKeyRequestSchema>;
@@ -182,6 +191,8 @@ export const keyRequestSchema = z
     name: z.string().nullable().describe("The key's name (a widening: the key's name when it was asked)."),
     expiresAt: isoDate.nullable().describe("The key's expiry as asked (null: never). Not when the request expires: see `deadline`."),
     ...access,
+    rateLimit: rateLimitSchema.describe("`create`: the key's rate limit as asked (null: none), given to the key at claim. `widen`: always null."),
+    quota: quotaSchema.describe("`create`: the key's quota as asked (null: none), given to the key at claim. `widen`: always null."),
     before: z.strictObject(access).nullable().describe("`widen`: the key's access when it was asked; null for `create`."),
     reason: z.string(),
     requestedBy: person,
