@@ -78,10 +78,10 @@ afterAll(async () => {
   keysServer?.close();
 }, 60_000);
 
-/** A documentation address of its own for each caller. */
+/** A documentation address of its own for each caller: its own /64 (per-address limits count IPv6 by /64). */
 const address = () => {
   const u = uid();
-  return `2001:db8::${u.slice(0, 4)}:${u.slice(4, 8)}`;
+  return `2001:db8:${u.slice(0, 4)}:${u.slice(4, 8)}::1`;
 };
 
 type Match = { token: string; type: string; url?: string; source?: string };
