@@ -28,6 +28,8 @@ const schema = z.object({
   RATE_LIMIT_INVITES_PER_HOUR: z.coerce.number().int().min(1).default(50),
   /** Anonymous passkey sign-in challenges (POST /api/auth/passkey/options) one address may create per minute (each is a WebAuthnChallenge row). */
   RATE_LIMIT_PASSKEY_OPTIONS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /** Webhook test events and delivery retries per endpoint per minute (each is a send the workers must make). */
+  RATE_LIMIT_WEBHOOK_SENDS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   /** Email over SMTP (smtp://user:pass@host:587, smtps://...). Unset: no email; invite links are copied by hand. */
   SMTP_URL: z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional(),
   /** The sender of every email. */

@@ -14,18 +14,31 @@ import { api, BASE, createKey, db, inFuture, makeClient, makeTenant, makeUser } 
 
 type Received = { headers: Record<string, string>; body: string; json: { type: string; timestamp: string; data: Record<string, unknown> } };
 
-/** A receiver: records every request; answers the statuses queued (then 200). */
+/** A receiver: records every request; answers the statuses queued (then 200) with `answer`, or, with `hang`, holds the answer until release(). */
 class Receiver {
   received: Received[] = [];
   replies: number[] = [];
+  answer: string | Buffer = "ok";
+  hang = false;
+  open = 0;
+  maxOpen = 0;
+  ended = 0;
+  private held: http.ServerResponse[] = [];
   private server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
+    this.open++;
+    this.maxOpen = Math.max(this.maxOpen, this.open);
+    res.on("close", () => {
+      this.open--;
+      this.ended++;
+    });
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
       this.received.push({ headers: req.headers as Record<string, string>, body, json: JSON.parse(body) });
       res.statusCode = this.replies.shift() ?? 200;
-      res.end("ok");
+      if (this.hang) this.held.push(res);
+      else res.end(this.answer);
     });
   });
   url = "";
@@ -34,7 +47,14 @@ class Receiver {
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
     return this;
   }
+  /** Answer the held requests (200) and stop holding. */
+  release() {
+    this.hang = false;
+    for (const res of this.held.splice(0)) res.end("ok");
+  }
   stop() {
+    this.release();
+    this.server.closeAllConnections();
     return new Promise<void>((r) => this.server.close(() => r()));
   }
   of(type: string) {
@@ -102,6 +122,9 @@ describe("webhook endpoints API", () => {
     expect((await api("/api/webhook-endpoints", { token: other.owner.token })).body.data).toEqual([]);
 
     // Patch, audit, delete.
+    const long = await api(`/api/webhook-endpoints/${ep.id}`, { method: "PATCH", token: owner.token, body: { url: "https://1.1.1.1/" + "a b".repeat(600) } });
+    expect(long.status, long.text).toBe(400);
+    expect(long.body.errors.url).toHaveLength(1);
     const p = await api(`/api/webhook-endpoints/${ep.id}`, { method: "PATCH", token: owner.token, body: { events: ["apiKey.revoked", "apiKey.leaked"], enabled: false } });
     expect(p.status).toBe(200);
     expect(p.body).toMatchObject({ events: ["apiKey.revoked", "apiKey.leaked"], enabled: false, disabledReason: "manual" });
@@ -126,12 +149,29 @@ describe("webhook endpoints API", () => {
       "https://0.0.0.0/",
       "https://user:pass@127.0.0.1/",
       "https://no-such-host.invalid/",
+      "https://[::127.0.0.1]/",
+      "https://[::10.0.0.1]/",
+      "https://[::169.254.169.254]/",
+      "https://[fec0::1]/",
+      "https://[64:ff9b:1::a9fe:a9fe]/",
     ];
+    const details = new Set<string>();
     for (const url of refused) {
       const r = await api("/api/webhook-endpoints", { token: owner.token, body: { url, events: ["apiKey.created"] } });
       expect(r.status, url).toBe(400);
       expect(r.body.code, url).toBe("Webhook.UrlRefused");
       expect(r.body.errors.url, url).toHaveLength(1);
+      if (!url.startsWith("http://") && !url.includes("@")) details.add(r.body.detail);
+    }
+    // Not resolving and resolving to a non-public address answer the same sentence, naming no address.
+    expect([...details]).toHaveLength(1);
+    expect([...details][0]).not.toMatch(/127\.0\.0\.1|resolves to|does not resolve/);
+    // Longer than the column once percent-encoded (spaces, CJK): 400 naming url, on create and on PATCH.
+    const longs = ["https://1.1.1.1/" + "a b".repeat(600), "https://1.1.1.1/" + "漢".repeat(700)];
+    for (const url of longs) {
+      const r = await api("/api/webhook-endpoints", { token: owner.token, body: { url, events: ["apiKey.created"] } });
+      expect(r.status, r.text).toBe(400);
+      expect(r.body.errors.url).toHaveLength(1);
     }
     for (const body of [{ url: "ftp://example.com/x", events: ["apiKey.created"] }, { url: "https://example.com/x", events: [] }, { url: "https://example.com/x", events: ["apiKey.nope"] }, { events: ["apiKey.created"] }]) {
       const r = await api("/api/webhook-endpoints", { token: owner.token, body });
@@ -299,6 +339,78 @@ describe("delivery", () => {
   });
 });
 
+describe("one endpoint cannot crowd out the others", () => {
+  it("an endpoint that never answers holds at most 2 sends; another Client's delivery goes out meanwhile", async () => {
+    const a = await makeTenant();
+    const b = await makeTenant();
+    const slow = await receiver();
+    slow.hang = true;
+    const fast = await receiver();
+    const epA = await addEndpoint(a.owner.token, slow.url, ["apiKey.created"]);
+    const epB = await addEndpoint(b.owner.token, fast.url, ["apiKey.created"]);
+    const payload = JSON.stringify({ type: "webhook.test", timestamp: new Date().toISOString(), data: { id: epA.id, clientId: a.client.id } });
+    await db.webhookDelivery.createMany({ data: Array.from({ length: 30 }, () => ({ endpointId: epA.id, clientId: a.client.id, eventId: crypto.randomUUID(), eventType: "webhook.test", payload })) });
+    await until("A's sends held", () => slow.open >= 2);
+    expect((await api(`/api/webhook-endpoints/${epB.id}/test`, { method: "POST", token: b.owner.token })).status).toBe(202);
+    await until("B delivered", () => fast.received.length === 1);
+    expect(slow.ended).toBe(0); // B did not wait for any of A's sends to end
+    expect(slow.maxOpen).toBe(2);
+    expect(await db.webhookDelivery.count({ where: { endpointId: epA.id, lockedUntil: { not: null } } })).toBe(2);
+    expect((await api(`/api/webhook-endpoints/${epA.id}`, { method: "PATCH", token: a.owner.token, body: { enabled: false } })).status).toBe(200);
+    slow.release();
+  });
+
+  it("test events and retries: 10 a minute per endpoint, then 429 with Retry-After; another endpoint is not affected", async () => {
+    const { owner } = await makeTenant();
+    const rx = await receiver();
+    const ep = await addEndpoint(owner.token, rx.url, ["apiKey.created"]);
+    const other = await addEndpoint(owner.token, rx.url, ["apiKey.created"]);
+    const first = await api(`/api/webhook-endpoints/${ep.id}/test`, { method: "POST", token: owner.token });
+    expect(first.status).toBe(202);
+    for (let i = 0; i < 9; i++) expect((await api(`/api/webhook-endpoints/${ep.id}/test`, { method: "POST", token: owner.token })).status).toBe(202);
+    const over = await api(`/api/webhook-endpoints/${ep.id}/test`, { method: "POST", token: owner.token });
+    expect(over.status).toBe(429);
+    expect(over.body.code).toBe("RateLimit.Exceeded");
+    expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(0);
+    const retry = await api(`/api/webhook-endpoints/${ep.id}/deliveries/${first.body.id}/retry`, { method: "POST", token: owner.token });
+    expect(retry.status).toBe(429);
+    expect(await db.webhookDelivery.count({ where: { endpointId: ep.id } })).toBe(10);
+    expect((await api(`/api/webhook-endpoints/${other.id}/test`, { method: "POST", token: owner.token })).status).toBe(202);
+  });
+
+  it("a retry of a delivery being sent is 409 Webhook.DeliveryInProgress: never a second, parallel send", async () => {
+    const { owner } = await makeTenant();
+    const slow = await receiver();
+    slow.hang = true;
+    const ep = await addEndpoint(owner.token, slow.url, ["apiKey.created"]);
+    const test = await api(`/api/webhook-endpoints/${ep.id}/test`, { method: "POST", token: owner.token });
+    await until("being sent", () => slow.open === 1);
+    const retry = await api(`/api/webhook-endpoints/${ep.id}/deliveries/${test.body.id}/retry`, { method: "POST", token: owner.token });
+    expect(retry.status).toBe(409);
+    expect(retry.body.code).toBe("Webhook.DeliveryInProgress");
+    expect(slow.received).toHaveLength(1);
+    slow.release();
+    await until("delivered", async () => (await db.webhookDelivery.findUniqueOrThrow({ where: { id: test.body.id } })).status === "Delivered");
+    expect(slow.maxOpen).toBe(1);
+    expect((await api(`/api/webhook-endpoints/${ep.id}/deliveries/${test.body.id}/retry`, { method: "POST", token: owner.token })).status).toBe(202);
+    await until("sent again", () => slow.received.length === 2);
+  });
+
+  it("an answer with NUL bytes and invalid UTF-8 is stored sanitized: the attempt is recorded and the delivery finishes", async () => {
+    const { owner } = await makeTenant();
+    const rx = await receiver();
+    rx.answer = Buffer.from([0x6f, 0x6b, 0x00, 0xff, 0xfe, 0x01, 0x41, 0x00]);
+    const ep = await addEndpoint(owner.token, rx.url, ["apiKey.created"]);
+    const test = await api(`/api/webhook-endpoints/${ep.id}/test`, { method: "POST", token: owner.token });
+    const d = await until("delivered", async () => {
+      const row = await db.webhookDelivery.findUniqueOrThrow({ where: { id: test.body.id }, include: { log: true } });
+      return row.status === "Delivered" ? row : null;
+    });
+    expect(d.log).toHaveLength(1);
+    expect(d.lastResponseBody).toBe("ok\uFFFD\uFFFDA");
+  });
+});
+
 describe("two instances on one database", () => {
   let second: Server;
   let old: { endpointId: string; delivered: string; pending: string; recent: string };
@@ -349,7 +461,8 @@ describe("two instances on one database", () => {
     expect(rx.of("apiKey.expiring").filter((r) => r.json.data.id === soon.id)).toHaveLength(1);
     expect(rx.of("apiKey.expired").filter((r) => r.json.data.id === brief.id)).toHaveLength(1);
     expect(rx.received.some((r) => r.json.data.id === later.id)).toBe(false);
-    expect(rx.of("apiKey.expiring")[0].json.data).toMatchObject({ clientId: client.id, keyPrefix: soon.keyPrefix, name: "Soon" });
+    // "Brief" is expiring too: its event may arrive first (both are sent at once).
+    expect(rx.of("apiKey.expiring").find((r) => r.json.data.id === soon.id)?.json.data).toMatchObject({ clientId: client.id, keyPrefix: soon.keyPrefix, name: "Soon" });
   }, 60_000);
 
   it("finished deliveries older than 30 days are pruned; pending and recent ones stay", async () => {

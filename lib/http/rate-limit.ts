@@ -8,7 +8,7 @@ import { logger } from "@/lib/log";
 import { addressKey } from "./address";
 import { ApiError } from "./problem";
 
-export type LimitName = "keyWrites" | "authFailures" | "leakReports" | "signInFailures" | "signInAccount" | "invites" | "passkeyOptions" | "reauthOptions" | "githubUnverified";
+export type LimitName = "keyWrites" | "authFailures" | "leakReports" | "signInFailures" | "signInAccount" | "invites" | "passkeyOptions" | "reauthOptions" | "githubUnverified" | "webhookSends";
 
 /** The limits keyed by the caller's address: their keys go through addressKey. */
 const PER_ADDRESS: ReadonlySet<LimitName> = new Set<LimitName>(["authFailures", "leakReports", "signInFailures", "passkeyOptions", "githubUnverified"]);
@@ -40,11 +40,12 @@ function points(name: LimitName): number {
     passkeyOptions: e.RATE_LIMIT_PASSKEY_OPTIONS_PER_MINUTE,
     reauthOptions: e.RATE_LIMIT_PASSKEY_OPTIONS_PER_MINUTE,
     githubUnverified: e.RATE_LIMIT_GITHUB_UNVERIFIED_PER_MINUTE,
+    webhookSends: e.RATE_LIMIT_WEBHOOK_SENDS_PER_MINUTE,
   }[name];
 }
 
 /** The window of each limit, in seconds. */
-const WINDOW: Record<LimitName, number> = { keyWrites: 60, authFailures: 60, leakReports: 60, signInFailures: 60, signInAccount: 900, invites: 3600, passkeyOptions: 60, reauthOptions: 60, githubUnverified: 60 };
+const WINDOW: Record<LimitName, number> = { keyWrites: 60, authFailures: 60, leakReports: 60, signInFailures: 60, signInAccount: 900, invites: 3600, passkeyOptions: 60, reauthOptions: 60, githubUnverified: 60, webhookSends: 60 };
 
 function limiter(name: LimitName): RateLimiterPostgres {
   g.__dolfinLimiters ??= new Map();

@@ -11,6 +11,7 @@ import { uuidv7 } from "@/lib/db/uuid";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { after, isUuid, NEWEST_FIRST, page, resolveCursor } from "@/lib/http/keyset";
 import { ApiError, Problems } from "@/lib/http/problem";
+import { consume } from "@/lib/http/rate-limit";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { seal } from "@/lib/mail/seal";
 import { webhookDeliveriesSql, webhookPayload } from "./events";
@@ -165,8 +166,15 @@ export async function rotateWebhookSecret(p: UserPrincipal, id: string, meta: Re
 const disabledConflict = () =>
   new ApiError({ status: 409, code: "Webhook.Disabled", title: "Endpoint disabled", detail: "This endpoint is turned off. Turn it on (PATCH enabled: true) first." });
 
+/** Test events and retries of one endpoint: RATE_LIMIT_WEBHOOK_SENDS_PER_MINUTE (429 with Retry-After), counted for endpoints of the caller's Client only. */
+async function limitSends(p: UserPrincipal, id: string): Promise<void> {
+  const row = await findOwn(db(), p, id);
+  await consume("webhookSends", row.id);
+}
+
 /** Queue `webhook.test` for this endpoint alone. Answers the delivery. */
 export async function sendTestEvent(p: UserPrincipal, id: string, meta: RequestMeta): Promise<WebhookDeliveryView> {
+  await limitSends(p, id);
   return db().$transaction(async (tx) => {
     const row = await findOwn(tx, p, id);
     if (!row.enabled) throw disabledConflict();
@@ -213,17 +221,26 @@ export async function listDeliveries(p: UserPrincipal, endpointId: string, q: { 
   return page(rows, q.Limit, deliveryView);
 }
 
-/** Try a delivery again now (also one given up or delivered): its attempts so far stay in the log. */
+/**
+ * Try a delivery again now (also one given up or delivered): its attempts so far stay in the log. One being
+ * sent right now (claimed by a worker) is `409 Webhook.DeliveryInProgress`: a retry never starts a second,
+ * parallel send of it.
+ */
 export async function retryDelivery(p: UserPrincipal, endpointId: string, deliveryId: string, meta: RequestMeta): Promise<WebhookDeliveryView> {
+  await limitSends(p, endpointId);
   return db().$transaction(async (tx) => {
     const ep = await findOwn(tx, p, endpointId);
     if (!isUuid(deliveryId)) throw Problems.notFound("Webhook.DeliveryNotFound", "Delivery");
     if (!ep.enabled) throw disabledConflict();
-    const { count } = await tx.webhookDelivery.updateMany({
-      where: { id: deliveryId, endpointId: ep.id, clientId: p.clientId },
-      data: { status: "Pending", nextAttemptAt: new Date(), lockedUntil: null },
-    });
-    if (count === 0) throw Problems.notFound("Webhook.DeliveryNotFound", "Delivery");
+    // Locked like the workers' claim (FOR UPDATE): a claim racing this retry waits for it, or this waits for the claim.
+    const [d] = await tx.$queryRaw<{ sending: boolean }[]>`
+      SELECT ("lockedUntil" IS NOT NULL AND "lockedUntil" >= now()) AS sending FROM "WebhookDelivery"
+      WHERE id = ${deliveryId}::uuid AND "endpointId" = ${ep.id}::uuid AND "clientId" = ${p.clientId}::uuid FOR UPDATE`;
+    if (!d) throw Problems.notFound("Webhook.DeliveryNotFound", "Delivery");
+    if (d.sending) {
+      throw new ApiError({ status: 409, code: "Webhook.DeliveryInProgress", title: "Delivery being sent", detail: "This delivery is being sent right now. Follow it in the deliveries and retry once its attempt is recorded." });
+    }
+    await tx.webhookDelivery.update({ where: { id: deliveryId }, data: { status: "Pending", nextAttemptAt: new Date(), lockedUntil: null } });
     await recordAuditEvent(tx, { clientId: p.clientId, action: "webhook.deliveryRetried", actor: actorOf(p), target: { type: "webhook", id: ep.id, label: label(ep.url) }, metadata: { deliveryId }, meta });
     return deliveryView(await tx.webhookDelivery.findFirstOrThrow({ where: { id: deliveryId }, select: deliverySelect }));
   });

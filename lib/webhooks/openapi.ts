@@ -87,7 +87,7 @@ export function webhookPaths(problem: (description: string) => Response, common:
       post: op({
         operationId: "testWebhookEndpoint",
         summary: "Send a test event",
-        description: `Queues \`webhook.test\` for this endpoint alone; follow it in the deliveries. ${who}`,
+        description: `Queues \`webhook.test\` for this endpoint alone; follow it in the deliveries. Test events and retries: at most RATE_LIMIT_WEBHOOK_SENDS_PER_MINUTE (default 10) per endpoint a minute, else 429 with Retry-After. ${who}`,
         requestParams: { path: id },
         responses: { "202": { description: "Queued.", content: { "application/json": { schema: webhookDeliverySchema } } }, "404": notFound, "409": problem("`Webhook.Disabled`: turn it on first."), ...common },
       }),
@@ -105,12 +105,12 @@ export function webhookPaths(problem: (description: string) => Response, common:
       post: op({
         operationId: "retryWebhookDelivery",
         summary: "Retry a delivery now",
-        description: `Any delivery (pending, failed or delivered) is sent again at once, with the same webhook-id. ${who}`,
+        description: `Any delivery (pending, failed or delivered) is sent again at once, with the same webhook-id; one being sent right now is 409 \`Webhook.DeliveryInProgress\`. Counted with test events (429 past the per-endpoint limit). ${who}`,
         requestParams: { path: id.extend({ deliveryId: z.uuid().meta({ description: "The delivery's id." }) }) },
         responses: {
           "202": { description: "Queued.", content: { "application/json": { schema: webhookDeliverySchema } } },
           "404": problem("`Webhook.NotFound`, `Webhook.DeliveryNotFound`."),
-          "409": problem("`Webhook.Disabled`."),
+          "409": problem("`Webhook.Disabled`, `Webhook.DeliveryInProgress` (being sent right now)."),
           ...common,
         },
       }),

@@ -16,7 +16,9 @@ import type { LookupFunction } from "node:net";
 import ipaddr from "ipaddr.js";
 import { env } from "@/lib/env";
 import { ApiError } from "@/lib/http/problem";
+import { logger } from "@/lib/log";
 import { addressAllowed, isLoopbackAddress } from "./address";
+import { URL_MAX } from "./schemas";
 
 export const SEND_TIMEOUT_MS = 10_000;
 export const RESPONSE_BODY_MAX = 1024;
@@ -39,8 +41,16 @@ function parse(raw: string): URL {
   if (url.protocol !== "https:" && !(url.protocol === "http:" && env().WEBHOOK_ALLOW_LOOPBACK)) throw new TargetRefused("The URL must start with https://.");
   if (url.username || url.password) throw new TargetRefused("The URL must not carry a user name or password.");
   if (!url.hostname) throw new TargetRefused("The URL has no host.");
+  // What is stored is the normalized URL (percent-encoded): its length is the one that must fit.
+  if (url.toString().length > URL_MAX) throw new TargetRefused(`url must be at most ${URL_MAX} characters once encoded (spaces and non-ASCII characters count 3 per byte).`);
   return url;
 }
+
+/**
+ * One sentence for every refusal after DNS: a host that does not resolve and one that resolves to a
+ * non-public address look the same to the caller, and no address is named (the details go to the debug log).
+ */
+const NOT_PUBLIC = "The URL's host must resolve to public internet addresses only (not private, loopback, link-local or reserved ones).";
 
 /** Resolve once and check every address; the first is the one to connect to. */
 async function resolve(url: URL): Promise<{ address: string; family: 4 | 6 }> {
@@ -50,15 +60,15 @@ async function resolve(url: URL): Promise<{ address: string; family: 4 | 6 }> {
   else {
     try {
       addresses = await dnsLookup(host, { all: true, verbatim: true });
-    } catch {
-      throw new TargetRefused(`${host} does not resolve.`);
+    } catch (err) {
+      logger.debug({ host, err: err instanceof Error ? err.message : String(err) }, "webhook host does not resolve");
+      throw new TargetRefused(NOT_PUBLIC);
     }
   }
-  if (addresses.length === 0) throw new TargetRefused(`${host} does not resolve.`);
-  for (const a of addresses) {
-    if (allowed(a.address)) continue;
-    const what = "a private, loopback, link-local or reserved address";
-    throw new TargetRefused(a.address === host ? `${host} is ${what}.` : `${host} resolves to ${a.address}, ${what}.`);
+  const bad = addresses.filter((a) => !allowed(a.address));
+  if (addresses.length === 0 || bad.length > 0) {
+    logger.debug({ host, refused: bad.map((a) => a.address) }, "webhook host refused");
+    throw new TargetRefused(NOT_PUBLIC);
   }
   if (url.protocol === "http:" && !addresses.every((a) => isLoopbackAddress(a.address))) throw new TargetRefused("The URL must start with https://.");
   return { address: addresses[0].address, family: addresses[0].family === 6 ? 6 : 4 };

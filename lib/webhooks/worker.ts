@@ -8,6 +8,12 @@ import "server-only";
 // the event. An endpoint failing for 5 days is turned off and its Client's
 // Owners and Admins are emailed. A row claimed by a server that died comes
 // back when its claim lapses (at least once: receivers drop duplicates by webhook-id).
+// Fairness: at most PER_ENDPOINT_IN_FLIGHT sends of one endpoint at once (its
+// claimed, not yet recorded deliveries, counted in the database, so across
+// instances; two instances claiming in the same instant may each take that
+// many), so one Client's slow receiver cannot hold every slot. What is stored
+// of an answer is sanitized (lib/webhooks/text.ts); an attempt that still
+// cannot be recorded is recorded without the answer, so it never loops.
 import { recordAuditEvent } from "@/lib/audit/record-audit-event";
 import { db } from "@/lib/db/client";
 import { sqlQuery } from "@/lib/db/tx";
@@ -19,12 +25,15 @@ import { unseal } from "@/lib/mail/seal";
 import { webhookDisabledEmail } from "@/lib/mail/templates";
 import { queueKeyExpiryWebhooks } from "./expiry";
 import { messageId, webhookHeaders } from "./signing";
-import { sendWebhook, SEND_TIMEOUT_MS, type SendResult } from "./target";
+import { RESPONSE_BODY_MAX, sendWebhook, SEND_TIMEOUT_MS, type SendResult } from "./target";
+import { storableText } from "./text";
 
 const CLAIM_SECONDS = Math.ceil(SEND_TIMEOUT_MS / 1000) * 6;
 export const RETRY_WINDOW_MS = 3 * 86_400_000;
 export const FAILING_DISABLE_MS = 5 * 86_400_000;
 const MAX_GAP_MS = 12 * 3_600_000;
+/** Sends of one endpoint in flight at once, at most. */
+export const PER_ENDPOINT_IN_FLIGHT = 2;
 
 export function webhookBackoffMs(attempts: number): number {
   return Math.min(MAX_GAP_MS, env().WEBHOOK_RETRY_BASE_MS * 2 ** Math.min(30, Math.max(0, attempts - 1)));
@@ -44,22 +53,37 @@ type Claimed = {
   previousSecretExpiresAt: Date | null;
 };
 
-/** Claim up to `limit` due deliveries (each for CLAIM_SECONDS, its attempt counted). */
+/**
+ * Claim up to `limit` due deliveries (each for CLAIM_SECONDS, its attempt counted), oldest first, but at most
+ * PER_ENDPOINT_IN_FLIGHT per endpoint counting its deliveries already claimed. The candidates are ranked
+ * without locks (a window function cannot sit under FOR UPDATE); the rows are then locked with SKIP LOCKED and
+ * their claim re-checked on the locked version, so two instances never take the same attempt.
+ */
 async function claimDueWebhooks(limit: number): Promise<Claimed[]> {
   return sqlQuery<Claimed>(Prisma.sql`
-    WITH claimed AS (
+    WITH due AS (
+      SELECT d.id, d."endpointId", d."nextAttemptAt", row_number() OVER (PARTITION BY d."endpointId" ORDER BY d."nextAttemptAt") AS n
+      FROM "WebhookDelivery" d JOIN "WebhookEndpoint" e ON e.id = d."endpointId"
+      WHERE d.status = 'Pending' AND d."nextAttemptAt" <= now() AND (d."lockedUntil" IS NULL OR d."lockedUntil" < now()) AND e.enabled),
+    busy AS (
+      SELECT "endpointId", count(*) AS c FROM "WebhookDelivery"
+      WHERE status = 'Pending' AND "lockedUntil" >= now() AND "endpointId" IN (SELECT "endpointId" FROM due) GROUP BY "endpointId"),
+    picked AS (
+      SELECT due.id FROM due LEFT JOIN busy ON busy."endpointId" = due."endpointId"
+      WHERE due.n + coalesce(busy.c, 0) <= ${PER_ENDPOINT_IN_FLIGHT}
+      ORDER BY due."nextAttemptAt" LIMIT ${limit}),
+    claimed AS (
       UPDATE "WebhookDelivery" SET "lockedUntil" = now() + make_interval(secs => ${CLAIM_SECONDS}), attempts = attempts + 1
       WHERE id IN (
-        SELECT d.id FROM "WebhookDelivery" d JOIN "WebhookEndpoint" e ON e.id = d."endpointId"
-        WHERE d.status = 'Pending' AND d."nextAttemptAt" <= now() AND (d."lockedUntil" IS NULL OR d."lockedUntil" < now()) AND e.enabled
-        ORDER BY d."nextAttemptAt" LIMIT ${limit}
+        SELECT d.id FROM "WebhookDelivery" d
+        WHERE d.id IN (SELECT id FROM picked) AND d.status = 'Pending' AND (d."lockedUntil" IS NULL OR d."lockedUntil" < now())
         FOR UPDATE OF d SKIP LOCKED)
       RETURNING id, "endpointId", "clientId", "eventId", payload, attempts, "createdAt")
     SELECT c.*, e.url, e.secret, e."previousSecret", e."previousSecretExpiresAt"
     FROM claimed c JOIN "WebhookEndpoint" e ON e.id = c."endpointId"`);
 }
 
-const deliverLogged = (r: Claimed) => deliver(r).catch((err) => logger.warn({ err, deliveryId: r.id }, "webhook delivery could not be recorded"));
+const deliverLogged = (r: Claimed) => deliver(r).catch((err) => logger.warn({ err, deliveryId: r.id }, "webhook delivery failed"));
 
 /** One pass: claim up to `limit` due deliveries and send them (concurrently). Returns how many were claimed. */
 export async function sendDueWebhooks(limit = 20): Promise<number> {
@@ -73,7 +97,14 @@ async function deliver(r: Claimed): Promise<void> {
   const secrets = [unseal(r.secret, undefined, purpose)];
   if (r.previousSecret && r.previousSecretExpiresAt && r.previousSecretExpiresAt.getTime() > Date.now()) secrets.push(unseal(r.previousSecret, undefined, purpose));
   const result = await sendWebhook(r.url, webhookHeaders(secrets, messageId(r.eventId), r.payload), r.payload);
-  await record(r, result);
+  try {
+    await record(r, result);
+  } catch (err) {
+    // Whatever in the answer could not be stored, the attempt still counts: recorded without it, so the
+    // delivery moves on (backoff, give-up, disable) instead of being resent forever as an unrecorded claim.
+    logger.warn({ err, deliveryId: r.id }, "webhook attempt could not be recorded; recording it without the answer");
+    await record(r, { statusCode: result.statusCode, body: null, error: "The receiver's answer could not be stored.", durationMs: result.durationMs });
+  }
 }
 
 async function record(r: Claimed, res: SendResult): Promise<void> {
@@ -83,7 +114,7 @@ async function record(r: Claimed, res: SendResult): Promise<void> {
   const next = now + webhookBackoffMs(r.attempts);
   const giveUp = !ok && (gone || next > r.createdAt.getTime() + RETRY_WINDOW_MS);
   const status = ok ? "Delivered" : giveUp ? "Failed" : "Pending";
-  const error = res.error?.slice(0, 500) ?? null;
+  const error = res.error === null ? null : storableText(res.error, 500);
   await db().$transaction(async (tx) => {
     await tx.webhookDeliveryAttempt.create({ data: { deliveryId: r.id, statusCode: res.statusCode, error, durationMs: res.durationMs } });
     await tx.webhookDelivery.update({
@@ -94,7 +125,7 @@ async function record(r: Claimed, res: SendResult): Promise<void> {
         lastAttemptAt: new Date(now),
         lastStatusCode: res.statusCode,
         lastError: error,
-        lastResponseBody: res.body?.slice(0, 1024) ?? null,
+        lastResponseBody: res.body === null ? null : storableText(res.body, RESPONSE_BODY_MAX),
         deliveredAt: ok ? new Date(now) : undefined,
         nextAttemptAt: status === "Pending" ? new Date(next) : undefined,
       },
