@@ -114,7 +114,7 @@ function registry(): client.Registry {
     (["allowed", "rateLimited", "quotaExceeded", "failOpen", "failClosed"] as const).map((decision) => ({ value: limitCounters[decision], labels: { decision } })),
   );
   add("dolfin_redis_errors_total", "Redis calls of the per-key limiter that failed (it then decides by the Client's rateLimitFailMode)", "counter", () => [{ value: limitCounters.redisError }]);
-  add("dolfin_http_requests_total", "HTTP responses by route (ids as {id}; 404s as unmatched; pages as pages) and status", "counter", () =>
+  add("dolfin_http_requests_total", "HTTP responses by route (id-like segments as {id}; 404s, and errors on paths without a label, as unmatched; pages as pages) and status", "counter", () =>
     [
       ...[...metrics.http].flatMap(([route, byStatus]) => [...byStatus].map(([status, value]) => ({ value, labels: { route, status } }))),
       ...[...metrics.verifyHttp.entries()].filter(([, n]) => n > 0).map(([status, value]) => ({ value, labels: { route: VERIFY_PATH, status } })),

@@ -128,6 +128,36 @@ describe.skipIf(!redisUp)("limits through Redis", () => {
     }
   });
 
+  it("changing a key's limits never restarts its count (the Redis engine with an injected clock)", async () => {
+    process.env.DATABASE_URL ??= own.url;
+    process.env.AUTH_SECRET ??= "limits-redis-test-secret-0123456789abcdef";
+    process.env.REDIS_URL = `redis://${REDIS_HOST}:${REDIS_PORT}`;
+    process.env.REDIS_PREFIX = `${PREFIX}clock:`;
+    const { decideLimits, closeLimitStore } = await import("@/lib/api-keys/limits");
+    try {
+      const counterId = `nudge-${uid()}`;
+      const t0 = Date.UTC(2027, 5, 10, 12);
+      const at = (windowSeconds: number) => ({ counterId, rateLimit: { requests: 3, windowSeconds }, quota: null, failMode: "open" as const });
+      for (let i = 0; i < 3; i++) expect((await decideLimits(at(3600), t0 + i)).ok).toBe(true);
+      for (let w = 3601; w <= 3615; w++) expect(await decideLimits(at(w), t0 + 1000 + w)).toMatchObject({ ok: false, reason: "rateLimited" });
+      // The reset moves to the window's start + the new length.
+      expect(await decideLimits(at(7200), t0 + 3_600_000)).toMatchObject({ ok: false, retryAfterSeconds: 3600 });
+      expect((await decideLimits(at(60), t0 + 60_000)).ok).toBe(true);
+      expect(await decideLimits(at(60), t0 + 60_001)).toMatchObject({ ok: true, ratelimit: { remaining: 1 } });
+
+      const qid = `period-${uid()}`;
+      const t = Date.UTC(2027, 5, 10, 9);
+      const q = (period: "day" | "month") => ({ counterId: qid, rateLimit: null, quota: { requests: 3, period }, failMode: "open" as const });
+      for (let i = 0; i < 3; i++) expect((await decideLimits(q("day"), t)).ok).toBe(true);
+      expect(await decideLimits(q("month"), t + 1000)).toMatchObject({ ok: false, reason: "quotaExceeded" });
+      const next = Date.UTC(2027, 5, 11, 9);
+      expect(await decideLimits(q("month"), next)).toMatchObject({ ok: false, reason: "quotaExceeded" });
+      expect(await decideLimits(q("day"), next)).toMatchObject({ ok: true, quota: { remaining: 2 } });
+    } finally {
+      await closeLimitStore();
+    }
+  });
+
   it("Redis gone: a fail-open Client's keys get a local limit, a fail-closed Client's are refused; logged, never a 500", async () => {
     const open = await makeKey(openClient, { rateLimitRequests: 3, rateLimitWindowSeconds: 3600 });
     const closed = await makeKey(closedClient, { rateLimitRequests: 100, rateLimitWindowSeconds: 3600 });

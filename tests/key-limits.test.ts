@@ -116,6 +116,54 @@ describe("a key's limits", () => {
     expect((await verify(k.rawKey)).body.code).toBe("ApiKey.RateLimited");
   });
 
+  it("a key cannot reset its own count by nudging its limit: the review's loop (2 requests, then PATCH the window up by a second) gets exactly the limit", async () => {
+    const t = await makeTenant();
+    const k = await createKey({ token: t.owner.token }, { rateLimit: { requests: 3, windowSeconds: 3600 } });
+    const statuses: number[] = [];
+    for (let w = 3601; w <= 3615; w++) {
+      for (let i = 0; i < 2; i++) statuses.push((await api("/api/me", { apiKey: k.rawKey })).status);
+      statuses.push((await api(`/api/api-keys/${k.id}`, { apiKey: k.rawKey, method: "PATCH", body: { rateLimit: { requests: 3, windowSeconds: w } } })).status);
+    }
+    expect(statuses.filter((s) => s < 400)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(42);
+    // A person's change of the window keeps the count too (the reset moves, the count stays).
+    expect((await api(`/api/api-keys/${k.id}`, { method: "PATCH", token: t.owner.token, body: { rateLimit: { requests: 3, windowSeconds: 7200 } } })).status).toBe(200);
+    const r = await api("/api/me", { apiKey: k.rawKey });
+    expect(r.status).toBe(429);
+    expect(Number(r.headers.get("retry-after"))).toBeGreaterThan(3600);
+
+    // Quota: 3 a day, switched to 3 a month mid-day, still 3 that day.
+    const q = await createKey({ token: t.owner.token }, { quota: { requests: 3, period: "day" } });
+    const qs: number[] = [];
+    for (let i = 0; i < 2; i++) qs.push((await api("/api/me", { apiKey: q.rawKey })).status);
+    qs.push((await api(`/api/api-keys/${q.id}`, { apiKey: q.rawKey, method: "PATCH", body: { quota: { requests: 3, period: "month" } } })).status);
+    for (let i = 0; i < 3; i++) qs.push((await api("/api/me", { apiKey: q.rawKey })).status);
+    expect(qs).toEqual([200, 200, 200, 429, 429, 429]);
+  });
+
+  it("keys made by a limited key share its counter: a chain of children with the same limit gets the limit once in total", async () => {
+    const t = await makeTenant();
+    const LIMIT = { requests: 5, windowSeconds: 3600 };
+    const root = await createKey({ token: t.owner.token }, { rateLimit: LIMIT });
+    const family = [root.rawKey];
+    const statuses: number[] = [];
+    const made: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await api("/api/api-keys", { apiKey: family[family.length - 1], body: { name: `child ${i}`, rateLimit: LIMIT } });
+      statuses.push(r.status);
+      if (r.status !== 201) break;
+      family.push(r.body.rawKey);
+      made.push(r.body.id);
+    }
+    for (const raw of family) for (let i = 0; i < 3; i++) statuses.push((await api("/api/me", { apiKey: raw })).status);
+    expect(statuses.filter((s) => s < 400)).toHaveLength(5);
+    expect(made.length).toBeGreaterThan(1);
+    const rows = await db.apiKey.findMany({ where: { id: { in: made } }, select: { limitCounterKeyId: true } });
+    expect(rows.map((x) => x.limitCounterKeyId)).toEqual(made.map(() => root.id));
+    // A person's keys count on their own.
+    expect((await db.apiKey.findUnique({ where: { id: root.id }, select: { limitCounterKeyId: true } }))!.limitCounterKeyId).toBeNull();
+  });
+
   it("no escalation: a limited key makes and changes only keys at least as limited", async () => {
     const t = await makeTenant();
     const parent = await createKey({ token: t.owner.token }, { rateLimit: { requests: 100, windowSeconds: 60 }, quota: { requests: 1000, period: "day" } });

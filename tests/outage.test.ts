@@ -212,6 +212,22 @@ describe("/metrics", () => {
     expect(diff("dolfin_http_requests_total", { route: "/api/api-keys/{id}", status: "200" })).toBe(1);
     expect(after).not.toContain(k.id);
   });
+
+  it("made-up paths never fill the route labels: an error on a path without a label counts as unmatched, real routes keep theirs", async () => {
+    const letters = () => Array.from({ length: 12 }, () => String.fromCharCode(97 + Math.floor(Math.random() * 26))).join("");
+    const before = (await scrape(a)).body;
+    const junk = Array.from({ length: 40 }, () => `/api/api-keys/z${letters()}`);
+    for (const path of junk) expect((await call(a, path)).status).toBe(401);
+    // An id-like segment (digits) is the route's {id}, not a label of its own.
+    expect((await call(a, `/api/api-keys/z${Date.now()}`)).status).toBe(401);
+    expect((await call(a, "/api/me", { headers: { authorization: `Bearer ${bearer}` } })).status).toBe(200);
+    const after = (await scrape(a)).body;
+    for (const path of junk) expect(after).not.toContain(path);
+    expect(after).not.toMatch(/route="\/api\/api-keys\/z/);
+    expect(sample(after, "dolfin_http_requests_total", { route: "unmatched", status: "401" }) - sample(before, "dolfin_http_requests_total", { route: "unmatched", status: "401" })).toBeGreaterThanOrEqual(40);
+    expect(sample(after, "dolfin_http_requests_total", { route: "/api/me", status: "200" }) - sample(before, "dolfin_http_requests_total", { route: "/api/me", status: "200" })).toBe(1);
+    expect(sample(after, "dolfin_http_requests_total", { route: "other", status: "401" })).toBe(0);
+  });
 });
 
 describe("a database outage", () => {

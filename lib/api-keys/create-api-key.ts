@@ -117,12 +117,12 @@ function insertKeySql(gate: Prisma.Sql, id: string, principal: Principal, input:
   return Prisma.sql`
     WITH c AS (${gate}), k AS (
       INSERT INTO "ApiKey" (id, "clientId", name, "keyPrefix", "keyHash", "createdAt", "expiresAt", "createdByUserId", "createdByApiKeyId", "fullAccess", scopes, "allowedIps",
-                            "rateLimitRequests", "rateLimitWindowSeconds", "quotaRequests", "quotaPeriod")
+                            "rateLimitRequests", "rateLimitWindowSeconds", "quotaRequests", "quotaPeriod", "limitCounterKeyId")
       SELECT ${id}::uuid, c.id, ${input.name}, ${key.keyPrefix}, ${key.keyHash}, ${now}::timestamptz, ${input.expiresAt}::timestamptz,
              ${principal.type === "user" ? principal.userId : null}::uuid, ${principal.type === "apiKey" ? principal.apiKeyId : null}::uuid,
              ${input.scopes === null}, ${input.scopes ?? []}::text[], ${input.allowedIps}::text[],
              ${input.rateLimit?.requests ?? null}::int, ${input.rateLimit?.windowSeconds ?? null}::int, ${input.quota?.requests ?? null}::int,
-             ${input.quota?.period ?? null}::"QuotaPeriod"
+             ${input.quota?.period ?? null}::"QuotaPeriod", ${limitCounterOf(principal)}::uuid
       FROM c
       RETURNING id
     ), audit AS (
@@ -132,6 +132,15 @@ function insertKeySql(gate: Prisma.Sql, id: string, principal: Principal, input:
       FROM k
     ), hooks AS (${webhookDeliveriesSql(a.clientId, "apiKey.created", webhookPayload("apiKey.created", { id, clientId: a.clientId, keyPrefix: key.keyPrefix, name: input.name, expiresAt: input.expiresAt?.toISOString() ?? null, fullAccess: input.scopes === null, scopes: input.scopes ?? [] }, now), { when: Prisma.sql`EXISTS (SELECT 1 FROM k)` })})
     SELECT count(*)::int AS n FROM k`;
+}
+
+/**
+ * A key made by a limited API key spends its maker's counters (the maker's own `limitCounterKeyId ?? id`):
+ * "at least as limited" then holds for the family's total, not for each child (a chain of children with
+ * the same limit would otherwise multiply it). Keys made by people, or by unlimited keys, count on their own.
+ */
+function limitCounterOf(principal: Principal): string | null {
+  return principal.type === "apiKey" ? (principal.limitCounterId ?? null) : null;
 }
 
 /** A statement runner inside the caller's transaction (SqlTx.query, or Prisma's tx.$queryRaw). */

@@ -65,6 +65,32 @@ describe("in-process limits", () => {
     expect(sync(decideLimits(s, t + 2000))).toMatchObject({ ok: false, reason: "quotaExceeded" });
   });
 
+  it("changing the window keeps the count and the window's start (no fresh counter per window length)", () => {
+    const counterId = `nudge-${++n}`;
+    const t0 = Date.UTC(2027, 0, 10, 12);
+    const at = (windowSeconds: number) => spec({ counterId, rateLimit: { requests: 3, windowSeconds } });
+    for (let i = 0; i < 3; i++) expect(sync(decideLimits(at(3600), t0 + i)).ok).toBe(true);
+    // The review's loop: nudge the window by a second each time; every request stays refused.
+    for (let w = 3601; w <= 3615; w++) expect(sync(decideLimits(at(w), t0 + 1000 + w))).toMatchObject({ ok: false, reason: "rateLimited" });
+    // The reset moves to start + the new window: a shorter window resets sooner, a longer one later.
+    expect(sync(decideLimits(at(7200), t0 + 3_600_000))).toMatchObject({ ok: false, retryAfterSeconds: 3600 });
+    expect(sync(decideLimits(at(60), t0 + 60_000)).ok).toBe(true);
+    expect(sync(decideLimits(at(60), t0 + 60_001))).toMatchObject({ ok: true, ratelimit: { remaining: 1 } });
+  });
+
+  it("switching the quota's period keeps what was spent: a day's requests count toward the month and back", () => {
+    const counterId = `period-${++n}`;
+    const t = Date.UTC(2027, 3, 10, 9);
+    const q = (period: "day" | "month") => spec({ counterId, quota: { requests: 3, period } });
+    for (let i = 0; i < 3; i++) expect(sync(decideLimits(q("day"), t)).ok).toBe(true);
+    expect(sync(decideLimits(q("month"), t + 1000))).toMatchObject({ ok: false, reason: "quotaExceeded" });
+    expect(sync(decideLimits(q("day"), t + 2000))).toMatchObject({ ok: false, reason: "quotaExceeded" });
+    // Next day: the day has room, the month (3 spent) has none.
+    const next = Date.UTC(2027, 3, 11, 9);
+    expect(sync(decideLimits(q("month"), next))).toMatchObject({ ok: false, reason: "quotaExceeded" });
+    expect(sync(decideLimits(q("day"), next))).toMatchObject({ ok: true, quota: { remaining: 2 } });
+  });
+
   it("counts every decision for the metrics", () => {
     const before = { ...limitCounters };
     const s = spec({ rateLimit: { requests: 1, windowSeconds: 60 } });

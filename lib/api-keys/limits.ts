@@ -11,6 +11,13 @@
 // or month, reset at the period's start. A refused request spends nothing
 // (the script checks both counters before it adds to either).
 //
+// Counters belong to a counter id (`KeyLimits.counterId`), never to a limit's
+// shape: changing a key's limits must not restart its count (a key allowed to
+// tighten its own limit could otherwise nudge 3/3600 to 3/3601 for a fresh
+// window, or a daily quota to a monthly one for a fresh period). The rate
+// counter keeps its window's start (a new length moves the reset to start +
+// new length); the quota is always counted in both a day and a month bucket.
+//
 // Redis unreachable: per the Client's policy (`rateLimitFailMode`), "open"
 // (default) decides with the in-process engine instead (a local limit: each
 // instance allows the limit on its own), "closed" refuses as rate limited for
@@ -89,8 +96,20 @@ interface Engine {
 
 const MAX_MEMORY_ENTRIES = 200_000;
 
-/** Counters in this process: exact for this instance, synchronous. One map entry per counter id. */
-type MemoryCounters = { rate?: { window: number; count: number; resetAt: number }; quota?: { period: QuotaPeriod; count: number; start: number; end: number } };
+/**
+ * Counters in this process: exact for this instance, synchronous. One map entry per counter id. The rate
+ * counter keeps its window's start, not its length: a changed window keeps the count and the start (it then
+ * resets at start + the new length), so editing the limit never restarts the count. The quota counts in a
+ * day and a month bucket always (the configured period is checked): switching the period keeps the count.
+ */
+type Bucket = { count: number; start: number; end: number };
+type MemoryCounters = { rate?: { count: number; start: number }; day?: Bucket; month?: Bucket };
+
+function bucket(b: Bucket | undefined, period: QuotaPeriod, now: number): Bucket {
+  if (b !== undefined && now >= b.start && now < b.end) return b;
+  const p = quotaPeriod(period, now);
+  return { count: 0, start: p.start, end: p.end };
+}
 
 class MemoryEngine implements Engine {
   private counters = new Map<string, MemoryCounters>();
@@ -105,53 +124,69 @@ class MemoryEngine implements Engine {
       this.counters.set(keyId, c);
     }
     let r = c.rate;
-    if (rs && (r === undefined || now >= r.resetAt || r.window !== rs.windowSeconds)) {
-      r = c.rate = { window: rs.windowSeconds, count: 0, resetAt: now + rs.windowSeconds * 1000 };
-    }
-    let q = c.quota;
-    if (qs && (q === undefined || now >= q.end || now < q.start || q.period !== qs.period)) {
-      const p = quotaPeriod(qs.period, now);
-      q = c.quota = { period: qs.period, count: 0, start: p.start, end: p.end };
+    if (rs && (r === undefined || now >= r.start + rs.windowSeconds * 1000 || now < r.start)) r = c.rate = { count: 0, start: now };
+    let q: Bucket | undefined;
+    if (qs) {
+      c.day = bucket(c.day, "day", now);
+      c.month = bucket(c.month, "month", now);
+      q = qs.period === "day" ? c.day : c.month;
     }
     const refused: LimitRefusal | null = rs && r!.count >= rs.requests ? "rateLimited" : qs && q!.count >= qs.requests ? "quotaExceeded" : null;
     if (refused === null) {
       if (rs) r!.count++;
-      if (qs) q!.count++;
+      if (qs) {
+        c.day!.count++;
+        c.month!.count++;
+      }
     }
     return decision(
       spec,
       refused,
-      rs ? { limit: rs.requests, remaining: Math.max(0, rs.requests - r!.count), resetSeconds: secondsUntil(r!.resetAt - now) } : null,
+      rs ? { limit: rs.requests, remaining: Math.max(0, rs.requests - r!.count), resetSeconds: secondsUntil(r!.start + rs.windowSeconds * 1000 - now) } : null,
       qs ? { limit: qs.requests, remaining: Math.max(0, qs.requests - q!.count), resetSeconds: secondsUntil(q!.end - now) } : null,
     );
   }
 
   private prune(now: number): void {
-    for (const [k, c] of this.counters) if ((!c.rate || now >= c.rate.resetAt) && (!c.quota || now >= c.quota.end)) this.counters.delete(k);
+    // A rate window is at most a day long (the schema's bound); a month bucket lives to its month's end.
+    for (const [k, c] of this.counters) if ((!c.rate || now >= c.rate.start + DAY_MS) && (!c.month || now >= c.month.end)) this.counters.delete(k);
     if (this.counters.size >= MAX_MEMORY_ENTRIES) this.counters.clear();
   }
 }
 
 /**
  * Up to n requests of one counter decided at once, atomically: how many the rate limit and the quota still
- * allow, the first `granted` of them spent, the rest refused (by whichever limit binds first). KEYS: rate,
- * quota. ARGV: rate limit (0: none), window ms, quota (0: none), quota key ttl ms, n.
- * Returns { granted, rate count after, rate ttl ms, quota count after, refused by (1 rate, 2 quota) }.
+ * allow, the first `granted` of them spent, the rest refused (by whichever limit binds first).
+ * KEYS: rate (a hash: c = count, s = the window's start in ms, by the caller's clock), the quota's day
+ * bucket, its month bucket. The rate key is per counter only (not per window length): a changed window keeps
+ * the count and the start. Both quota buckets are always counted; ARGV[5] says which one the limit checks.
+ * ARGV: rate limit (0: none), window ms, now ms, quota (0: none), quota period (1 day, 2 month),
+ * day bucket ttl ms, month bucket ttl ms, n.
+ * Returns { granted, rate count after, rate reset ms, checked quota count after, refused by (1 rate, 2 quota) }.
  */
 const TAKE_SCRIPT = `
 local rl = tonumber(ARGV[1])
-local q = tonumber(ARGV[3])
-local n = tonumber(ARGV[5])
-local r, rttl, qc = 0, 0, 0
+local w = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local q = tonumber(ARGV[4])
+local qk = KEYS[2]
+if tonumber(ARGV[5]) == 2 then qk = KEYS[3] end
+local n = tonumber(ARGV[8])
+local r, rs, qc = 0, now, 0
 local rateLeft, quotaLeft = n, n
 if rl > 0 then
-  r = tonumber(redis.call('GET', KEYS[1]) or '0')
-  if r > 0 then rttl = redis.call('PTTL', KEYS[1]) end
-  if rttl <= 0 then r = 0 end
+  local h = redis.call('HMGET', KEYS[1], 'c', 's')
+  if h[1] and h[2] then
+    local s0 = tonumber(h[2])
+    if now >= s0 and now < s0 + w then
+      r = tonumber(h[1])
+      rs = s0
+    end
+  end
   rateLeft = math.max(0, rl - r)
 end
 if q > 0 then
-  qc = tonumber(redis.call('GET', KEYS[2]) or '0')
+  qc = tonumber(redis.call('GET', qk) or '0')
   quotaLeft = math.max(0, q - qc)
 end
 local g = math.min(n, rateLeft, quotaLeft)
@@ -159,23 +194,24 @@ local by = 2
 if rateLeft <= quotaLeft then by = 1 end
 if g > 0 then
   if rl > 0 then
-    if r == 0 then
-      redis.call('SET', KEYS[1], g, 'PX', ARGV[2])
-      rttl = tonumber(ARGV[2])
-    else
-      redis.call('INCRBY', KEYS[1], g)
-    end
     r = r + g
+    redis.call('HSET', KEYS[1], 'c', r, 's', rs)
+    redis.call('PEXPIRE', KEYS[1], math.max(1, rs + w - now) + 60000)
   end
   if q > 0 then
-    qc = redis.call('INCRBY', KEYS[2], g)
-    if qc == g then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
+    local d = redis.call('INCRBY', KEYS[2], g)
+    if d == g then redis.call('PEXPIRE', KEYS[2], ARGV[6]) end
+    local m = redis.call('INCRBY', KEYS[3], g)
+    if m == g then redis.call('PEXPIRE', KEYS[3], ARGV[7]) end
+    if qk == KEYS[2] then qc = d else qc = m end
   end
 end
-return {g, r, rttl, qc, by}`;
+return {g, r, rs + w - now, qc, by}`;
 
 type TakeReply = [number, number, number, number, number];
-type LimitRedis = Redis & { dolfinTake(rateKey: string, quotaKey: string, rl: number, windowMs: number, q: number, qttl: number, n: number): Promise<TakeReply> };
+type LimitRedis = Redis & {
+  dolfinTake(rateKey: string, dayKey: string, monthKey: string, rl: number, windowMs: number, now: number, q: number, period: 1 | 2, dayTtl: number, monthTtl: number, n: number): Promise<TakeReply>;
+};
 
 const LOG_EVERY_MS = 10_000;
 
@@ -232,20 +268,27 @@ class RedisEngine implements Engine {
     const rs = spec.rateLimit;
     const qs = spec.quota;
     const qp = qs ? quotaPeriod(qs.period, now) : null;
+    const day = quotaPeriod("day", now);
+    const month = quotaPeriod("month", now);
+    const windowMs = (rs?.windowSeconds ?? 1) * 1000;
     this.redis
       .dolfinTake(
-        `${this.prefix}r:${keyId}:${rs?.windowSeconds ?? 0}`,
-        `${this.prefix}q:${keyId}:${qs?.period ?? "-"}:${qp?.start ?? 0}`,
+        `${this.prefix}r:${keyId}`,
+        `${this.prefix}q:${keyId}:day:${day.start}`,
+        `${this.prefix}q:${keyId}:month:${month.start}`,
         rs?.requests ?? 0,
-        (rs?.windowSeconds ?? 1) * 1000,
+        windowMs,
+        now,
         qs?.requests ?? 0,
-        qp ? Math.max(1, qp.end - now) + 3_600_000 : 1,
+        qs?.period === "month" ? 2 : 1,
+        day.end - now + 3_600_000,
+        month.end - now + 3_600_000,
         waiters.length,
       )
       .then(
-        ([granted, r, rttl, qc, by]) => {
+        ([granted, r, rateResetMs, qc, by]) => {
           const before = { r: r - granted, q: qc - granted };
-          const rateReset = rs ? secondsUntil(rttl > 0 ? rttl : rs.windowSeconds * 1000) : 0;
+          const rateReset = rs ? secondsUntil(rateResetMs) : 0;
           const quotaReset = qp ? secondsUntil(qp.end - now) : 0;
           waiters.forEach((resolve, i) => {
             const spent = Math.min(i + 1, granted); // what this request saw spent after it, in arrival order
@@ -315,7 +358,7 @@ function engine(): Engine {
     retryStrategy: (times) => Math.min(100 * times, 2_000),
   }) as LimitRedis;
   redis.on("error", () => {}); // each failed command is counted and logged where it fails
-  redis.defineCommand("dolfinTake", { numberOfKeys: 2, lua: TAKE_SCRIPT });
+  redis.defineCommand("dolfinTake", { numberOfKeys: 3, lua: TAKE_SCRIPT });
   return (shared.engine = new RedisEngine(redis, redisPrefix(), memory()));
 }
 

@@ -32,6 +32,8 @@ export type ApiKeyPrincipal = {
   /** The key's own limits: it can only make or change keys at least as limited (lib/api-keys/grant.ts). */
   rateLimit: RateLimitSpec | null;
   quota: QuotaSpec | null;
+  /** Whose counters this key's requests spend (when it has limits): the keys it makes share them (lib/api-keys/create-api-key.ts). */
+  limitCounterId?: string;
   /** `RateLimit-Policy` / `RateLimit` for this request's answer, when the key has limits (set by the route wrapper). */
   limitHeaders?: Record<string, string>;
 };
@@ -258,7 +260,7 @@ function keyPrincipal(r: VerifyOutcome, scope: string | null | undefined, ip: st
     ...(r.stale && { stale: true }),
     rateLimit: k.rateLimit,
     quota: k.quota,
-    ...(r.limits ? { limitHeaders: limitHeaders(r.limits, Date.now()) } : {}),
+    ...(r.limits ? { limitCounterId: r.limits.spec.counterId, limitHeaders: limitHeaders(r.limits, Date.now()) } : {}),
   };
 }
 

@@ -77,12 +77,15 @@ export function observeVerifyLatency(path: VerifyPath, seconds: number): void {
 /** At most this many distinct route labels; past it, further ones count as "other". */
 const MAX_ROUTES = 150;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const WORD = /^[a-z][a-z0-9-]{0,39}$/i;
+/** A route's fixed segment: lowercase words with hyphens (our routes' names); anything else (digits, capitals, odd characters) is an id. */
+const WORD = /^[a-z]+(?:-[a-z]+)*(?:\.json)?$/;
+/** Labels that always exist, whatever the status. */
+const FIXED = new Set(["unmatched", "other", "pages", "/_next", "/metrics"]);
 
 /**
  * A bounded route label for a request path: our API routes with their ids as
- * `{id}` (ids and other odd segments never become labels), a 404 as
- * "unmatched", pages as "pages", Next's assets as "/_next".
+ * `{id}` (UUIDs and any id-like segment: digits, capitals, odd characters, over
+ * 40 characters), a 404 as "unmatched", pages as "pages", Next's assets as "/_next".
  */
 export function httpRoute(pathname: string, status: number): string {
   if (status === 404) return "unmatched";
@@ -91,16 +94,23 @@ export function httpRoute(pathname: string, status: number): string {
   const parts = pathname.split("/");
   for (let i = 2; i < parts.length; i++) {
     const p = parts[i];
-    if (UUID.test(p)) parts[i] = "{id}";
-    else if (!WORD.test(p)) parts[i] = "{param}";
+    if (UUID.test(p) || p.length > 40 || !WORD.test(p)) parts[i] = "{id}";
   }
   return parts.join("/");
 }
 
+/**
+ * Count one response. A new route label is made only by a response below 400: anyone can send error-making
+ * requests to made-up paths (a 401 needs no credential), and those must not fill the label cap before our
+ * real routes get theirs. An error on a path without a label yet counts under "unmatched".
+ */
 export function countHttp(route: string, status: number): void {
   let byStatus = metrics.http.get(route);
   if (!byStatus) {
-    if (metrics.http.size >= MAX_ROUTES && route !== "other") return countHttp("other", status);
+    if (!FIXED.has(route)) {
+      if (status >= 400) return countHttp("unmatched", status);
+      if (metrics.http.size >= MAX_ROUTES) return countHttp("other", status);
+    }
     byStatus = new Map();
     metrics.http.set(route, byStatus);
   }
