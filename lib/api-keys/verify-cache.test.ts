@@ -108,6 +108,10 @@ describe("the last verdicts (served while the database is unreachable)", () => {
     expect(staleEntry("s6", proven + 61_000, 60_000)).toBeUndefined();
     const h = heartbeatStart();
     heartbeatAnswered(h);
+    // Entries live long only while the last proof is recent: past a heartbeat's period and timeout, briefly.
+    cacheSetIfCurrent("s7", live("s7k"), cacheGeneration());
+    expect(cacheGet("s7", h.sentAt + 1_000)?.key?.id).toBe("s7k");
+    expect(cacheGet("s7", h.sentAt + 6_000)).toBeUndefined();
     expect(heardUntil()).toBe(Math.max(proven, h.sentAt));
     const late = heartbeatStart();
     setInvalidationsLive(false);

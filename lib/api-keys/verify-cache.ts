@@ -156,8 +156,15 @@ export function staleEntry(hash: string, now: number, windowMs: number): CacheEn
   return now - heardUntil() <= windowMs ? e : undefined;
 }
 
-export function cacheTtlMs(): number {
-  return g.__dolfinKeyEventsLive ? VERIFY_CACHE_TTL_MS : VERIFY_CACHE_FALLBACK_TTL_MS;
+/**
+ * How old the last proof may be for entries to live the long TTL: a heartbeat's period and timeout
+ * (key-events.ts, 2 s each) and a second to spare. Older, the channel is as good as down, even before
+ * the unanswered heartbeat says so.
+ */
+export const LIVE_PROOF_MAX_AGE_MS = 5_000;
+
+export function cacheTtlMs(now = Date.now()): number {
+  return g.__dolfinKeyEventsLive && now - last.heard.mark <= LIVE_PROOF_MAX_AGE_MS ? VERIFY_CACHE_TTL_MS : VERIFY_CACHE_FALLBACK_TTL_MS;
 }
 
 export function cacheGet(hash: string, now: number): CacheEntry | undefined {
@@ -166,7 +173,7 @@ export function cacheGet(hash: string, now: number): CacheEntry | undefined {
     metrics.cache.misses++;
     return undefined;
   }
-  if (now - e.at >= cacheTtlMs()) {
+  if (now - e.at >= cacheTtlMs(now)) {
     cache.delete(hash);
     metrics.cache.misses++;
     return undefined;
