@@ -3,6 +3,8 @@
 // TCP proxy in this process: the proxy can refuse every connection (an outage)
 // or only the key-change listener's or only the pool's (told apart by the
 // listener's application_name), without touching the machine's PostgreSQL.
+// It can also freeze (a silent partition: bytes held, nothing closed), which a
+// third instance, C, meets with a short VERIFY_STALE_SECONDS.
 import net from "node:net";
 import { hash } from "@node-rs/argon2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,11 +18,14 @@ const METRICS_TOKEN = "outage-test-metrics-token-0123456789abcdef";
 
 type Kind = "listener" | "pool";
 
-/** A TCP proxy to PostgreSQL that can refuse connections: all of them (the port closes), or one kind (accepted, then cut). */
+type Held = [to: net.Socket, data: Buffer][];
+
+/** A TCP proxy to PostgreSQL that can refuse connections (all of them: the port closes; or one kind: accepted, then cut) or freeze them (bytes held, nothing closed). */
 class PgProxy {
   private server: net.Server | null = null;
-  private readonly conns = new Set<{ kind: Kind; sockets: net.Socket[] }>();
+  private readonly conns = new Set<{ kind: Kind; sockets: net.Socket[]; held: Held }>();
   private readonly blocked: Record<Kind, boolean> = { listener: false, pool: false };
+  private readonly frozen: Record<Kind, boolean> = { listener: false, pool: false };
   port = 0;
   constructor(private readonly target: { host: string; port: number }) {}
 
@@ -33,7 +38,7 @@ class PgProxy {
         if (this.blocked[kind]) return void client.destroy();
         const upstream = net.connect(this.target);
         upstream.on("error", () => client.destroy());
-        const conn = { kind, sockets: [client, upstream] };
+        const conn = { kind, sockets: [client, upstream], held: [] as Held };
         this.conns.add(conn);
         const end = () => {
           this.conns.delete(conn);
@@ -42,9 +47,10 @@ class PgProxy {
         };
         client.on("close", end);
         upstream.on("close", end);
-        upstream.write(first);
-        client.pipe(upstream);
-        upstream.pipe(client);
+        const forward = (to: net.Socket) => (data: Buffer) => (this.frozen[kind] ? conn.held.push([to, data]) : to.write(data));
+        forward(upstream)(first);
+        client.on("data", forward(upstream));
+        upstream.on("data", forward(client));
       });
     });
     await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
@@ -77,13 +83,31 @@ class PgProxy {
   unblock(kind: Kind): void {
     this.blocked[kind] = false;
   }
+
+  /** A silent partition: every byte of these connections (open ones, and new ones) is held; nothing is closed. */
+  freeze(kinds: Kind[] = ["listener", "pool"]): void {
+    for (const k of kinds) this.frozen[k] = true;
+  }
+
+  /** What was held goes through, in order. */
+  thaw(kinds: Kind[] = ["listener", "pool"]): void {
+    for (const k of kinds) this.frozen[k] = false;
+    for (const c of this.conns) {
+      if (!kinds.includes(c.kind)) continue;
+      for (const [to, data] of c.held.splice(0)) if (!to.destroyed) to.write(data);
+    }
+  }
 }
 
 let own: Awaited<ReturnType<typeof ownDatabase>>;
 let proxyA: PgProxy;
 let proxyB: PgProxy;
+let proxyC: PgProxy;
 let a: Server;
 let b: Server;
+let c: Server;
+/** C's VERIFY_STALE_SECONDS. */
+const C_STALE_SECONDS = 3;
 let clientId: string;
 let bearer: string;
 
@@ -141,7 +165,8 @@ beforeAll(async () => {
   const target = { host: url.hostname, port: Number(url.port || 5432) };
   proxyA = new PgProxy(target);
   proxyB = new PgProxy(target);
-  await Promise.all([proxyA.start(), proxyB.start()]);
+  proxyC = new PgProxy(target);
+  await Promise.all([proxyA.start(), proxyB.start(), proxyC.start()]);
   const via = (p: PgProxy) => {
     const u = new URL(own.url);
     u.hostname = "127.0.0.1";
@@ -160,16 +185,21 @@ beforeAll(async () => {
     LOG_LEVEL: "warn",
   };
   const authSecret = "outage-test-secret-0123456789abcdefghij";
-  [a, b] = await Promise.all([startServer({ databaseUrl: via(proxyA), authSecret, env }), startServer({ databaseUrl: via(proxyB), authSecret, env })]);
+  [a, b, c] = await Promise.all([
+    startServer({ databaseUrl: via(proxyA), authSecret, env }),
+    startServer({ databaseUrl: via(proxyB), authSecret, env }),
+    startServer({ databaseUrl: via(proxyC), authSecret, env: { ...env, VERIFY_STALE_SECONDS: String(C_STALE_SECONDS) } }),
+  ]);
   const t = await call(a, "/api/auth/token", { body: { email: "owner@outage.test", password: "outage test password" } });
   expect(t.status).toBe(200);
   bearer = t.body.token;
-  await until("both instances listening", async () => (await listening(a)) && (await listening(b)));
+  await until("the instances listening", async () => (await listening(a)) && (await listening(b)) && (await listening(c)));
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all([proxyA?.up(), proxyB?.up()]);
-  await Promise.all([a?.stop(), b?.stop()]);
+  proxyC?.thaw();
+  await Promise.all([proxyA?.up(), proxyB?.up(), proxyC?.up()]);
+  await Promise.all([a?.stop(), b?.stop(), c?.stop()]);
   await own?.drop();
 }, 60_000);
 
@@ -328,5 +358,67 @@ describe("a database outage", () => {
       proxyB.unblock("listener");
     }
     await until("B listening again", () => listening(b));
+  }, 60_000);
+
+  it("a silent partition (C's connections frozen: bytes held, no reset): C stops listening, and a key revoked elsewhere stops verifying on C within a heartbeat and VERIFY_STALE_SECONDS", async () => {
+    const k = await newKey("revoked during a freeze");
+    expect((await verify(c, k.raw)).body.valid).toBe(true); // cached, and C's last verdict
+    proxyC.freeze();
+    let answers: string[] = [];
+    try {
+      await own.db.apiKey.update({ where: { id: k.id }, data: { revokedAt: new Date() } });
+      await until("A refuses it", async () => (await verify(a, k.raw)).body.code === "ApiKey.Revoked");
+      // C hears nothing (nor is told it is cut off): its heartbeat goes unanswered, the window runs out from the last one answered.
+      await until(
+        "C to stop calling it valid",
+        async () => {
+          const r = await verify(c, k.raw);
+          answers.push(`${r.status} ${r.headers.get("x-dolfin-verification") ?? "fresh"} ${r.body.valid ?? r.body.code}`);
+          return r.body.valid !== true;
+        },
+        (C_STALE_SECONDS + 10) * 1000,
+      );
+      expect(sample((await scrape(c)).body, "dolfin_key_events_listening")).toBe(0);
+      // And it stays so while frozen: no last verdict is served any more, the database cannot answer (503).
+      answers = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await verify(c, k.raw);
+        answers.push(`${r.status} ${r.body.valid ?? r.body.code}`);
+      }
+      expect(answers).toEqual(Array(3).fill("503 Service.Unavailable"));
+    } finally {
+      proxyC.thaw();
+    }
+    await until("C listening again", () => listening(c), 30_000);
+    await until("C refuses it, fresh", async () => {
+      const r = await verify(c, k.raw);
+      return r.body.code === "ApiKey.Revoked" && r.headers.get("x-dolfin-verification") === null;
+    });
+  }, 60_000);
+
+  it("a revocation C's listener never heard (its bytes held) is not served valid once C's database is cut", async () => {
+    const k = await newKey("revoked, unheard");
+    expect((await verify(c, k.raw)).body.valid).toBe(true);
+    proxyC.freeze(["listener"]);
+    try {
+      // The frozen listener is noticed (unanswered heartbeat): entries live briefly, lookups read the revocation.
+      await until("C not listening", async () => !(await listening(c)));
+      await own.db.apiKey.update({ where: { id: k.id }, data: { revokedAt: new Date() } });
+      await until("C refuses it", async () => (await verify(c, k.raw)).body.code === "ApiKey.Revoked", 10_000);
+      await proxyC.down();
+      // Past C's whole stale window: never valid (its last verdict is the revocation; then nothing, 503).
+      const seen = new Set<string>();
+      const end = Date.now() + (C_STALE_SECONDS + 1) * 1000;
+      while (Date.now() < end) {
+        const r = await verify(c, k.raw);
+        seen.add(`${r.status} ${r.body.valid ?? r.body.code}`);
+      }
+      expect([...seen].filter((x) => x.endsWith("true"))).toEqual([]);
+      expect(seen.size).toBeGreaterThan(0);
+    } finally {
+      proxyC.thaw();
+      await proxyC.up();
+    }
+    await until("C listening again", () => listening(c), 30_000);
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 // The one verification module: our own x-dolfin-api-key routes and the verify
 // API (server/verify-endpoint.ts) both call checkApiKey. No "server-only"
 // import: the custom server (plain Node) loads it too.
-import { db } from "@/lib/db/client";
+import { db, within } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { isDatabaseUnavailable } from "@/lib/http/errors";
 import { logger } from "@/lib/log";
@@ -44,6 +44,8 @@ export type VerifyOutcome = ({ ok: true; key: VerifiedKey; limits?: LimitDecisio
 
 /** At most one last-use write per key per minute (per instance here, and across instances in SQL). */
 export const LAST_USE_WRITE_INTERVAL_MS = 60_000;
+/** How long a key lookup may wait on the database before the last verdict (or a 503) answers instead. */
+export const VERIFY_LOOKUP_TIMEOUT_MS = 3_000;
 const lastWrite = new Map<string, number>();
 
 function recordLastUse(keyId: string, ctx: { ip: string | null; userAgent: string | null }): void {
@@ -120,7 +122,8 @@ async function lookup(hash: string, ctx: VerifyContext): Promise<VerifyOutcome> 
   const now = Date.now();
   // Noted before the query: a change announced while it runs must not be cached over (cacheSetIfCurrent).
   const since = cacheGeneration();
-  const row = await db().apiKey.findUnique({
+  // Bounded: a database that holds the bytes without answering gets the last verdict or a 503 within seconds.
+  const row = await within(db().apiKey.findUnique({
     where: { keyHash: hash },
     select: {
       id: true,
@@ -138,7 +141,7 @@ async function lookup(hash: string, ctx: VerifyContext): Promise<VerifyOutcome> 
       limitCounterKeyId: true,
       client: { select: { type: true, rateLimitFailMode: true } },
     },
-  }).catch((err: unknown) => lastVerdict(err, hash, now));
+  }), VERIFY_LOOKUP_TIMEOUT_MS, "key lookup").catch((err: unknown) => lastVerdict(err, hash, now));
   if (row instanceof Stale) {
     // Limits keep counting (in process or Redis) while the database is away.
     const v = verdict(row.entry, now, ctx);

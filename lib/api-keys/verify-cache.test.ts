@@ -4,6 +4,9 @@ import {
   cacheGeneration,
   cacheGet,
   cacheSetIfCurrent,
+  heardUntil,
+  heartbeatAnswered,
+  heartbeatStart,
   invalidationsCurrent,
   RECONCILE_MARGIN_MS,
   reconciled,
@@ -94,5 +97,31 @@ describe("the last verdicts (served while the database is unreachable)", () => {
     // Current: an old entry's verdict is held as of now.
     cacheSetIfCurrent("s5", live("s5k", Date.now() - 3_600_000), cacheGeneration());
     expect(staleEntry("s5", Date.now(), 60_000)?.key?.id).toBe("s5k");
+  });
+
+  it("only proofs move what was heard: an answered heartbeat (sent while live and reconciled), never a drop nor a heartbeat from before one", () => {
+    setInvalidationsLive(true);
+    reconciled(reconcileStart(), []);
+    cacheSetIfCurrent("s6", live("s6k"), cacheGeneration());
+    const proven = heardUntil();
+    // Live, but nothing proven since: the window runs out all the same (a silent partition).
+    expect(staleEntry("s6", proven + 61_000, 60_000)).toBeUndefined();
+    const h = heartbeatStart();
+    heartbeatAnswered(h);
+    // Entries live long only while the last proof is recent: past a heartbeat's period and timeout, briefly.
+    cacheSetIfCurrent("s7", live("s7k"), cacheGeneration());
+    expect(cacheGet("s7", h.sentAt + 1_000)?.key?.id).toBe("s7k");
+    expect(cacheGet("s7", h.sentAt + 6_000)).toBeUndefined();
+    expect(heardUntil()).toBe(Math.max(proven, h.sentAt));
+    const late = heartbeatStart();
+    setInvalidationsLive(false);
+    // The drop is not a proof: what was heard stays at the last heartbeat.
+    expect(heardUntil()).toBe(Math.max(proven, h.sentAt));
+    setInvalidationsLive(true);
+    reconciled({ ...reconcileStart(), startedAt: h.sentAt }, []);
+    heartbeatAnswered({ ...late, sentAt: late.sentAt + 5_000 }); // sent on the connection before the drop
+    expect(heardUntil()).toBe(Math.max(proven, h.sentAt));
+    expect(staleEntry("s6", heardUntil() + 60_000, 60_000)?.key?.id).toBe("s6k");
+    expect(staleEntry("s6", heardUntil() + 60_001, 60_000)).toBeUndefined();
   });
 });

@@ -8,6 +8,10 @@
 // Beside it, the last verdicts (`last`): what this process last read for each
 // known key, kept past the TTL and across the channel's drops, to answer for
 // a short while when the database cannot be reached (staleEntry, below).
+// What was heard is only ever what was proven: a heartbeat on the listener
+// connection answered (PostgreSQL delivers the notifications committed before
+// a query to that connection ahead of its answer), or a reconciliation read
+// the change log. A silent partition proves nothing, so the window runs out.
 // No "server-only" import here: the custom server (plain Node) loads this module too.
 import { metrics } from "@/lib/metrics/counters";
 import type { IpMatcher } from "./access";
@@ -46,9 +50,10 @@ export type CacheEntry = {
 type Generations = { n: number; floor: number; forgotten: Map<string, number> };
 
 /**
- * What this process has heard. While the channel is `live` and `reconciled` (what changed while it
- * was down has been read back, see reconciled()), every last verdict is current now. Otherwise they
- * are current as of `mark`: when the channel was lost, moved forward by each reconciliation since.
+ * What this process has heard: every last verdict holds every change committed before `mark`, the
+ * time the last proof was sent: a heartbeat answered on the listener connection while the channel was
+ * `live` and `reconciled` (what changed while it was down read back, see reconciled()), or a
+ * reconciliation's query. Never the time a drop was noticed: a change before it may never have arrived.
  */
 type Heard = { reconciled: boolean; mark: number; epoch: number };
 
@@ -73,8 +78,7 @@ export function setInvalidationsLive(live: boolean): void {
   if (!live) {
     cache.clear(); // whatever was missed while disconnected is forgotten
     ids.clear();
-    // The last verdicts stay, current as of now (what was in flight is read back on reconciliation, with a margin).
-    if (g.__dolfinKeyEventsLive && last.heard.reconciled) last.heard.mark = Date.now();
+    // The last verdicts stay, current as of the last proof (`mark`, unchanged: not the drop's time).
   }
   // Live again: what was announced while nobody listened is not known until reconciled() says so.
   last.heard.reconciled = false;
@@ -90,9 +94,25 @@ export function invalidationsCurrent(): boolean {
   return g.__dolfinKeyEventsLive === true && last.heard.reconciled;
 }
 
-/** Until when (ms) the last verdicts are known to hold every change. */
-export function heardUntil(now = Date.now()): number {
-  return g.__dolfinKeyEventsLive && last.heard.reconciled ? now : last.heard.mark;
+/** Until when (ms) the last verdicts are known to hold every change: the last proof's sending time. */
+export function heardUntil(): number {
+  return last.heard.mark;
+}
+
+export type Heartbeat = { sentAt: number; epoch: number };
+
+/** A heartbeat on the listener connection is about to be sent: note when (before the query). */
+export function heartbeatStart(): Heartbeat {
+  return { sentAt: Date.now(), epoch: last.heard.epoch };
+}
+
+/**
+ * The heartbeat was answered: every notification committed before it was sent has arrived (and was
+ * acted on) before its answer. If the channel was live and reconciled all along, everything until
+ * h.sentAt is heard.
+ */
+export function heartbeatAnswered(h: Heartbeat): void {
+  if (g.__dolfinKeyEventsLive && last.heard.reconciled && h.epoch === last.heard.epoch) last.heard.mark = Math.max(last.heard.mark, h.sentAt);
 }
 
 /** How much time a reconciliation reads back before heardUntil(): announcements in flight when the channel dropped, transactions that committed a while after their change, clocks. */
@@ -126,17 +146,25 @@ export function reconciled(r: Reconciliation, changedIds: Iterable<string>, all 
 
 /**
  * The last verdict for a key, when the database cannot be reached: only a known key (live, expired
- * or revoked; never "unknown"), and only if it was current within `windowMs` (read then, or held
- * while every change was heard). Undefined otherwise.
+ * or revoked; never "unknown"), and only within `windowMs` of the last proof (heardUntil). A change
+ * committed before that proof was heard (its key forgotten here); one after it may be missed, so
+ * it is served for at most `windowMs` after the proof. Undefined otherwise.
  */
 export function staleEntry(hash: string, now: number, windowMs: number): CacheEntry | undefined {
   const e = last.byHash.get(hash);
   if (!e) return undefined;
-  return now - Math.max(e.at, heardUntil(now)) <= windowMs ? e : undefined;
+  return now - heardUntil() <= windowMs ? e : undefined;
 }
 
-export function cacheTtlMs(): number {
-  return g.__dolfinKeyEventsLive ? VERIFY_CACHE_TTL_MS : VERIFY_CACHE_FALLBACK_TTL_MS;
+/**
+ * How old the last proof may be for entries to live the long TTL: a heartbeat's period and timeout
+ * (key-events.ts, 2 s each) and a second to spare. Older, the channel is as good as down, even before
+ * the unanswered heartbeat says so.
+ */
+export const LIVE_PROOF_MAX_AGE_MS = 5_000;
+
+export function cacheTtlMs(now = Date.now()): number {
+  return g.__dolfinKeyEventsLive && now - last.heard.mark <= LIVE_PROOF_MAX_AGE_MS ? VERIFY_CACHE_TTL_MS : VERIFY_CACHE_FALLBACK_TTL_MS;
 }
 
 export function cacheGet(hash: string, now: number): CacheEntry | undefined {
@@ -145,7 +173,7 @@ export function cacheGet(hash: string, now: number): CacheEntry | undefined {
     metrics.cache.misses++;
     return undefined;
   }
-  if (now - e.at >= cacheTtlMs()) {
+  if (now - e.at >= cacheTtlMs(now)) {
     cache.delete(hash);
     metrics.cache.misses++;
     return undefined;

@@ -31,6 +31,15 @@ export function pool(): pg.Pool {
   return g.__dolfinPool;
 }
 
+/** `p`, or an ETIMEDOUT error after `ms` (a database that does not answer: isDatabaseUnavailable, 503). The query itself runs on until the pool's query_timeout. */
+export function within<T>(p: PromiseLike<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`${what}: no answer from the database within ${ms} ms`), { code: "ETIMEDOUT" })), ms);
+  });
+  return Promise.race([Promise.resolve(p).finally(() => clearTimeout(timer)), timeout]);
+}
+
 /** The Prisma client, created on first use. */
 export function db(): PrismaClient {
   return (g.__dolfinDb ??= new PrismaClient({ adapter: new PrismaPg(pool()) }));

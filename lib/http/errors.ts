@@ -29,7 +29,7 @@ const ADAPTER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "Sock
 /** SQLSTATE: class 08 (connection exception), 57P01-57P03 (shutdown, crash, cannot connect now), 53300 (too many connections). */
 const isUnavailableSqlState = (c: string) => /^08[0-9A-Z]{3}$/.test(c) || ["57P01", "57P02", "57P03", "53300"].includes(c);
 const UNAVAILABLE_MESSAGE =
-  /ECONNREFUSED|Connection terminated|timeout exceeded when trying to connect|terminating connection|database system is (shutting down|starting up|in recovery mode)|Can't reach database|not yet accepting connections|Connection ended unexpectedly|not queryable|Server has closed the connection/i;
+  /ECONNREFUSED|Connection terminated|timeout exceeded when trying to connect|terminating connection|database system is (shutting down|starting up|in recovery mode)|Can't reach database|not yet accepting connections|Connection ended unexpectedly|not queryable|Server has closed the connection|Query read timeout/i;
 
 /**
  * PostgreSQL unreachable, refusing connections, or shutting down: recognised
