@@ -33,7 +33,7 @@ test("an Owner adds an endpoint, sees the test event delivered in the log, and r
     // A private address is refused, naming the field.
     await page.getByLabel("URL").fill("https://10.1.2.3/hook");
     await page.getByRole("button", { name: "Add endpoint" }).click();
-    await expect(page.getByText("10.1.2.3 is a private, loopback, link-local or reserved address.")).toBeVisible();
+    await expect(page.getByText("The URL's host must resolve to public internet addresses only (not private, loopback, link-local or reserved ones).")).toBeVisible();
 
     await page.getByLabel("URL").fill(url);
     await page.getByLabel("Description").fill("On-call tool");
