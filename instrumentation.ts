@@ -6,6 +6,8 @@ export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
     const { env } = await import("./lib/env");
     env();
+    const { warmLimitStore } = await import("./lib/api-keys/limits");
+    warmLimitStore(); // with REDIS_URL: connected before the first limited key is checked
     const { startMailWorker } = await import("./lib/mail/outbox");
     startMailWorker();
     const { startUsageRetention } = await import("./lib/api-keys/usage");

@@ -66,6 +66,8 @@ const schema = z.object({
     .refine((s) => s === "" || /^rediss?:\/\//.test(s), "must be a redis:// or rediss:// URL"),
   /** Prefix of every Redis key; default "dolfin:<database name>:" (instances of one deployment share it, test databases never meet). */
   REDIS_PREFIX: z.string().max(100).default(""),
+  /** How long a limit decision waits for Redis before the Client's rateLimitFailMode decides instead (ms). */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   /** How often each server looks for keys due an expiry reminder (ms; only when SMTP_URL is set). */
   KEY_REMINDER_INTERVAL_MS: z.coerce.number().int().min(100).default(600_000),
   /** Sudo mode: how long (seconds) a person's last proof (sign-in, or POST /api/auth/reauthenticate) covers the sensitive actions (lib/auth/sudo.ts). */

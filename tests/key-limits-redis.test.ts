@@ -73,8 +73,10 @@ describe.skipIf(!redisUp)("limits through Redis", () => {
     const env = { VERIFY_SERVICE_TOKENS: SERVICE_TOKEN, REDIS_PREFIX: PREFIX, RATE_LIMIT_SIGN_IN_FAILURES_PER_MINUTE: "100000", USAGE_FLUSH_MS: "200" };
     const authSecret = "limits-redis-test-secret-0123456789abcdef";
     [a, b, c] = await Promise.all([
-      startServer({ databaseUrl: own.url, authSecret, env: { ...env, REDIS_URL: `redis://${REDIS_HOST}:${REDIS_PORT}` } }),
-      startServer({ databaseUrl: own.url, authSecret, env: { ...env, REDIS_URL: `redis://${REDIS_HOST}:${REDIS_PORT}` } }),
+      // Exactness is what a and b prove: a slow answer on a loaded machine must not count as Redis being down
+      // (the fail mode's per-instance limit would then decide), so they wait longer than the 1 s default.
+      startServer({ databaseUrl: own.url, authSecret, env: { ...env, REDIS_URL: `redis://${REDIS_HOST}:${REDIS_PORT}`, REDIS_COMMAND_TIMEOUT_MS: "15000" } }),
+      startServer({ databaseUrl: own.url, authSecret, env: { ...env, REDIS_URL: `redis://${REDIS_HOST}:${REDIS_PORT}`, REDIS_COMMAND_TIMEOUT_MS: "15000" } }),
       startServer({ databaseUrl: own.url, authSecret, env: { ...env, REDIS_URL: proxy.url } }),
     ]);
   }, 120_000);

@@ -124,7 +124,7 @@ class MemoryEngine implements Engine {
       this.counters.set(keyId, c);
     }
     let r = c.rate;
-    if (rs && (r === undefined || now >= r.start + rs.windowSeconds * 1000 || now < r.start)) r = c.rate = { count: 0, start: now };
+    if (rs && (r === undefined || now >= r.start + rs.windowSeconds * 1000)) r = c.rate = { count: 0, start: now };
     let q: Bucket | undefined;
     if (qs) {
       c.day = bucket(c.day, "day", now);
@@ -178,7 +178,9 @@ if rl > 0 then
   local h = redis.call('HMGET', KEYS[1], 'c', 's')
   if h[1] and h[2] then
     local s0 = tonumber(h[2])
-    if now >= s0 and now < s0 + w then
+    -- Current unless it has ended: an instance whose clock (or batch) is a little behind the one that
+    -- opened the window is still in it (now < s0 must never start a fresh count).
+    if now < s0 + w then
       r = tonumber(h[1])
       rs = s0
     end
@@ -353,13 +355,21 @@ function engine(): Engine {
     // decides); RedisEngine.take never queues one behind a reconnect (only behind the first connect).
     enableOfflineQueue: true,
     maxRetriesPerRequest: 0,
-    commandTimeout: 1_000,
+    commandTimeout: env().REDIS_COMMAND_TIMEOUT_MS,
     connectTimeout: 2_000,
     retryStrategy: (times) => Math.min(100 * times, 2_000),
   }) as LimitRedis;
   redis.on("error", () => {}); // each failed command is counted and logged where it fails
   redis.defineCommand("dolfinTake", { numberOfKeys: 3, lua: TAKE_SCRIPT });
   return (shared.engine = new RedisEngine(redis, redisPrefix(), memory()));
+}
+
+/**
+ * At server start: with REDIS_URL, connect now, so the first requests are counted in Redis rather than waiting
+ * for (or, past the command timeout, falling back from) a connection made on first use.
+ */
+export function warmLimitStore(): void {
+  if (env().REDIS_URL) engine();
 }
 
 /** Whether counters are shared through Redis (REDIS_URL) or kept in this process. */
