@@ -66,6 +66,12 @@ function EditAccessForm({
   const wanted = accessRequest(access);
   const covered =
     !("error" in wanted) && wideningNeedsApproval(approval, widensAccess({ scopes: target.scopes, allowedIps: target.allowedIps }, wanted), wanted);
+  // A field error from the server goes beside its fields: the limits', or the access fields'.
+  const placeFieldError = (errors: Record<string, string[]>) => {
+    const [field, msgs] = Object.entries(errors)[0] ?? [];
+    if (field?.startsWith("rateLimit") || field?.startsWith("quota")) setLimitsError(msgs?.[0]);
+    else setError(msgs?.[0]);
+  };
   const save = async (e: React.FormEvent) => {
     e.preventDefault();
     const asked = accessRequest(access);
@@ -86,11 +92,8 @@ function EditAccessForm({
         onRequested?.(r);
       } catch (err) {
         if (err instanceof ProblemError && err.errors?.reason) setReasonError(err.errors.reason[0]);
-        else if (err instanceof ProblemError && err.errors) {
-          const [field, msgs] = Object.entries(err.errors)[0] ?? [];
-          if (field?.startsWith("rateLimit") || field?.startsWith("quota")) setLimitsError(msgs?.[0]);
-          else setError(msgs?.[0]);
-        } else toast.error(err instanceof Error ? err.message : "Could not send the request.");
+        else if (err instanceof ProblemError && err.errors) placeFieldError(err.errors);
+        else toast.error(err instanceof Error ? err.message : "Could not send the request.");
       } finally {
         setPending(false);
       }
@@ -106,11 +109,7 @@ function EditAccessForm({
         // The policy changed since the page loaded: the dialog turns into a request.
         setApproval(approval === "none" ? "write" : approval);
         toast.error(err.message);
-      } else if (err instanceof ProblemError && err.errors) {
-        const [field, msgs] = Object.entries(err.errors)[0] ?? [];
-        if (field?.startsWith("rateLimit") || field?.startsWith("quota")) setLimitsError(msgs?.[0]);
-        else setError(msgs?.[0]);
-      }
+      } else if (err instanceof ProblemError && err.errors) placeFieldError(err.errors);
       else toast.error(err instanceof Error ? err.message : "Could not change the key's access.");
     } finally {
       setPending(false);
